@@ -1,0 +1,136 @@
+# dtsim -- build, test and run. See README.md.
+#
+#   make test    install missing Debian packages, build, run every test
+#   make run     install, build, run the main job (the reproduction)
+#   make         build bin/dtsim (and bin/dtbench) only
+#   make fuzz    build and run the config-parser fuzz target (clang)
+#
+# Project code builds with -std=c11 -Wall -Wextra -Werror. `make test` also
+# builds the unit tests and dtsim under ASan+UBSan in out/asan/.
+
+CC      ?= cc
+ifeq ($(origin CC),default)
+CC      := gcc
+endif
+CFLAGS  ?= -O2 -g
+WARN    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror
+INC     := -Imodels -Isim -Ireal -Itraces -Iout/gen
+LDLIBS  := -lsimgrid -linih -lcunit -lm -lpthread
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+# CUDA/NCCL parts build only where nvcc exists (PATH or /usr/local/cuda).
+NVCC    := $(or $(shell command -v nvcc 2>/dev/null),$(wildcard /usr/local/cuda/bin/nvcc))
+
+MODELS_SRC := $(sort $(wildcard models/*.c))
+TRACES_SRC := $(sort $(wildcard traces/*.c))
+SIM_SRC    := $(sort $(filter-out sim/main.c,$(wildcard sim/*.c)))
+REAL_SRC   := $(sort $(filter-out real/main.c,$(wildcard real/*.c)))
+TEST_SRC   := $(sort $(wildcard tests/test_*.c)) tests/runner.c
+LIB_SRC    := $(MODELS_SRC) $(TRACES_SRC) $(SIM_SRC)
+
+# $(call objs,flavour,sources)
+objs = $(patsubst %.c,out/$(1)/%.o,$(2))
+
+.PHONY: all build test check run deps fuzz clean asan golden-update bench
+.DEFAULT_GOAL := build
+
+build: deps-note gen
+	@$(MAKE) --no-print-directory all
+
+all: bin/dtsim bin/dtsim-tests $(if $(wildcard real/main.c),bin/dtbench) cuda-note
+
+deps:
+	@./scripts/deps.sh
+
+deps-note:
+	@true
+
+gen:
+	@./scripts/gen-tables.sh out/gen
+
+cuda-note:
+ifeq ($(NVCC),)
+	@echo "cuda: nvcc not found; skipping CUDA/NCCL parts"
+else
+	@echo "cuda: nvcc found at $(NVCC)"
+endif
+
+out/gen/cmds.h out/gen/suites.h: gen
+
+# --- normal flavour ----------------------------------------------------------
+out/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CFLAGS) $(INC) -MMD -MP -c $< -o $@
+
+out/obj/libdt.a: $(call objs,obj,$(LIB_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+bin/dtsim: out/obj/sim/main.o out/obj/libdt.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+bin/dtsim-tests: $(call objs,obj,$(TEST_SRC)) out/obj/libdt.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+bin/dtbench: out/obj/real/main.o $(call objs,obj,$(REAL_SRC)) out/obj/libdt.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(REAL_LIBS)
+
+# --- ASan + UBSan flavour ----------------------------------------------------
+out/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O1 -g $(SAN) $(INC) -MMD -MP -c $< -o $@
+
+out/asan/libdt.a: $(call objs,asan,$(LIB_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+out/asan/dtsim: out/asan/sim/main.o out/asan/libdt.a
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
+
+out/asan/dtsim-tests: $(call objs,asan,$(TEST_SRC)) out/asan/libdt.a
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
+
+asan: gen
+	@$(MAKE) --no-print-directory out/asan/dtsim out/asan/dtsim-tests
+
+# --- tests -------------------------------------------------------------------
+test: deps
+	@$(MAKE) --no-print-directory check
+
+check: build asan
+	@echo "== unit tests (release build)"
+	bin/dtsim-tests
+	@echo "== unit tests (ASan+UBSan)"
+	ASAN_OPTIONS=detect_leaks=1 out/asan/dtsim-tests
+	@echo "== command tests (golden outputs, bad input) under ASan+UBSan"
+	DTSIM=out/asan/dtsim ./tests/cli.sh
+	@echo "== command tests (release build)"
+	DTSIM=bin/dtsim ./tests/cli.sh
+
+golden-update: build
+	DTSIM=bin/dtsim ./tests/cli.sh --update
+
+# --- main job ----------------------------------------------------------------
+run: deps
+	@$(MAKE) --no-print-directory build
+	@mkdir -p out
+	bin/dtsim reproduce
+
+# --- fuzzing (clang, libFuzzer) ---------------------------------------------
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@DT_PKGS="clang libclang-rt-14-dev" ./scripts/deps.sh
+	@$(MAKE) --no-print-directory gen
+	@mkdir -p out/fuzz fuzz/corpus-run
+	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
+	  -fsanitize=fuzzer,address,undefined $(INC) \
+	  fuzz/fuzz_config.c $(MODELS_SRC) -o out/fuzz/fuzz_config -linih -lm
+	out/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 fuzz/corpus-run fuzz/corpus
+
+clean:
+	rm -rf bin out
+
+-include $(shell find out/obj out/asan -name '*.d' 2>/dev/null)
