@@ -1,0 +1,179 @@
+/* dtsim model -- print a DNN's layer table and totals (models/dnn.h). */
+#include "cmd.h"
+#include "dnn.h"
+#include "strsim.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+    "usage: dtsim model NAME [--csv] [--batch B] [--resolution R] [--seq S] [--precision P]\n"
+    "       dtsim model --list\n"
+    "\n"
+    "Print the layer table of a DNN: one row per layer (index, name, kind,\n"
+    "output shape, parameters, forward and backward GFLOP, output activation\n"
+    "MB) and the totals. FLOPs = 2 x multiply-adds; backward = data gradient +\n"
+    "weight gradient. FLOPs and activations are for the whole batch;\n"
+    "1 MB = 10^6 bytes. Conventions: docs/models.md.\n"
+    "\n"
+    "options:\n"
+    "  --csv             CSV with a header row, one row per layer, integer counts\n"
+    "  --batch B         samples per batch (default 1)\n"
+    "  --resolution R    input height and width in pixels, image models (default 224)\n"
+    "  --seq S           sequence length in tokens, transformer models\n"
+    "  --precision P     activation element type: fp32 (default), fp16 or bf16\n"
+    "  --list            list the models\n";
+
+/* 25557032 -> "25,557,032" */
+static char *commas(long long v, char *buf, size_t len)
+{
+    char tmp[32];
+    int n = snprintf(tmp, sizeof tmp, "%lld", v < 0 ? -v : v);
+    size_t at = 0;
+    if (v < 0 && at + 1 < len) buf[at++] = '-';
+    for (int i = 0; i < n && at + 1 < len; i++) {
+        buf[at++] = tmp[i];
+        if ((n - i - 1) % 3 == 0 && i != n - 1 && at + 1 < len) buf[at++] = ',';
+    }
+    buf[at] = '\0';
+    return buf;
+}
+
+static int parse_pos(const char *opt, const char *s, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = s ? strtol(s, &end, 10) : 0;
+    if (!s || errno || end == s || *end)
+        return cmd_fail("option %s: '%s' is not a whole number", opt, s ? s : "");
+    if (v < 1 || v > max) return cmd_fail("option %s: %ld out of range (1..%ld)", opt, v, max);
+    *out = v;
+    return 0;
+}
+
+static int list_models(void)
+{
+    size_t n;
+    const struct dnn_model *const *ms = dnn_models(&n);
+    printf("%-12s %-10s %14s %11s  %s\n", "name", "input", "params", "fwd GFLOP", "description");
+    for (size_t i = 0; i < n; i++) {
+        struct dnn_net net;
+        dt_err e;
+        if (dnn_build(ms[i], NULL, &net, &e)) return cmd_fail("%s", e.msg);
+        char shape[32], p[32];
+        dnn_shape_str(&net.input, shape, sizeof shape);
+        if (ms[i]->input == DNN_IN_TOKENS) strcat(shape, " tok");
+        printf("%-12s %-10s %14s %11.3f  %s\n", ms[i]->name, shape, commas(net.params, p, sizeof p),
+               net.fwd_flops / 1e9, ms[i]->summary);
+        dnn_free(&net);
+    }
+    return DT_EXIT_OK;
+}
+
+static void print_csv(const struct dnn_net *net, long batch)
+{
+    printf("index,name,kind,input,output,params,macs,fwd_flops,bwd_data_flops,bwd_weight_flops,"
+           "act_bytes,fwd_bytes,bwd_bytes\n");
+    for (size_t i = 0; i < net->nlayers; i++) {
+        const struct dnn_layer *l = &net->layers[i];
+        char in[64], out[64];
+        printf("%zu,%s,%s,%s,%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld\n", i, l->name, dnn_kind_name(l->kind),
+               dnn_shape_str(&l->in, in, sizeof in), dnn_shape_str(&l->out, out, sizeof out), (long long)l->params,
+               (long long)(l->macs * batch), (long long)(l->fwd_flops * batch),
+               (long long)(l->bwd_data_flops * batch), (long long)(l->bwd_weight_flops * batch),
+               (long long)(l->act_bytes * batch), (long long)dnn_layer_fwd_bytes(l, batch, net->elem_bytes),
+               (long long)dnn_layer_bwd_bytes(l, batch, net->elem_bytes));
+    }
+}
+
+static void print_table(const struct dnn_net *net, long batch, const char *prec)
+{
+    const struct dnn_model *m = net->model;
+    int w = 4;
+    for (size_t i = 0; i < net->nlayers; i++) {
+        int len = (int)strlen(net->layers[i].name);
+        if (len > w) w = len;
+    }
+    char s[64], p[32];
+    printf("model %s: %s\n", m->name, m->summary);
+    printf("input %s%s, batch %ld, activations %s (%d-byte elements)\n\n", dnn_shape_str(&net->input, s, sizeof s),
+           m->input == DNN_IN_TOKENS ? " tokens" : "", batch, prec, net->elem_bytes);
+    printf("%4s  %-*s  %-9s  %-14s  %12s  %10s  %10s  %9s\n", "idx", w, "name", "kind", "output", "params",
+           "fwd GFLOP", "bwd GFLOP", "act MB");
+    for (size_t i = 0; i < net->nlayers; i++) {
+        const struct dnn_layer *l = &net->layers[i];
+        printf("%4zu  %-*s  %-9s  %-14s  %12s  %10.4f  %10.4f  %9.2f\n", i, w, l->name, dnn_kind_name(l->kind),
+               dnn_shape_str(&l->out, s, sizeof s), commas(l->params, p, sizeof p), l->fwd_flops * batch / 1e9,
+               (l->bwd_data_flops + l->bwd_weight_flops) * batch / 1e9, l->act_bytes * batch / 1e6);
+    }
+    printf("\ntotal: %zu layers\n", net->nlayers);
+    printf("  parameters   %s (gradients %.2f MB fp32, %.2f MB fp16)\n", commas(net->params, p, sizeof p),
+           net->params * 4 / 1e6, net->params * 2 / 1e6);
+    printf("  forward      %.3f GFLOP (%.3f G multiply-adds)\n", net->fwd_flops * batch / 1e9,
+           net->macs * batch / 1e9);
+    printf("  backward     %.3f GFLOP (data gradient %.3f, weight gradient %.3f)\n", net->bwd_flops * batch / 1e9,
+           net->bwd_data_flops * batch / 1e9, net->bwd_weight_flops * batch / 1e9);
+    printf("  activations  %.2f MB (sum of layer outputs)\n", net->act_bytes * batch / 1e6);
+}
+
+static int cmd_model(int argc, char **argv)
+{
+    const char *name = NULL;
+    int csv = 0, list = 0;
+    long batch = 1, res = 0, seq = 0;
+    int elem_bytes = 4;
+    const char *prec = "fp32";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cmd_is_help(a)) {
+            fputs(usage_text, stdout);
+            return DT_EXIT_OK;
+        } else if (strcmp(a, "--csv") == 0) {
+            csv = 1;
+        } else if (strcmp(a, "--list") == 0) {
+            list = 1;
+        } else if (strcmp(a, "--batch") == 0) {
+            if (parse_pos(a, i + 1 < argc ? argv[++i] : NULL, 1L << 20, &batch)) return DT_EXIT_USAGE;
+        } else if (strcmp(a, "--resolution") == 0) {
+            if (parse_pos(a, i + 1 < argc ? argv[++i] : NULL, 1L << 20, &res)) return DT_EXIT_USAGE;
+        } else if (strcmp(a, "--seq") == 0) {
+            if (parse_pos(a, i + 1 < argc ? argv[++i] : NULL, 1L << 20, &seq)) return DT_EXIT_USAGE;
+        } else if (strcmp(a, "--precision") == 0) {
+            const char *v = i + 1 < argc ? argv[++i] : "";
+            prec = v;
+            if (strcmp(v, "fp32") == 0) elem_bytes = 4;
+            else if (strcmp(v, "fp16") == 0 || strcmp(v, "bf16") == 0) elem_bytes = 2;
+            else return cmd_fail("option --precision: unknown precision '%s' (valid: fp32, fp16, bf16)", v);
+        } else if (a[0] == '-' && a[1]) {
+            static const char *const opts[] = {"--csv", "--list", "--batch", "--resolution", "--seq", "--precision", "--help"};
+            const char *near = strsim_nearest(a, opts, sizeof opts / sizeof opts[0]);
+            if (near) return cmd_fail("unknown option '%s' (did you mean '%s'?)", a, near);
+            return cmd_fail("unknown option '%s' (see 'dtsim model --help')", a);
+        } else if (!name) {
+            name = a;
+        } else {
+            return cmd_fail("unexpected argument '%s' (one model name only)", a);
+        }
+    }
+    if (list) return list_models();
+    if (!name) return cmd_fail("no model named (see 'dtsim model --list')");
+    dt_err e;
+    const struct dnn_model *m = dnn_find(name, &e);
+    if (!m) return cmd_fail("%s", e.msg);
+    if (res && m->input != DNN_IN_IMAGE)
+        return cmd_fail("option --resolution applies to image models; '%s' takes --seq", m->name);
+    if (seq && m->input != DNN_IN_TOKENS)
+        return cmd_fail("option --seq applies to transformer models; '%s' takes --resolution", m->name);
+    struct dnn_opts o = {.size = (int)(res ? res : seq), .elem_bytes = elem_bytes};
+    struct dnn_net net;
+    if (dnn_build(m, &o, &net, &e)) return cmd_fail("%s", e.msg);
+    if (csv)
+        print_csv(&net, batch);
+    else
+        print_table(&net, batch, prec);
+    dnn_free(&net);
+    return DT_EXIT_OK;
+}
+
+const struct dtsim_cmd dtsim_cmd_model = {"model", "print a DNN's layer table: shapes, FLOPs, parameters", cmd_model};
