@@ -61,7 +61,10 @@ static int fail(struct dnn_builder *b, int code, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     b->err = code;
-    return dt_errf(b->e, code, "%s: %s", b->net->model ? b->net->model->name : "dnn", msg);
+    const struct dnn_model *m = b->net->model;
+    if (!m) return dt_errf(b->e, code, "%s", msg);
+    return dt_errf(b->e, code, "%s at %s %d: %s", m->name, m->input == DNN_IN_IMAGE ? "resolution" : "sequence length",
+                   b->net->size, msg);
 }
 
 void dnn_scope(struct dnn_builder *b, const char *fmt, ...)
@@ -164,8 +167,8 @@ static int check_window(struct dnn_builder *b, const char *name, int k, int stri
     if (k < 1 || stride < 1 || pad < 0)
         return fail(b, DT_EINVAL, "layer '%s': bad window k=%d stride=%d pad=%d", name, k, stride, pad);
     if (out_dim(b->cur.d[1], k, stride, pad) < 1 || out_dim(b->cur.d[2], k, stride, pad) < 1)
-        return fail(b, DT_ERANGE, "input %lldx%lld too small for layer '%s' (kernel %d, padding %d)",
-                    (long long)b->cur.d[1], (long long)b->cur.d[2], name, k, pad);
+        return fail(b, DT_ERANGE, "layer '%s' gets a %lldx%lld input, smaller than its %dx%d window (padding %d)",
+                    name, (long long)b->cur.d[1], (long long)b->cur.d[2], k, k, pad);
     return 0;
 }
 

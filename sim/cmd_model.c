@@ -19,9 +19,9 @@ static const char usage_text[] =
     "\n"
     "options:\n"
     "  --csv             CSV with a header row, one row per layer, integer counts\n"
-    "  --batch B         samples per batch (default 1)\n"
+    "  --batch B         samples per batch (default 1); every count but params scales with it\n"
     "  --resolution R    input height and width in pixels, image models (default 224)\n"
-    "  --seq S           sequence length in tokens, transformer models\n"
+    "  --seq S           sequence length in tokens, transformer models (default: see --list)\n"
     "  --precision P     activation element type: fp32 (default), fp16 or bf16\n"
     "  --list            list the models\n";
 
@@ -104,17 +104,17 @@ static void print_table(const struct dnn_net *net, long batch, const char *prec)
     for (size_t i = 0; i < net->nlayers; i++) {
         const struct dnn_layer *l = &net->layers[i];
         printf("%4zu  %-*s  %-9s  %-14s  %12s  %10.4f  %10.4f  %9.2f\n", i, w, l->name, dnn_kind_name(l->kind),
-               dnn_shape_str(&l->out, s, sizeof s), commas(l->params, p, sizeof p), l->fwd_flops * batch / 1e9,
-               (l->bwd_data_flops + l->bwd_weight_flops) * batch / 1e9, l->act_bytes * batch / 1e6);
+               dnn_shape_str(&l->out, s, sizeof s), commas(l->params, p, sizeof p), (double)l->fwd_flops * batch / 1e9,
+               (double)(l->bwd_data_flops + l->bwd_weight_flops) * batch / 1e9, (double)l->act_bytes * batch / 1e6);
     }
     printf("\ntotal: %zu layers\n", net->nlayers);
     printf("  parameters   %s (gradients %.2f MB fp32, %.2f MB fp16)\n", commas(net->params, p, sizeof p),
            net->params * 4 / 1e6, net->params * 2 / 1e6);
-    printf("  forward      %.3f GFLOP (%.3f G multiply-adds)\n", net->fwd_flops * batch / 1e9,
-           net->macs * batch / 1e9);
-    printf("  backward     %.3f GFLOP (data gradient %.3f, weight gradient %.3f)\n", net->bwd_flops * batch / 1e9,
-           net->bwd_data_flops * batch / 1e9, net->bwd_weight_flops * batch / 1e9);
-    printf("  activations  %.2f MB (sum of layer outputs)\n", net->act_bytes * batch / 1e6);
+    printf("  forward      %.3f GFLOP (%.3f G multiply-adds)\n", (double)net->fwd_flops * batch / 1e9,
+           (double)net->macs * batch / 1e9);
+    printf("  backward     %.3f GFLOP (data gradient %.3f, weight gradient %.3f)\n", (double)net->bwd_flops * batch / 1e9,
+           (double)net->bwd_data_flops * batch / 1e9, (double)net->bwd_weight_flops * batch / 1e9);
+    printf("  activations  %.2f MB (sum of layer outputs)\n", (double)net->act_bytes * batch / 1e6);
 }
 
 static int cmd_model(int argc, char **argv)
@@ -134,7 +134,7 @@ static int cmd_model(int argc, char **argv)
         } else if (strcmp(a, "--list") == 0) {
             list = 1;
         } else if (strcmp(a, "--batch") == 0) {
-            if (parse_pos(a, i + 1 < argc ? argv[++i] : NULL, 1L << 20, &batch)) return DT_EXIT_USAGE;
+            if (parse_pos(a, i + 1 < argc ? argv[++i] : NULL, 65536, &batch)) return DT_EXIT_USAGE;
         } else if (strcmp(a, "--resolution") == 0) {
             if (parse_pos(a, i + 1 < argc ? argv[++i] : NULL, 1L << 20, &res)) return DT_EXIT_USAGE;
         } else if (strcmp(a, "--seq") == 0) {
