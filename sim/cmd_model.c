@@ -42,11 +42,11 @@ static char *commas(long long v, char *buf, size_t len)
 
 static int parse_pos(const char *opt, const char *s, long max, long *out)
 {
+    if (!s) return cmd_fail("option %s needs a value", opt);
     char *end;
     errno = 0;
-    long v = s ? strtol(s, &end, 10) : 0;
-    if (!s || errno || end == s || *end)
-        return cmd_fail("option %s: '%s' is not a whole number", opt, s ? s : "");
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end) return cmd_fail("option %s: '%s' is not a whole number", opt, s);
     if (v < 1 || v > max) return cmd_fail("option %s: %ld out of range (1..%ld)", opt, v, max);
     *out = v;
     return 0;
@@ -140,7 +140,8 @@ static int cmd_model(int argc, char **argv)
         } else if (strcmp(a, "--seq") == 0) {
             if (parse_pos(a, i + 1 < argc ? argv[++i] : NULL, 1L << 20, &seq)) return DT_EXIT_USAGE;
         } else if (strcmp(a, "--precision") == 0) {
-            const char *v = i + 1 < argc ? argv[++i] : "";
+            if (i + 1 >= argc) return cmd_fail("option --precision needs a value");
+            const char *v = argv[++i];
             prec = v;
             if (strcmp(v, "fp32") == 0) elem_bytes = 4;
             else if (strcmp(v, "fp16") == 0 || strcmp(v, "bf16") == 0) elem_bytes = 2;
