@@ -318,6 +318,11 @@ static const char *const engine_cfg[] = {
     "--cfg=network/crosstraffic:0",
     "--cfg=network/TCP-gamma:0",
     "--cfg=contexts/stack-size:256",
+#if defined(__SANITIZE_ADDRESS__)
+    /* ASan cannot follow SimGrid's hand-made stack switches (it warns, and
+     * may report false positives); system threads keep it exact */
+    "--cfg=contexts/factory:thread",
+#endif
     "--log=root.thres:warning",
     "--log=xbt_cfg.thres:warning",
 };
