@@ -20,7 +20,7 @@ static int run_one(const struct coll_params *p0, int data)
     dt_err e = {0};
     const struct coll_algo *a = coll_find(p.algo, &e);
     if (!a) return -1;
-    struct coll_cost got[64], want;
+    struct coll_cost got[128], want;
     struct coll_exec_result res;
     char what[160];
     snprintf(what, sizeof what, "%s N=%d count=%llu %s G=%d chunks=%d grid=%dx%d inner=%s variant=%d", p.algo,
@@ -117,6 +117,17 @@ static void sweep(const char *algo)
     CU_ASSERT_EQUAL(bad, 0);
 }
 
+/* binary-blocks links with more than 8 pieces (32 + 1, 64 + 1 ranks) */
+static void test_bblocks_wide(void)
+{
+    int bad = 0;
+    for (int n = 33; n <= 65; n += 32) {
+        struct coll_params p = {.algo = "binary-blocks", .nranks = n, .gpus_per_node = 8};
+        bad |= run_counts(p);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
 static void test_algorithms(void)
 {
     CU_ASSERT_TRUE(coll_count() >= 8);
@@ -199,6 +210,38 @@ static void test_errors(void)
     struct coll_params p = {.algo = "ring", .nranks = 0, .count = 4};
     CU_ASSERT_EQUAL(coll_prepare(&p, &e), DT_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "at least 1"));
+    struct coll_params t = {.algo = "2d-torus", .nranks = 16, .count = 4, .grid_x = 3, .grid_y = 5};
+    CU_ASSERT_EQUAL(coll_prepare(&t, &e), DT_EINVAL);
+    CU_ASSERT_STRING_EQUAL(e.msg, "2d-torus: grid 3x5 holds 15 ranks, not 16");
+    t.grid_x = t.grid_y = 0;
+    t.nranks = 4096;
+    t.gpus_per_node = 8;
+    CU_ASSERT_EQUAL(coll_prepare(&t, &e), 0);
+    CU_ASSERT_EQUAL(t.grid_x, 64);
+    CU_ASSERT_EQUAL(t.grid_y, 64);
+    t.grid_x = t.grid_y = 0;
+    t.nranks = 12;
+    t.gpus_per_node = 4; /* smallest multiple of 4 dividing 12 with X*X >= 12 */
+    CU_ASSERT_EQUAL(coll_prepare(&t, &e), 0);
+    CU_ASSERT_EQUAL(t.grid_x, 4);
+    CU_ASSERT_EQUAL(t.grid_y, 3);
+    struct coll_params h = {.algo = "hierarchical", .nranks = 12, .count = 4, .gpus_per_node = 5};
+    CU_ASSERT_EQUAL(coll_prepare(&h, &e), DT_EINVAL);
+    CU_ASSERT_STRING_EQUAL(e.msg, "hierarchical: 12 ranks do not fill whole nodes of 5 gpus");
+    h.gpus_per_node = 4;
+    h.inner = "hierarchical";
+    CU_ASSERT_EQUAL(coll_prepare(&h, &e), DT_EINVAL);
+    h.inner = "rung";
+    CU_ASSERT_EQUAL(coll_prepare(&h, &e), DT_ENOENT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "hierarchical: inner: unknown collective algorithm 'rung' (did you mean 'ring'?"));
+    h.inner = "2d-torus";
+    h.grid_x = 2;
+    h.grid_y = 2; /* 3 nodes */
+    CU_ASSERT_EQUAL(coll_prepare(&h, &e), DT_EINVAL);
+    CU_ASSERT_STRING_EQUAL(e.msg, "hierarchical: inner over 3 nodes: 2d-torus: grid 2x2 holds 4 ranks, not 3");
+    h.inner = "reduce-scatter";
+    h.grid_x = h.grid_y = 0;
+    CU_ASSERT_EQUAL(coll_prepare(&h, &e), DT_EINVAL);
 }
 
 /* --- broken schedules for the checker ------------------------------------ */
@@ -284,7 +327,8 @@ int test_coll_register(void)
     if (!s) return -1;
     if (!CU_add_test(s, "half", test_half) || !CU_add_test(s, "ring_known", test_ring_known) ||
         !CU_add_test(s, "errors", test_errors) || !CU_add_test(s, "checker", test_checker) ||
-        !CU_add_test(s, "algorithms", test_algorithms) || !CU_add_test(s, "fp16_bound", test_fp16_bound))
+        !CU_add_test(s, "algorithms", test_algorithms) || !CU_add_test(s, "fp16_bound", test_fp16_bound) ||
+        !CU_add_test(s, "bblocks_wide", test_bblocks_wide))
         return -1;
     return 0;
 }
