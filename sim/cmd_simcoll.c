@@ -1,0 +1,73 @@
+/* dtsim simcoll -- time one all-reduce on a cluster given by numbers. */
+#include "cmd.h"
+#include "collsim.h"
+#include "simopt.h"
+
+#include <string.h>
+
+static const char *const topo_name[] = {"switch", "fat-tree", "torus", "dragonfly"};
+
+static void print_cluster(const struct sim_cluster *c)
+{
+    printf("cluster: %d nodes x %d gpus, %s", c->nodes, c->gpus_per_node, topo_name[c->topology]);
+    if (c->topology == SIM_TOPO_FATTREE) printf(" %d nodes/leaf %.3g:1", c->nodes_per_leaf, c->oversubscription);
+    if (c->topology == SIM_TOPO_TORUS) printf(" %dx%dx%d", c->torus_x, c->torus_y, c->torus_z);
+    if (c->topology == SIM_TOPO_DRAGONFLY) printf(" %d nodes/router %d routers/group", c->nodes_per_leaf, c->dfly_routers);
+    printf(", %d x %.4g GB/s nic, intra %s %.4g GB/s\n", c->nics_per_node, c->nic_bw_Bps / 1e9,
+           c->intra == SIM_INTRA_MESH ? "mesh" : "switch", c->intra_bw_Bps / 1e9);
+}
+
+/* nccl-tests columns: algbw = bytes / time; busbw = algbw * 2(N-1)/N. */
+void simcoll_print_row(const struct collsim_job *j, uint64_t bytes)
+{
+    int n = j->p.nranks;
+    double alg = j->seconds > 0 ? (double)bytes / j->seconds / 1e9 : 0;
+    printf("%-14s %6d %11llu %-5s %12.9f %10.3f %10.3f %10llu %7llu %7llu\n", j->p.algo, n,
+           (unsigned long long)bytes, j->mode == COLLSIM_EXACT ? "exact" : "fast", j->seconds, alg,
+           alg * 2.0 * (n - 1) / n, (unsigned long long)j->st.messages, (unsigned long long)j->st.steps,
+           (unsigned long long)j->st.steps_simulated);
+}
+
+void simcoll_print_header(void)
+{
+    printf("%-14s %6s %11s %-5s %12s %10s %10s %10s %7s %7s\n", "algo", "ranks", "bytes", "mode", "time_s",
+           "algbw_GBps", "busbw_GBps", "messages", "steps", "simstep");
+}
+
+static int cmd_simcoll(int argc, char **argv)
+{
+    struct simopt o;
+    dt_err e = {0};
+    simopt_default(&o);
+    for (int i = 1; i < argc; i++) {
+        if (cmd_is_help(argv[i])) {
+            printf("usage: dtsim simcoll [options]\n\nTime one all-reduce on a SimGrid platform built from "
+                   "the numbers below; print\nthe simulated time (and, with --mode both, fast/exact).\n\n%s",
+                   simopt_help);
+            return DT_EXIT_OK;
+        }
+        int rc = simopt_parse(&o, argc, argv, &i, &e);
+        if (rc < 0) return cmd_fail("%s", e.msg);
+        if (rc == 0) return cmd_fail("simcoll: unknown option '%s' (see 'dtsim simcoll --help')", argv[i]);
+    }
+    if (simopt_finish(&o, &e)) return cmd_fail("%s", e.msg);
+    if (platform_engine_init(1, argv, &e) || simopt_load(&o, &e)) return cmd_fail("%s", e.msg);
+    struct collsim_job jobs[2];
+    int n = 0;
+    for (int m = COLLSIM_EXACT; m <= COLLSIM_FAST; m++)
+        if (o.modes & (1 << m)) {
+            memset(&jobs[n], 0, sizeof jobs[n]);
+            jobs[n].p = o.p;
+            jobs[n++].mode = m;
+        }
+    struct collsim_opts co = {o.reduce_rate};
+    if (collsim_batch(&o.c, &co, jobs, n, &e)) return cmd_fail("%s", e.msg);
+    print_cluster(&o.c);
+    simcoll_print_header();
+    for (int i = 0; i < n; i++) simcoll_print_row(&jobs[i], o.bytes);
+    if (n == 2) printf("fast/exact: %.6f\n", jobs[1].seconds / jobs[0].seconds);
+    return DT_EXIT_OK;
+}
+
+const struct dtsim_cmd dtsim_cmd_simcoll = {"simcoll", "time one all-reduce on a cluster given by numbers",
+                                            cmd_simcoll};

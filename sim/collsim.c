@@ -1,0 +1,480 @@
+/* collsim.c -- collective schedules as SimGrid communications. See collsim.h. */
+#include "collsim.h"
+
+#include <simgrid/actor.h>
+#include <simgrid/barrier.h>
+#include <simgrid/comm.h>
+#include <simgrid/engine.h>
+#include <simgrid/host.h>
+#include <simgrid/mailbox.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Memoised step: signature words live in cs->arena[off, off+len). */
+struct memo {
+    uint64_t hash;
+    size_t off, len;
+    double seconds;
+};
+
+struct collsim {
+    struct collsim_opts o;
+    int nhosts, gpus_per_node;
+    sg_host_t *host;        /* [nhosts] */
+    struct memo *memo;      /* open addressing, cap a power of two, hash 0 = empty */
+    size_t memo_cap, memo_n;
+    uint64_t *arena;        /* signature words */
+    size_t arena_n, arena_cap;
+};
+
+static char token; /* payload of every message: sizes are simulated, data is not */
+
+int collsim_create(struct collsim **out, const struct sim_cluster *c, const struct collsim_opts *o, dt_err *e)
+{
+    *out = NULL;
+    int rc = platform_check(c, e);
+    if (rc) return rc;
+    if (!(o->reduce_elems_per_s >= 0)) return dt_errf(e, DT_EINVAL, "reduce rate %g, expected >= 0", o->reduce_elems_per_s);
+    struct collsim *cs = calloc(1, sizeof *cs);
+    if (!cs) return dt_errf(e, DT_ENOMEM, "out of memory");
+    cs->o = *o;
+    cs->nhosts = c->nodes * c->gpus_per_node;
+    cs->gpus_per_node = c->gpus_per_node;
+    cs->host = calloc((size_t)cs->nhosts, sizeof *cs->host);
+    if (!cs->host) {
+        free(cs);
+        return dt_errf(e, DT_ENOMEM, "out of memory");
+    }
+    char name[32];
+    for (int r = 0; r < cs->nhosts; r++) {
+        cs->host[r] = sg_host_by_name(platform_host_name(r, name, sizeof name));
+        if (!cs->host[r]) {
+            collsim_free(cs);
+            return dt_errf(e, DT_ENOENT, "host '%s' not in the loaded platform", name);
+        }
+    }
+    *out = cs;
+    return 0;
+}
+
+void collsim_free(struct collsim *cs)
+{
+    if (!cs) return;
+    free(cs->host);
+    free(cs->memo);
+    free(cs->arena);
+    free(cs);
+}
+
+/* ---- one round on one rank (both modes) ---------------------------------- */
+
+static sg_mailbox_t pair_mailbox(int src, int dst)
+{
+    char name[32];
+    snprintf(name, sizeof name, "m%d.%d", src, dst);
+    return sg_mailbox_by_name(name);
+}
+
+/* Post, wait, reduce. Returns the messages sent. */
+static int round_exec(const struct collsim *cs, int rank, const struct coll_round *r, size_t dsize)
+{
+    sg_comm_t comms[COLL_MAX_OPS];
+    void *got[COLL_MAX_OPS];
+    uint64_t reduce = 0;
+    int n = 0, sent = 0;
+    for (int i = 0; i < r->nops; i++) { /* receives first, as coll.h says */
+        const struct coll_op *op = &r->ops[i];
+        if (op->kind == COLL_SEND) continue;
+        comms[n] = sg_mailbox_get_async(pair_mailbox(op->peer, rank), &got[n]);
+        n++;
+        if (op->kind == COLL_RECV_REDUCE) reduce += op->count;
+    }
+    for (int i = 0; i < r->nops; i++) {
+        const struct coll_op *op = &r->ops[i];
+        if (op->kind != COLL_SEND) continue;
+        comms[n++] = sg_mailbox_put_async(pair_mailbox(rank, op->peer), &token, (long)(op->count * dsize));
+        sent++;
+    }
+    sg_comm_wait_all(comms, (size_t)n);
+    if (reduce > 0) {
+        double speed = sg_host_get_speed(cs->host[rank]);
+        double flops = cs->o.reduce_elems_per_s > 0 ? (double)reduce * speed / cs->o.reduce_elems_per_s : (double)reduce;
+        sg_actor_execute(flops);
+    }
+    return sent;
+}
+
+/* ---- exact mode: one actor per rank ------------------------------------- */
+
+struct xrun {
+    const struct collsim *cs;
+    struct coll_params p;
+    size_t dsize;
+    sg_bar_t bar;
+    int failed;
+};
+
+struct xrank {
+    struct xrun *run;
+    int rank;
+};
+
+static void rank_main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    struct xrank *me = sg_actor_self_get_data();
+    struct xrun *run = me->run;
+    struct coll_iter it;
+    struct coll_round r;
+    int rc = coll_begin(&it, &run->p, me->rank, NULL);
+    while (rc == 0 && (rc = coll_next(&it, &r)) == 1) {
+        round_exec(run->cs, me->rank, &r, run->dsize);
+        rc = 0;
+    }
+    if (rc < 0) run->failed = 1;
+    sg_barrier_wait(run->bar);
+}
+
+static int run_exact(struct collsim *cs, const struct coll_params *p, size_t dsize)
+{
+    struct xrun run = {cs, *p, dsize, sg_barrier_init((unsigned)p->nranks + 1), 0};
+    struct xrank *ranks = calloc((size_t)p->nranks, sizeof *ranks);
+    if (!ranks) {
+        sg_barrier_destroy(run.bar);
+        return DT_ENOMEM;
+    }
+    char name[32];
+    for (int r = 0; r < p->nranks; r++) {
+        ranks[r] = (struct xrank){&run, r};
+        snprintf(name, sizeof name, "rank%d", r);
+        sg_actor_t a = sg_actor_init(name, cs->host[r]);
+        sg_actor_set_data(a, &ranks[r]);
+        sg_actor_start(a, rank_main, 0, NULL);
+    }
+    sg_barrier_wait(run.bar);
+    sg_barrier_destroy(run.bar);
+    free(ranks);
+    return run.failed ? DT_ESCHED : 0;
+}
+
+/* ---- fast mode: lock-step patterns, memoised ----------------------------- */
+
+/* One step being assembled: rounds of the participating ranks. */
+struct step {
+    int n, cap;
+    int *rank;
+    struct coll_round *round;
+    uint64_t *sig;
+    size_t sig_n, sig_cap;
+};
+
+struct srun { /* a simulated step: one short-lived actor per participant */
+    const struct collsim *cs;
+    const struct step *st;
+    size_t dsize;
+    sg_bar_t bar;
+    int sent;
+};
+
+struct sjob {
+    struct srun *run;
+    int i; /* index in the step */
+};
+
+static void step_main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    struct sjob *job = sg_actor_self_get_data();
+    struct srun *run = job->run;
+    run->sent += round_exec(run->cs, run->st->rank[job->i], &run->st->round[job->i], run->dsize);
+    sg_barrier_wait(run->bar);
+}
+
+static uint64_t mix64(uint64_t h, uint64_t w)
+{
+    h ^= w + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return h ^ (h >> 29);
+}
+
+static int sig_push(struct step *s, uint64_t w)
+{
+    if (s->sig_n == s->sig_cap) {
+        size_t cap = s->sig_cap ? 2 * s->sig_cap : 1024;
+        uint64_t *p = realloc(s->sig, cap * sizeof *p);
+        if (!p) return -1;
+        s->sig = p;
+        s->sig_cap = cap;
+    }
+    s->sig[s->sig_n++] = w;
+    return 0;
+}
+
+/* Signature of the assembled step (see collsim.h); returns its hash. */
+static int step_signature(struct step *s, uint64_t *hash)
+{
+    uint64_t m = 0;
+    for (int i = 0; i < s->n; i++)
+        for (int k = 0; k < s->round[i].nops; k++)
+            if (s->round[i].ops[k].count > m) m = s->round[i].ops[k].count;
+    s->sig_n = 0;
+    if (sig_push(s, m)) return -1;
+    for (int i = 0; i < s->n; i++) {
+        const struct coll_round *r = &s->round[i];
+        if (sig_push(s, (uint64_t)s->rank[i] << 8 | r->nops)) return -1;
+        for (int k = 0; k < r->nops; k++) {
+            const struct coll_op *op = &r->ops[k];
+            uint64_t rel = m ? (uint64_t)((double)(m - op->count) * 1024.0 / (double)m) : 0;
+            if (sig_push(s, (uint64_t)op->kind | (uint64_t)(uint32_t)op->peer << 2 | rel << 34)) return -1;
+        }
+    }
+    uint64_t h = 0x243f6a8885a308d3ULL;
+    for (size_t i = 0; i < s->sig_n; i++) h = mix64(h, s->sig[i]);
+    *hash = h ? h : 1;
+    return 0;
+}
+
+static struct memo *memo_find(struct collsim *cs, const struct step *s, uint64_t h)
+{
+    if (!cs->memo_cap) return NULL;
+    for (size_t i = h & (cs->memo_cap - 1);; i = (i + 1) & (cs->memo_cap - 1)) {
+        struct memo *m = &cs->memo[i];
+        if (!m->hash) return NULL;
+        if (m->hash == h && m->len == s->sig_n && !memcmp(cs->arena + m->off, s->sig, s->sig_n * sizeof *s->sig))
+            return m;
+    }
+}
+
+static int memo_add(struct collsim *cs, const struct step *s, uint64_t h, double seconds)
+{
+    if (2 * (cs->memo_n + 1) > cs->memo_cap) {
+        size_t cap = cs->memo_cap ? 2 * cs->memo_cap : 64;
+        struct memo *t = calloc(cap, sizeof *t);
+        if (!t) return -1;
+        for (size_t i = 0; i < cs->memo_cap; i++) {
+            if (!cs->memo[i].hash) continue;
+            size_t j = cs->memo[i].hash & (cap - 1);
+            while (t[j].hash) j = (j + 1) & (cap - 1);
+            t[j] = cs->memo[i];
+        }
+        free(cs->memo);
+        cs->memo = t;
+        cs->memo_cap = cap;
+    }
+    if (cs->arena_n + s->sig_n > cs->arena_cap) {
+        size_t cap = cs->arena_cap ? cs->arena_cap : 4096;
+        while (cap < cs->arena_n + s->sig_n) cap *= 2;
+        uint64_t *a = realloc(cs->arena, cap * sizeof *a);
+        if (!a) return -1;
+        cs->arena = a;
+        cs->arena_cap = cap;
+    }
+    memcpy(cs->arena + cs->arena_n, s->sig, s->sig_n * sizeof *s->sig);
+    size_t j = h & (cs->memo_cap - 1);
+    while (cs->memo[j].hash) j = (j + 1) & (cs->memo_cap - 1);
+    cs->memo[j] = (struct memo){h, cs->arena_n, s->sig_n, seconds};
+    cs->arena_n += s->sig_n;
+    cs->memo_n++;
+    return 0;
+}
+
+/* Simulate one step in full; returns its duration. */
+static double step_simulate(const struct collsim *cs, const struct step *s, size_t dsize, int *sent)
+{
+    struct srun run = {cs, s, dsize, sg_barrier_init((unsigned)s->n + 1), 0};
+    struct sjob *jobs = malloc((size_t)s->n * sizeof *jobs);
+    if (!jobs) {
+        sg_barrier_destroy(run.bar);
+        return -1;
+    }
+    double t0 = simgrid_get_clock();
+    char name[32];
+    for (int i = 0; i < s->n; i++) {
+        jobs[i] = (struct sjob){&run, i};
+        snprintf(name, sizeof name, "step%d", s->rank[i]);
+        sg_actor_t a = sg_actor_init(name, cs->host[s->rank[i]]);
+        sg_actor_set_data(a, &jobs[i]);
+        sg_actor_start(a, step_main, 0, NULL);
+    }
+    sg_barrier_wait(run.bar);
+    sg_barrier_destroy(run.bar);
+    free(jobs);
+    *sent = run.sent;
+    return simgrid_get_clock() - t0;
+}
+
+static int run_fast(struct collsim *cs, const struct coll_params *p, size_t dsize, struct collsim_stats *st,
+                    dt_err *e)
+{
+    int N = p->nranks, rc = 0;
+    struct coll_iter *it = malloc((size_t)N * sizeof *it);
+    struct coll_round *nx = malloc((size_t)N * sizeof *nx);
+    int *has = malloc((size_t)N * sizeof *has);
+    struct step s = {0, N, malloc((size_t)N * sizeof(int)), malloc((size_t)N * sizeof(struct coll_round)), NULL, 0, 0};
+    if (!it || !nx || !has || !s.rank || !s.round) {
+        rc = dt_errf(e, DT_ENOMEM, "out of memory (%d ranks)", N);
+        goto out;
+    }
+    for (int r = 0; r < N; r++) {
+        if ((rc = coll_begin(&it[r], p, r, e))) goto out;
+        if ((has[r] = coll_next(&it[r], &nx[r])) < 0) {
+            rc = dt_errf(e, DT_ESCHED, "'%s': schedule error on rank %d", p->algo, r);
+            goto out;
+        }
+    }
+    double pending = 0; /* memoised time not yet slept */
+    for (;;) {
+        uint32_t step = UINT32_MAX;
+        int any = 0;
+        for (int r = 0; r < N; r++)
+            if (has[r] && (!any || nx[r].step < step)) step = nx[r].step, any = 1;
+        if (!any) break;
+        s.n = 0;
+        for (int r = 0; r < N; r++) {
+            if (!has[r] || nx[r].step != step) continue;
+            s.rank[s.n] = r;
+            s.round[s.n++] = nx[r];
+            for (int k = 0; k < nx[r].nops; k++)
+                if (nx[r].ops[k].kind == COLL_SEND) st->messages++, st->bytes += nx[r].ops[k].count * dsize;
+            st->rounds++;
+            if ((has[r] = coll_next(&it[r], &nx[r])) < 0) {
+                rc = dt_errf(e, DT_ESCHED, "'%s': schedule error on rank %d", p->algo, r);
+                goto out;
+            }
+            if (has[r] && nx[r].step <= step) {
+                rc = dt_errf(e, DT_ESCHED, "'%s': rank %d: step %u after step %u", p->algo, r, nx[r].step, step);
+                goto out;
+            }
+        }
+        st->steps++;
+        uint64_t h;
+        if (step_signature(&s, &h)) {
+            rc = dt_errf(e, DT_ENOMEM, "out of memory");
+            goto out;
+        }
+        struct memo *m = memo_find(cs, &s, h);
+        if (m) {
+            pending += m->seconds;
+            continue;
+        }
+        if (pending > 0) sg_actor_sleep_for(pending);
+        pending = 0;
+        int sent = 0;
+        double d = step_simulate(cs, &s, dsize, &sent);
+        if (d < 0 || memo_add(cs, &s, h, d)) {
+            rc = dt_errf(e, DT_ENOMEM, "out of memory");
+            goto out;
+        }
+        st->steps_simulated++;
+        st->messages_simulated += (uint64_t)sent;
+    }
+    if (pending > 0) sg_actor_sleep_for(pending);
+out:
+    free(it);
+    free(nx);
+    free(has);
+    free(s.rank);
+    free(s.round);
+    free(s.sig);
+    return rc;
+}
+
+int collsim_run(struct collsim *cs, const struct coll_params *p, int mode, double *seconds,
+                struct collsim_stats *st, dt_err *e)
+{
+    struct collsim_stats local;
+    if (!st) st = &local;
+    memset(st, 0, sizeof *st);
+    *seconds = 0;
+    if (p->nranks < 1 || p->nranks > cs->nhosts)
+        return dt_errf(e, DT_EINVAL, "'%s': %d ranks on a platform of %d gpus", p->algo ? p->algo : "?", p->nranks,
+                       cs->nhosts);
+    if (p->gpus_per_node != cs->gpus_per_node)
+        return dt_errf(e, DT_EINVAL, "'%s': gpus_per_node %d, platform has %d", p->algo ? p->algo : "?",
+                       p->gpus_per_node, cs->gpus_per_node);
+    if (mode != COLLSIM_EXACT && mode != COLLSIM_FAST) return dt_errf(e, DT_EINVAL, "unknown collsim mode %d", mode);
+    struct coll_iter probe; /* validates params and the algorithm name before any actor starts */
+    int rc = coll_begin(&probe, p, 0, e);
+    if (rc) return rc;
+    size_t dsize = coll_dtype_size(p->dtype);
+    double t0 = simgrid_get_clock();
+    struct timespec w0, w1;
+    clock_gettime(CLOCK_MONOTONIC, &w0);
+    if (mode == COLLSIM_EXACT) {
+        /* counts for the stats come from the schedule itself */
+        for (int r = 0; r < p->nranks; r++) {
+            struct coll_iter it;
+            struct coll_round rd;
+            if ((rc = coll_begin(&it, p, r, e))) return rc;
+            while ((rc = coll_next(&it, &rd)) == 1) {
+                st->rounds++;
+                for (int k = 0; k < rd.nops; k++)
+                    if (rd.ops[k].kind == COLL_SEND) st->messages++, st->bytes += rd.ops[k].count * dsize;
+                if (rd.step + 1 > st->steps) st->steps = rd.step + 1;
+            }
+            if (rc < 0) return dt_errf(e, DT_ESCHED, "'%s': schedule error on rank %d", p->algo, r);
+        }
+        st->steps_simulated = st->steps;
+        st->messages_simulated = st->messages;
+        rc = run_exact(cs, p, dsize);
+        if (rc) return dt_errf(e, rc, "'%s': exact run failed", p->algo);
+    } else {
+        rc = run_fast(cs, p, dsize, st, e);
+        if (rc) return rc;
+    }
+    *seconds = simgrid_get_clock() - t0;
+    clock_gettime(CLOCK_MONOTONIC, &w1);
+    st->wall_s = (double)(w1.tv_sec - w0.tv_sec) + 1e-9 * (double)(w1.tv_nsec - w0.tv_nsec);
+    return 0;
+}
+
+/* ---- batch: a driver actor runs the list -------------------------------- */
+
+struct batch {
+    struct collsim *cs;
+    struct collsim_job *jobs;
+    int n;
+    dt_err *e;
+    int rc;
+};
+
+static void batch_main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    struct batch *b = sg_actor_self_get_data();
+    for (int i = 0; i < b->n && b->rc == 0; i++) {
+        struct collsim_job *j = &b->jobs[i];
+        b->rc = collsim_run(b->cs, &j->p, j->mode, &j->seconds, &j->st, b->e);
+    }
+}
+
+int collsim_batch(const struct sim_cluster *c, const struct collsim_opts *o, struct collsim_job *jobs, int n,
+                  dt_err *e)
+{
+    struct batch b = {NULL, jobs, n, e, 0};
+    int rc = collsim_create(&b.cs, c, o, e);
+    if (rc) return rc;
+    for (int i = 0; i < n; i++) { /* refuse bad input before the engine starts */
+        struct coll_iter probe;
+        if ((rc = coll_begin(&probe, &jobs[i].p, 0, e))) goto out;
+        if (jobs[i].p.nranks > b.cs->nhosts || jobs[i].p.gpus_per_node != b.cs->gpus_per_node) {
+            rc = dt_errf(e, DT_EINVAL, "'%s': %d ranks of %d per node on a platform of %d gpus, %d per node",
+                         jobs[i].p.algo, jobs[i].p.nranks, jobs[i].p.gpus_per_node, b.cs->nhosts, b.cs->gpus_per_node);
+            goto out;
+        }
+    }
+    sg_actor_t a = sg_actor_init("driver", b.cs->host[0]);
+    sg_actor_set_data(a, &b);
+    sg_actor_start(a, batch_main, 0, NULL);
+    simgrid_run();
+    rc = b.rc;
+out:
+    collsim_free(b.cs);
+    return rc;
+}

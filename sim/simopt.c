@@ -1,0 +1,210 @@
+/* simopt.c -- cluster and collective from command-line numbers. See simopt.h. */
+#include "simopt.h"
+#include "strsim.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char simopt_help[] =
+    "cluster (defaults: ABCI-like, 4 V100 per node, NVLink2 mesh 150 GB/s per GPU,\n"
+    "2 x EDR 12.5 GB/s NICs, fat-tree of 34 nodes per leaf, 3:1):\n"
+    "  --preset abci|none      start from the ABCI-like numbers or from zeros\n"
+    "  --nodes N               nodes (default 2)\n"
+    "  --gpus-per-node G       GPUs per node\n"
+    "  --nics K                NICs per node (GPU j uses NIC j*K/G)\n"
+    "  --intra-GBps X          per-GPU node-fabric bandwidth, GB/s per direction\n"
+    "  --intra mesh|switch     node fabric: a link per GPU pair, or a port per GPU\n"
+    "  --intra-lat-us X        GPU-to-GPU latency in a node\n"
+    "  --nic-GBps X            NIC bandwidth, GB/s per direction\n"
+    "  --nic-lat-us X          NIC-to-NIC latency, switches excluded\n"
+    "  --switch-lat-us X       latency per switch\n"
+    "  --topology T            switch, fat-tree, torus or dragonfly\n"
+    "  --nodes-per-leaf N      fat-tree leaf size / dragonfly nodes per router\n"
+    "  --oversub X             fat-tree leaf oversubscription (down:up)\n"
+    "  --torus XxYxZ           torus shape in nodes\n"
+    "  --dfly-routers R        dragonfly routers per group\n"
+    "collective:\n"
+    "  --algo NAME             all-reduce algorithm (default ring)\n"
+    "  --bytes B               bytes per rank, suffix k, M, G (powers of 10); default 102M\n"
+    "  --fp16                  2-byte elements (default fp32)\n"
+    "  --ranks N               ranks (default: every GPU)\n"
+    "  --chunks C  --grid XxY  --inner NAME  --variant V   algorithm options\n"
+    "simulation:\n"
+    "  --mode exact|fast|both  message-exact, memoised lock-step, or both (default fast)\n"
+    "  --reduce-rate R         elements/s reduced by a GPU (default: one flop per element)\n"
+    "  --xml PATH              also write the platform XML to PATH\n";
+
+void simopt_default(struct simopt *o)
+{
+    memset(o, 0, sizeof *o);
+    platform_abci(&o->c, 2);
+    o->p.algo = "ring";
+    o->p.dtype = COLL_FP32;
+    o->bytes = 102000000;
+    o->modes = 1 << COLLSIM_FAST;
+}
+
+static int num(const char *s, double *v, dt_err *e, const char *opt)
+{
+    char *end;
+    errno = 0;
+    *v = strtod(s, &end);
+    if (end == s || *end || errno || !isfinite(*v))
+        return dt_errf(e, DT_EINVAL, "%s: '%s' is not a number", opt, s);
+    return 0;
+}
+
+static int inum(const char *s, int *v, dt_err *e, const char *opt)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(s, &end, 10);
+    if (end == s || *end || errno || x < 0 || x > 1 << 24)
+        return dt_errf(e, DT_EINVAL, "%s: '%s' is not a count", opt, s);
+    *v = (int)x;
+    return 0;
+}
+
+static int dims(const char *s, int *d, int n, dt_err *e, const char *opt)
+{
+    for (int i = 0; i < n; i++) d[i] = 1;
+    const char *p = s;
+    for (int i = 0; i < n; i++) {
+        char *end;
+        long x = strtol(p, &end, 10);
+        if (end == p || x < 1 || x > 1 << 20) return dt_errf(e, DT_EINVAL, "%s: bad shape '%s'", opt, s);
+        d[i] = (int)x;
+        if (!*end) return 0;
+        if (*end != 'x' || i == n - 1) return dt_errf(e, DT_EINVAL, "%s: bad shape '%s'", opt, s);
+        p = end + 1;
+    }
+    return 0;
+}
+
+static int pick(const char *s, const char *const *names, int n, dt_err *e, const char *opt)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(s, names[i]) == 0) return i;
+    char list[256];
+    strsim_join(list, sizeof list, names, (size_t)n);
+    const char *near = strsim_nearest(s, names, (size_t)n);
+    if (near) return dt_errf(e, DT_EINVAL, "%s: unknown value '%s' (did you mean '%s'?)", opt, s, near);
+    return dt_errf(e, DT_EINVAL, "%s: unknown value '%s' (valid: %s)", opt, s, list);
+}
+
+int simopt_parse(struct simopt *o, int argc, char **argv, int *i, dt_err *e)
+{
+    const char *opt = argv[*i];
+    static const char *const flags[] = {"--fp16"};
+    if (strcmp(opt, flags[0]) == 0) {
+        o->p.dtype = COLL_FP16;
+        return 1;
+    }
+    static const char *const valued[] = {
+        "--preset", "--nodes", "--gpus-per-node", "--nics", "--intra-GBps", "--intra", "--intra-lat-us",
+        "--nic-GBps", "--nic-lat-us", "--switch-lat-us", "--topology", "--nodes-per-leaf", "--oversub", "--torus",
+        "--dfly-routers", "--algo", "--bytes", "--ranks", "--chunks", "--grid", "--inner", "--variant", "--mode",
+        "--reduce-rate", "--xml"};
+    int k = -1;
+    for (int j = 0; j < (int)(sizeof valued / sizeof *valued); j++)
+        if (strcmp(opt, valued[j]) == 0) k = j;
+    if (k < 0) return 0;
+    if (*i + 1 >= argc) return dt_errf(e, DT_EINVAL, "%s: missing value", opt);
+    const char *v = argv[++*i];
+    struct sim_cluster *c = &o->c;
+    double x;
+    int rc = 0, d[3];
+    switch (k) {
+    case 0: {
+        static const char *const presets[] = {"abci", "none"};
+        int nodes = c->nodes;
+        if ((rc = pick(v, presets, 2, e, opt)) < 0) return rc;
+        if (rc == 0) platform_abci(c, nodes);
+        else memset(c, 0, sizeof *c), c->nodes = nodes;
+        return 1;
+    }
+    case 1: rc = inum(v, &c->nodes, e, opt); break;
+    case 2: rc = inum(v, &c->gpus_per_node, e, opt); break;
+    case 3: rc = inum(v, &c->nics_per_node, e, opt); break;
+    case 4: if (!(rc = num(v, &x, e, opt))) c->intra_bw_Bps = x * 1e9; break;
+    case 5: {
+        static const char *const intra[] = {"switch", "mesh"};
+        if ((rc = pick(v, intra, 2, e, opt)) >= 0) c->intra = rc, rc = 0;
+        break;
+    }
+    case 6: if (!(rc = num(v, &x, e, opt))) c->intra_lat_s = x * 1e-6; break;
+    case 7: if (!(rc = num(v, &x, e, opt))) c->nic_bw_Bps = x * 1e9; break;
+    case 8: if (!(rc = num(v, &x, e, opt))) c->nic_lat_s = x * 1e-6; break;
+    case 9: if (!(rc = num(v, &x, e, opt))) c->switch_lat_s = x * 1e-6; break;
+    case 10: {
+        static const char *const topo[] = {"switch", "fat-tree", "torus", "dragonfly"};
+        if ((rc = pick(v, topo, 4, e, opt)) >= 0) c->topology = rc, rc = 0;
+        break;
+    }
+    case 11: rc = inum(v, &c->nodes_per_leaf, e, opt); break;
+    case 12: rc = num(v, &c->oversubscription, e, opt); break;
+    case 13:
+        if (!(rc = dims(v, d, 3, e, opt))) c->torus_x = d[0], c->torus_y = d[1], c->torus_z = d[2];
+        break;
+    case 14: rc = inum(v, &c->dfly_routers, e, opt); break;
+    case 15: o->p.algo = v; break;
+    case 16: {
+        char *end;
+        double b = strtod(v, &end);
+        double mul = *end == 'k' ? 1e3 : *end == 'M' ? 1e6 : *end == 'G' ? 1e9 : 1;
+        if (mul > 1) end++;
+        if (end == v || *end || !(b >= 0) || b * mul > 1e15)
+            return dt_errf(e, DT_EINVAL, "%s: '%s' is not a byte count", opt, v);
+        o->bytes = (uint64_t)llround(b * mul);
+        break;
+    }
+    case 17: rc = inum(v, &o->ranks, e, opt); break;
+    case 18: rc = inum(v, &o->p.chunks, e, opt); break;
+    case 19:
+        if (!(rc = dims(v, d, 2, e, opt))) o->p.grid_x = d[0], o->p.grid_y = d[1];
+        break;
+    case 20: o->p.inner = v; break;
+    case 21: rc = inum(v, &o->p.variant, e, opt); break;
+    case 22: {
+        static const char *const modes[] = {"exact", "fast", "both"};
+        if ((rc = pick(v, modes, 3, e, opt)) >= 0) o->modes = rc == 2 ? 3 : 1 << rc, rc = 0;
+        break;
+    }
+    case 23: rc = num(v, &o->reduce_rate, e, opt); break;
+    case 24: o->xml = v; break;
+    }
+    return rc < 0 ? rc : 1;
+}
+
+int simopt_finish(struct simopt *o, dt_err *e)
+{
+    int rc = platform_check(&o->c, e);
+    if (rc) return rc;
+    int gpus = o->c.nodes * o->c.gpus_per_node;
+    if (o->ranks == 0) o->ranks = gpus;
+    if (o->ranks > gpus) return dt_errf(e, DT_EINVAL, "--ranks %d: the cluster has %d gpus", o->ranks, gpus);
+    if (!(o->reduce_rate >= 0)) return dt_errf(e, DT_EINVAL, "--reduce-rate %g, expected >= 0", o->reduce_rate);
+    o->p.nranks = o->ranks;
+    o->p.gpus_per_node = o->c.gpus_per_node;
+    o->p.count = o->bytes / coll_dtype_size(o->p.dtype);
+    struct coll_iter probe;
+    return coll_begin(&probe, &o->p, 0, e);
+}
+
+int simopt_load(const struct simopt *o, dt_err *e)
+{
+    if (o->xml) return platform_load(&o->c, o->xml, e);
+    const char *dir = getenv("TMPDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/dtsim-platform-XXXXXX.xml", dir && *dir ? dir : "/tmp");
+    int fd = mkstemps(path, 4);
+    if (fd < 0) return dt_errf(e, DT_EIO, "cannot create a temporary file in '%s': %s", dir ? dir : "/tmp", strerror(errno));
+    close(fd);
+    int rc = platform_load(&o->c, path, e);
+    unlink(path);
+    return rc;
+}

@@ -1,0 +1,252 @@
+/* Tests for sim/platform and sim/collsim against hand-worked closed forms.
+ *
+ * SimGrid runs one engine per process, so every simulation runs in a forked
+ * child that loads its platform, runs a batch and sends the durations back
+ * through a pipe. */
+#include "collsim.h"
+#include "platform.h"
+
+#include <CUnit/CUnit.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct result {
+    double seconds;
+    struct collsim_stats st;
+};
+
+/* Run jobs on cluster c in a child; fill res. Returns 0 or -1. */
+static int sim_child(const struct sim_cluster *c, double reduce_rate, struct collsim_job *jobs, int n,
+                     struct result *res)
+{
+    int fds[2];
+    if (pipe(fds)) return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        close(fds[0]);
+        dt_err e = {0};
+        char *av[] = {"dtsim-tests", NULL};
+        char path[] = "/tmp/dtsim-test-XXXXXX.xml";
+        int fd = mkstemps(path, 4), rc = -1;
+        if (fd >= 0) {
+            close(fd);
+            struct collsim_opts o = {reduce_rate};
+            rc = platform_engine_init(1, av, &e);
+            if (!rc) rc = platform_load(c, path, &e);
+            unlink(path);
+            if (!rc) rc = collsim_batch(c, &o, jobs, n, &e);
+            if (rc) fprintf(stderr, "sim_child: %s\n", e.msg);
+        }
+        for (int i = 0; i < n; i++) {
+            struct result r = {jobs[i].seconds, jobs[i].st};
+            if (rc) r.seconds = -1;
+            if (write(fds[1], &r, sizeof r) != (ssize_t)sizeof r) _exit(2);
+        }
+        _exit(rc ? 1 : 0);
+    }
+    close(fds[1]);
+    size_t want = (size_t)n * sizeof *res, got = 0;
+    while (got < want) {
+        ssize_t k = read(fds[0], (char *)res + got, want - got);
+        if (k <= 0) break;
+        got += (size_t)k;
+    }
+    close(fds[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    return got == want && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static struct collsim_job job(const char *algo, int nranks, uint64_t count, int gpn, int mode)
+{
+    struct collsim_job j;
+    memset(&j, 0, sizeof j);
+    j.p.algo = algo;
+    j.p.nranks = nranks;
+    j.p.count = count;
+    j.p.dtype = COLL_FP32;
+    j.p.gpus_per_node = gpn;
+    j.mode = mode;
+    return j;
+}
+
+/* One GPU per node on one switch: every hop is NIC -> switch -> NIC, latency
+ * nic_lat + switch_lat, bandwidth B; reductions free (gpu_flops huge). */
+static void flat_switch(struct sim_cluster *c, int nodes)
+{
+    memset(c, 0, sizeof *c);
+    c->nodes = nodes;
+    c->gpus_per_node = 1;
+    c->gpu_flops = 1e18;
+    c->nics_per_node = 1;
+    c->nic_bw_Bps = 10e9;
+    c->nic_lat_s = 1.5e-6;
+    c->switch_lat_s = 0.5e-6;
+    c->topology = SIM_TOPO_SWITCH;
+}
+
+static int near(double got, double want, double tol)
+{
+    int ok = fabs(got - want) <= tol * want;
+    if (!ok) fprintf(stderr, "  got %.9g, want %.9g (%.3f%% off)\n", got, want, 100 * (got / want - 1));
+    return ok;
+}
+
+/* T = 2(N-1)/N * S/B + steps * latency, S = count * 4 bytes. */
+static double closed_form(int n, uint64_t count, double bw, double lat, int steps)
+{
+    return 2.0 * (n - 1) / n * (double)count * 4 / bw + steps * lat;
+}
+
+static void test_ring_closed_form(void)
+{
+    static const int ns[] = {2, 3, 5, 16, 100, 256};
+    enum { K = sizeof ns / sizeof *ns };
+    struct sim_cluster c;
+    flat_switch(&c, 256);
+    struct collsim_job jobs[K];
+    struct result res[K];
+    uint64_t count = 25500000; /* 102 MB fp32 */
+    for (int i = 0; i < K; i++) jobs[i] = job("ring", ns[i], count, 1, COLLSIM_FAST);
+    CU_ASSERT_FATAL(sim_child(&c, 0, jobs, K, res) == 0);
+    for (int i = 0; i < K; i++) {
+        int n = ns[i];
+        double want = closed_form(n, count, c.nic_bw_Bps, c.nic_lat_s + c.switch_lat_s, 2 * (n - 1));
+        CU_ASSERT(near(res[i].seconds, want, 0.02));
+        CU_ASSERT_EQUAL(res[i].st.messages, (uint64_t)2 * (n - 1) * n);
+    }
+    /* N = 2 by hand: 2 steps of 51 MB at 10 GB/s + 2 x 2 us = 10.204 ms */
+    CU_ASSERT(near(res[0].seconds, 0.010204, 1e-4));
+}
+
+static void test_hd_closed_form(void)
+{
+    static const int ns[] = {2, 4, 16, 64, 256};
+    enum { K = sizeof ns / sizeof *ns };
+    struct sim_cluster c;
+    flat_switch(&c, 256);
+    struct collsim_job jobs[K];
+    struct result res[K];
+    uint64_t count = 1 << 24; /* 64 MiB fp32, halves evenly down to 256 ranks */
+    for (int i = 0; i < K; i++) jobs[i] = job("halving-doubling", ns[i], count, 1, COLLSIM_FAST);
+    CU_ASSERT_FATAL(sim_child(&c, 0, jobs, K, res) == 0);
+    for (int i = 0; i < K; i++) {
+        int n = ns[i], lg = 0;
+        while ((1 << lg) < n) lg++;
+        double want = closed_form(n, count, c.nic_bw_Bps, c.nic_lat_s + c.switch_lat_s, 2 * lg);
+        CU_ASSERT(near(res[i].seconds, want, 0.02));
+    }
+}
+
+/* Fat-tree with one node per leaf: every ring hop crosses the spine, and a
+ * leaf's uplink carries one flow each way. At 2:1 the uplink has B/2, so the
+ * bandwidth term doubles; latency is nic + 3 switches either way. */
+static void test_oversubscribed_fattree(void)
+{
+    struct sim_cluster full, over;
+    flat_switch(&full, 16);
+    full.topology = SIM_TOPO_FATTREE;
+    full.nodes_per_leaf = 1;
+    full.oversubscription = 1;
+    over = full;
+    over.oversubscription = 2;
+    uint64_t count = 25000000;
+    struct collsim_job j1 = job("ring", 16, count, 1, COLLSIM_FAST), j2 = j1;
+    struct result r1, r2;
+    CU_ASSERT_FATAL(sim_child(&full, 0, &j1, 1, &r1) == 0);
+    CU_ASSERT_FATAL(sim_child(&over, 0, &j2, 1, &r2) == 0);
+    double lat = full.nic_lat_s + 3 * full.switch_lat_s;
+    double t1 = closed_form(16, count, full.nic_bw_Bps, lat, 30), t2 = closed_form(16, count, full.nic_bw_Bps / 2, lat, 30);
+    CU_ASSERT(near(r1.seconds, t1, 0.02));
+    CU_ASSERT(near(r2.seconds, t2, 0.02));
+    CU_ASSERT(near(r2.seconds / r1.seconds, t2 / t1, 0.02)); /* 1.9985 */
+}
+
+/* Fast mode within 2% of the message-exact simulation. */
+static void check_exact_vs_fast(const struct sim_cluster *c, const char *algo, int n, uint64_t count, double rate)
+{
+    struct collsim_job jobs[2] = {job(algo, n, count, c->gpus_per_node, COLLSIM_EXACT),
+                                  job(algo, n, count, c->gpus_per_node, COLLSIM_FAST)};
+    struct result res[2];
+    CU_ASSERT_FATAL(sim_child(c, rate, jobs, 2, res) == 0);
+    fprintf(stderr, "  %s n=%d exact %.9f fast %.9f (%+.4f%%) steps %llu simulated %llu\n", algo, n, res[0].seconds,
+            res[1].seconds, 100 * (res[1].seconds / res[0].seconds - 1), (unsigned long long)res[1].st.steps,
+            (unsigned long long)res[1].st.steps_simulated);
+    CU_ASSERT(near(res[1].seconds, res[0].seconds, 0.02));
+    CU_ASSERT_EQUAL(res[0].st.messages, res[1].st.messages);
+    CU_ASSERT(res[1].st.steps_simulated < res[1].st.steps || res[1].st.steps <= 2);
+}
+
+static void test_exact_vs_fast(void)
+{
+    struct sim_cluster c;
+    platform_abci(&c, 16); /* 64 GPUs, mesh NVLink, 2 NICs, fat-tree */
+    c.nodes_per_leaf = 4;  /* 4 leaves at 3:1 */
+    check_exact_vs_fast(&c, "ring", 64, 2500000, 100e9);
+    c.topology = SIM_TOPO_SWITCH;
+    c.intra = SIM_INTRA_SWITCH;
+    check_exact_vs_fast(&c, "ring", 24, 2500001, 0);
+}
+
+static void test_platform_xml(void)
+{
+    struct sim_cluster c;
+    platform_abci(&c, 2);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    dt_err e = {0};
+    CU_ASSERT_EQUAL(platform_write_xml(&c, f, &e), 0);
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "<host id=\"g7\" speed=\"15700000000000f\"/>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "<link id=\"n1nic1\" bandwidth=\"12500000000Bps\""));
+    /* GPU 3 of node 1 uses NIC 3*2/4 = 1 */
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "<route src=\"g7\" dst=\"n1gw\"><link_ctn id=\"n1nic1\" direction=\"UP\"/>"));
+    /* mesh: each pair gets 150/3 = 50 GB/s */
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "<link id=\"g4-5\" bandwidth=\"50000000000Bps\""));
+    /* uplink of a 2-node leaf at 3:1: 2 x 2 x 12.5 / 3 GB/s */
+    CU_ASSERT(fabs(platform_uplink_Bps(&c, 0) - 50e9 / 3) < 1);
+    free(buf);
+}
+
+static void test_platform_refuses(void)
+{
+    struct sim_cluster c;
+    dt_err e = {0};
+    platform_abci(&c, 4);
+    c.nics_per_node = 5;
+    CU_ASSERT_EQUAL(platform_check(&c, &e), DT_EINVAL);
+    CU_ASSERT_STRING_EQUAL(e.msg, "nics_per_node: 5, expected 1..4 (one per gpu at most)");
+    platform_abci(&c, 4);
+    c.nic_bw_Bps = 0;
+    CU_ASSERT_EQUAL(platform_check(&c, &e), DT_EINVAL);
+    platform_abci(&c, 6);
+    c.topology = SIM_TOPO_TORUS;
+    c.torus_x = 2, c.torus_y = 2, c.torus_z = 1;
+    CU_ASSERT_EQUAL(platform_check(&c, &e), DT_EINVAL);
+    CU_ASSERT_STRING_EQUAL(e.msg, "torus 2x2x1 does not match 6 nodes");
+    c.torus_y = 3;
+    CU_ASSERT_EQUAL(platform_check(&c, &e), 0);
+    platform_abci(&c, 4);
+    c.oversubscription = 0.5;
+    CU_ASSERT_EQUAL(platform_check(&c, &e), DT_EINVAL);
+}
+
+int test_collsim_register(void)
+{
+    CU_pSuite s = CU_add_suite("collsim", NULL, NULL);
+    if (!s) return -1;
+    if (!CU_add_test(s, "platform_xml", test_platform_xml) || !CU_add_test(s, "platform_refuses", test_platform_refuses) ||
+        !CU_add_test(s, "ring_closed_form", test_ring_closed_form) ||
+        !CU_add_test(s, "hd_closed_form", test_hd_closed_form) ||
+        !CU_add_test(s, "oversubscribed_fattree", test_oversubscribed_fattree) ||
+        !CU_add_test(s, "exact_vs_fast", test_exact_vs_fast))
+        return -1;
+    return 0;
+}
