@@ -4,7 +4,8 @@
  * Format (read with libinih; see docs/config.md):
  *
  *     ; comment            # comment too
- *     include = cluster.ini        ; relative to this file; several allowed
+ *     include = cluster.ini        ; relative to this file; several allowed;
+ *                                  ; a directive wherever it appears
  *     [cluster]
  *     gpu = V100-SXM2-16GB
  *     nic = IB-EDR                 ; inline comments start with ';'
@@ -43,7 +44,9 @@
 
 #include <stddef.h>
 
-#define CONFIG_MAX_LINE 4096           /* bytes per line, newline included */
+/* Bytes per line, '\n' excluded: libinih (Debian, r55) reads lines into a
+ * 200-byte buffer and would cut a longer line in pieces; we refuse it. */
+#define CONFIG_MAX_LINE 198
 #define CONFIG_MAX_FILE (16L << 20)    /* bytes per file */
 #define CONFIG_MAX_DEPTH 16            /* include nesting */
 
@@ -67,8 +70,11 @@ int config_load(config **out, const char *path, dt_err *e);
  * be seen, so fuzzers should use config_load_bytes. */
 int config_load_string(config **out, const char *name, const char *text, dt_err *e);
 
-/* Same from `len` bytes that may contain NUL (refused as binary). */
-int config_load_bytes(config **out, const char *name, const char *bytes, size_t len, dt_err *e);
+/* Same from `len` bytes that may contain NUL (refused as binary).
+ * flags: CONFIG_NOINCLUDE refuses `include` (for fuzzing). */
+#define CONFIG_NOINCLUDE 1
+int config_load_bytes(config **out, const char *name, const char *bytes, size_t len, int flags,
+                      dt_err *e);
 
 /* An empty config (for building one with config_set). */
 config *config_new(void);

@@ -40,11 +40,12 @@ enum units_kind { UNITS_BANDWIDTH, UNITS_TIME, UNITS_SIZE, UNITS_FLOPS, UNITS_NU
  * "unknown bandwidth unit 'Gbs' in '100Gbs' (did you mean 'Gbps'?)"). */
 int units_parse(const char *text, enum units_kind kind, double *out, dt_err *e);
 
-/* Format `value` (SI base units) for people: three significant digits with
- * the largest decimal prefix that keeps the number >= 1, e.g.
- * "12.5 GB/s", "1.5 us", "25 MB", "15.7 TFLOP/s", "1.28 M". Deterministic
- * (fixed "%.3g"-style rounding, no locale). Sizes that are exact multiples
- * of 1 MiB or 1 KiB and not of a decimal prefix print binary ("64 MiB").
+/* Format `value` (SI base units) for people: "%.4g" with the largest
+ * decimal prefix that keeps the number >= 1, e.g. "12.5 GB/s", "1.5 us",
+ * "25 MB", "15.7 TFLOP/s". Deterministic (no locale). A size that is an
+ * exact multiple of a higher power of 1024 than of 1000 prints binary
+ * ("64 MiB"). Times print in s, ms, us, ns (whole minutes/hours as min/h).
+ * UNITS_NUMBER prints integers in full ("1281167"), others "%.6g".
  * Returns buf. */
 char *units_format(char *buf, size_t len, double value, enum units_kind kind);
 
