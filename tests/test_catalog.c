@@ -17,6 +17,7 @@ static struct catalog *shipped; /* the repository's configs/catalog */
 static int setup(void)
 {
     dt_err e = {0};
+    unsetenv("DTSIM_CATALOG"); /* the repository's catalog, whatever the user's setting */
     if (catalog_load(&shipped, NULL, &e) != 0) {
         fprintf(stderr, "catalog: %s\n", e.msg);
         return -1;
@@ -66,7 +67,8 @@ static const char *link_row = "[link L1]\nkind = intra\nsignalling = 100Gbps\nen
                               "data_rate = 100Gbps\nlatency = 1us\nsource = test\n";
 static const char *gpu_row = "[gpu G1]\nfp32 = 10TFLOPS\nmem_bw = 1TB/s\nmem_size = 8GiB\nlink = L1\nsource = test\n";
 
-/* Load dir holding links.ini (link_row) and gpus.ini (`gpus`); expect an
+/* Load a temporary catalog, through $DTSIM_CATALOG, holding links.ini
+ * (link_row) and gpus.ini (`gpus`); expect an
  * error whose message starts with "<dir>/gpus.ini:<line>: " and contains
  * `want`. */
 static void expect_bad(const char *gpus, int line, const char *want)
@@ -77,7 +79,9 @@ static void expect_bad(const char *gpus, int line, const char *want)
     put(dir, "gpus.ini", gpus);
     struct catalog *c = NULL;
     dt_err e = {0};
-    CU_ASSERT_NOT_EQUAL(catalog_load(&c, dir, &e), 0);
+    setenv("DTSIM_CATALOG", dir, 1); /* found the way a user points dtsim at it */
+    CU_ASSERT_NOT_EQUAL(catalog_load(&c, NULL, &e), 0);
+    unsetenv("DTSIM_CATALOG");
     CU_ASSERT_PTR_NULL(c);
     snprintf(prefix, sizeof prefix, "%s/gpus.ini:%d: ", dir, line);
     CU_ASSERT_NSTRING_EQUAL(e.msg, prefix, strlen(prefix));
