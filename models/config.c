@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+
+#include "strsim.h"
 
 /* ---- storage ------------------------------------------------------------ */
 
@@ -319,6 +322,31 @@ static int join_path(char *buf, size_t len, const char *dir, const char *file)
     return n >= 0 && (size_t)n < len ? 0 : -1;
 }
 
+/* The name in `dir` nearest to `file` among *.ini files, malloc'd, or NULL. */
+static const char *near_file(const char *dir, const char *file)
+{
+    if (strchr(file, '/')) return NULL;
+    DIR *d = opendir(dir[0] ? dir : ".");
+    if (!d) return NULL;
+    char *best = NULL;
+    int bestd = 1 << 30;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (l < 5 || strcmp(de->d_name + l - 4, ".ini") != 0) continue;
+        const char *one[1] = {de->d_name};
+        if (!strsim_nearest(file, one, 1)) continue;
+        int dist = strsim_distance(file, de->d_name);
+        if (dist < bestd || (dist == bestd && best && strcmp(de->d_name, best) < 0)) {
+            free(best);
+            best = xstrdup(de->d_name);
+            bestd = dist;
+        }
+    }
+    closedir(d);
+    return best;
+}
+
 static int do_include(struct parse *ps, const char *file, const struct config_entry *at)
 {
     dt_err *e = ps->e;
@@ -334,6 +362,14 @@ static int do_include(struct parse *ps, const char *file, const struct config_en
     char *buf;
     size_t len;
     int rc = read_file(path, &buf, &len, at, e);
+    if (rc == DT_ENOENT) {
+        const char *near = near_file(ps->dir, file);
+        if (near && e) {
+            size_t u = strlen(e->msg);
+            snprintf(e->msg + u, sizeof e->msg - u, " (did you mean '%s'?)", near);
+        }
+        free((void *)near);
+    }
     if (rc < 0) return rc;
     char real[PATH_MAX];
     if (!realpath(path, real)) snprintf(real, sizeof real, "%s", path);
@@ -344,7 +380,7 @@ static int do_include(struct parse *ps, const char *file, const struct config_en
             size_t used = 0;
             for (int k = i; k < ps->st->depth && used < sizeof chain; k++)
                 used += (size_t)snprintf(chain + used, sizeof chain - used, "%s -> ", ps->st->name[k]);
-            return config_errf(e, DT_EINVAL, at, "include cycle: %s%s", chain, path);
+            return config_errf(e, DT_EINVAL, at, "cycle: %s%s", chain, path);
         }
     const char *name = intern(ps->c, path);
     const char *realk = intern(ps->c, real);
@@ -374,7 +410,9 @@ static int handler(void *user, const char *isection, const char *key, const char
     }
     ps->nkeys++;
     if (strcmp(key, "include") == 0) { /* a directive wherever it appears */
-        if (do_include(ps, at.value, &at) < 0) {
+        struct config_entry inc = at;
+        inc.section = ""; /* messages say "FILE:LINE: include: ..." */
+        if (do_include(ps, at.value, &inc) < 0) {
             ps->failed = 1;
             return 0;
         }

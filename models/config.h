@@ -126,7 +126,10 @@ struct config_key {
     enum config_type type;
     double min, max;      /* range for numeric types (inclusive); min == max == 0: no range */
     const char *choices;  /* CONFIG_ENUM: "single-switch|fat-tree|torus" */
-    const char *def;      /* default as text (parsed like a value), or NULL: required */
+    const char *def;      /* default as text (parsed like a value), or NULL: required.
+                           * For a numeric or unit key, a default that is a word
+                           * ("catalog") is accepted as a value too and parses as 0:
+                           * the code reading the key gives it its meaning. */
     const char *help;     /* one line for docs and `dtsim config` */
 };
 

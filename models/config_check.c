@@ -108,6 +108,13 @@ int config_value_parse(const struct config_key *k, const char *value, const stru
 {
     double v = 0;
     dt_err sub;
+    if (k->type != CONFIG_STRING && k->type != CONFIG_LIST && k->type != CONFIG_ENUM &&
+        k->type != CONFIG_BOOL && k->def &&
+        ((k->def[0] >= 'a' && k->def[0] <= 'z') || (k->def[0] >= 'A' && k->def[0] <= 'Z')) &&
+        strcmp(value, k->def) == 0) {
+        *num = 0; /* a keyword default ("catalog"): the user of the key decides */
+        return 0;
+    }
     switch (k->type) {
     case CONFIG_STRING:
     case CONFIG_LIST:

@@ -22,6 +22,10 @@ static const struct config_key schema[] = {
     {"cluster", "intra_link", CONFIG_STRING, 0, 0, NULL, "PCIe3-x16",
      "GPU-to-GPU link inside a node, a [link NAME] row of the catalog"},
     {"cluster", "nic", CONFIG_STRING, 0, 0, NULL, "100GbE", "network interface of a node, a [link NAME] row"},
+    {"cluster", "intra_bw", CONFIG_BANDWIDTH, 1e3, 1e13, NULL, "catalog",
+     "override the intra_link data rate per direction (what-if); catalog = the row's data_rate"},
+    {"cluster", "nic_bw", CONFIG_BANDWIDTH, 1e3, 1e13, NULL, "catalog",
+     "override the NIC data rate per direction (what-if); catalog = the row's data_rate"},
     {"cluster", "nics_per_node", CONFIG_INT, 1, 64, NULL, "1", "NICs (ports) per node, at most gpus_per_node"},
     {"cluster", "topology", CONFIG_ENUM, 0, 0, "single-switch|fat-tree|torus|dragonfly", "single-switch",
      "network topology between nodes"},
@@ -46,7 +50,7 @@ static const struct config_key schema[] = {
      "global batch schedule 'epoch:batch, ...' from epoch 0, e.g. 0:34816, 30:69632; or one number"},
     {"training", "warmup_epochs", CONFIG_REAL, 0, 10000, NULL, "0", "learning-rate warm-up epochs (informational)"},
     {"training", "eval_images", CONFIG_INT, 0, 1e12, NULL, "0", "images evaluated after each epoch (0 = none)"},
-    {"training", "startup", CONFIG_TIME, 0, 1e7, NULL, "0s", "fixed time before the first iteration"},
+    {"training", "startup", CONFIG_TIME, 0, 864000, NULL, "0s", "fixed time before the first iteration"},
     /* [allreduce] */
     {"allreduce", "algorithm", CONFIG_STRING, 0, 0, NULL, "ring", "all-reduce algorithm (dtsim coll --list)"},
     {"allreduce", "grid", CONFIG_STRING, 0, 0, NULL, "none",
@@ -139,6 +143,17 @@ static int get_num(struct ctx *cx, const char *s, const char *k, double *out)
     return get(cx, s, k, &t, NULL, out);
 }
 
+/* A bandwidth, or "catalog" (0: take it from the catalog row). */
+static int get_bw(struct ctx *cx, const char *s, const char *k, double *out)
+{
+    const struct config_entry *en = config_find(cx->c, s, k);
+    if (!en || strcmp(en->value, "catalog") == 0) {
+        *out = 0;
+        return 0;
+    }
+    return get_num(cx, s, k, out);
+}
+
 /* A string naming a catalog row; checked by the resolver unless "none"
  * is allowed and given. */
 static int get_name(struct ctx *cx, const char *s, const char *k, const char *kind, int none_ok,
@@ -229,6 +244,8 @@ static int fill(struct experiment *x, struct ctx *cx)
     TRY(get_int(cx, "cluster", "gpus_per_node", &x->cluster.gpus_per_node));
     TRY(get_name(cx, "cluster", "intra_link", "link", 0, &x->cluster.intra_link));
     TRY(get_name(cx, "cluster", "nic", "link", 0, &x->cluster.nic));
+    TRY(get_bw(cx, "cluster", "intra_bw", &x->cluster.intra_bw_Bps));
+    TRY(get_bw(cx, "cluster", "nic_bw", &x->cluster.nic_bw_Bps));
     TRY(get_int(cx, "cluster", "nics_per_node", &x->cluster.nics_per_node));
     TRY(get(cx, "cluster", "topology", &t, NULL, &v));
     x->cluster.topology = (enum exp_topology)(int)v;

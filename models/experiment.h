@@ -4,8 +4,8 @@
  * its type, range, default and meaning is in experiment_schema() and
  * docs/config.md (generated from the same table by `dtsim config --keys`).
  *
- *   [cluster]   gpu nodes gpus_per_node intra_link nic nics_per_node topology
- *               nodes_per_leaf oversubscription cpu cpu_cores_per_node storage
+ *   [cluster]   gpu nodes gpus_per_node intra_link nic intra_bw nic_bw
+ *               nics_per_node topology nodes_per_leaf oversubscription cpu cpu_cores_per_node storage
  *   [model]     name precision grad_precision
  *   [training]  dataset_images epochs batch warmup_epochs eval_images startup
  *   [allreduce] algorithm grid bucket inner variant chunks
@@ -55,6 +55,8 @@ struct experiment {
         int gpus_per_node;          /* count */
         const char *intra_link;     /* catalog [link NAME], GPU-GPU inside a node */
         const char *nic;            /* catalog [link NAME], node to network */
+        double intra_bw_Bps;        /* bytes/s override of intra_link, 0 = catalog */
+        double nic_bw_Bps;          /* bytes/s override of nic, 0 = catalog */
         int nics_per_node;          /* count */
         enum exp_topology topology;
         int nodes_per_leaf;         /* nodes under one leaf switch (fat-tree); = nodes when 0 given */

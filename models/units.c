@@ -116,7 +116,7 @@ int units_parse(const char *text, enum units_kind kind, double *out, dt_err *e)
     while (is_space(*s)) s++;
     if (*s == '\0') return dt_errf(e, DT_EINVAL, "empty value, expected a %s such as %s",
                                    kind_names[kind], examples[kind]);
-    if (*s == '-') return dt_errf(e, DT_EINVAL, "'%.64s' is negative; a %s must be zero or more",
+    if (*s == '-') return dt_errf(e, DT_EINVAL, "'%.64s' is negative; a %s cannot be",
                                   text, kind_names[kind]);
     if (*s == '+') s++;
     /* The number: digits [. digits] [e [+-] digits]; no hex, inf or nan. */

@@ -86,7 +86,7 @@ static void print_experiment(const struct experiment *x, const char *path)
         else if (strcmp(en->file, "--set") == 0) snprintf(origin, sizeof origin, "--set");
         else snprintf(origin, sizeof origin, "%s:%d", en->file, en->line);
         char norm[64] = "";
-        if (is_unit(k->type)) {
+        if (is_unit(k->type) && val[0] >= '0' && val[0] <= '9') {
             double v;
             if (config_value_parse(k, val, en, &v, NULL) == 0) {
                 char f[48];
