@@ -61,6 +61,17 @@ const struct config_key catalog_schema[] = {
     {"cpu", "clock_ghz", CONFIG_REAL, 0.1, 10, NULL, "", "base clock, GHz"},
     {"cpu", "jpeg_per_core", CONFIG_REAL, 1e-3, 1e6, NULL, NULL, "JPEG decode + crop, images/s per core"},
     {"cpu", "source", CONFIG_STRING, 0, 0, NULL, NULL, "data sheet; assumption for jpeg_per_core"},
+
+    {"compute", "eff_fp32", CONFIG_REAL, 1e-4, 1, NULL, NULL, "fraction of the fp32 (tf32) matrix peak reached"},
+    {"compute", "eff_fp16", CONFIG_REAL, 1e-4, 1, NULL, NULL, "fraction of the fp16 matrix peak reached"},
+    {"compute", "ramp", CONFIG_TIME, 0, 1, NULL, NULL, "kernel fill/drain time"},
+    {"compute", "mem_eff", CONFIG_REAL, 1e-3, 100, NULL, NULL, "memory bandwidth reached on counted bytes"},
+    {"compute", "bwd_eff", CONFIG_REAL, 1e-3, 1, NULL, NULL, "backward/forward matrix efficiency"},
+    {"compute", "launch", CONFIG_TIME, 0, 1, NULL, NULL, "per-kernel launch overhead"},
+    {"compute", "fitted", CONFIG_STRING, 0, 0, NULL, NULL, "parameters fitted on this arch's points"},
+    {"compute", "from", CONFIG_STRING, 0, 0, NULL, NULL, "arch the other parameters come from"},
+    {"compute", "rms_log", CONFIG_REAL, 0, 100, NULL, "", "fit quality: rms of log(model/measured)"},
+    {"compute", "source", CONFIG_STRING, 0, 0, NULL, NULL, "what it was fitted on"},
 };
 const size_t catalog_schema_len = sizeof catalog_schema / sizeof catalog_schema[0];
 
@@ -287,10 +298,27 @@ static int read_cpu(struct catalog *c, const struct row *r, const char *name, dt
     return 0;
 }
 
+static int read_compute(struct catalog *c, const struct row *r, const char *name, dt_err *e)
+{
+    struct catalog_compute *p;
+    PUSH(c, compute, ncompute, p);
+    p->name = name;
+    p->at = (struct catalog_origin){r->first->file, r->first->line};
+    int rc;
+    if ((rc = row_num(r, "eff_fp32", &p->eff_max[0], e)) || (rc = row_num(r, "eff_fp16", &p->eff_max[1], e)) ||
+        (rc = row_num(r, "ramp", &p->ramp_s, e)) || (rc = row_num(r, "mem_eff", &p->mem_eff, e)) ||
+        (rc = row_num(r, "bwd_eff", &p->bwd_eff, e)) || (rc = row_num(r, "launch", &p->launch_s, e)) ||
+        (rc = row_str(r, "fitted", &p->fitted, e)) || (rc = row_str(r, "from", &p->from, e)) ||
+        (rc = row_str(r, "source", &p->source, e)))
+        return rc;
+    return 0;
+}
+
 static const struct {
     const char *type;
     int (*read)(struct catalog *, const struct row *, const char *, dt_err *);
-} readers[] = {{"gpu", read_gpu}, {"link", read_link}, {"storage", read_storage}, {"cpu", read_cpu}};
+} readers[] = {{"gpu", read_gpu}, {"link", read_link}, {"storage", read_storage}, {"cpu", read_cpu},
+               {"compute", read_compute}};
 
 /* ---- one file --------------------------------------------------------------- */
 
@@ -423,6 +451,7 @@ _Static_assert(offsetof(struct catalog_gpu, name) == 0, "name first");
 _Static_assert(offsetof(struct catalog_link, name) == 0, "name first");
 _Static_assert(offsetof(struct catalog_storage, name) == 0, "name first");
 _Static_assert(offsetof(struct catalog_cpu, name) == 0, "name first");
+_Static_assert(offsetof(struct catalog_compute, name) == 0, "name first");
 #define ROW_NAME(base, stride, i) (*(const char *const *)((const char *)(base) + (i) * (stride)))
 #define ROW_AT(base, stride, off, i) ((const struct catalog_origin *)((const char *)(base) + (i) * (stride) + (off)))
 
@@ -446,7 +475,8 @@ static int check_rows(const struct catalog *c, dt_err *e)
     if ((rc = DUPS(c, gpus, ngpus, struct catalog_gpu, "gpu")) ||
         (rc = DUPS(c, links, nlinks, struct catalog_link, "link")) ||
         (rc = DUPS(c, storage, nstorage, struct catalog_storage, "storage")) ||
-        (rc = DUPS(c, cpus, ncpus, struct catalog_cpu, "cpu")))
+        (rc = DUPS(c, cpus, ncpus, struct catalog_cpu, "cpu")) ||
+        (rc = DUPS(c, compute, ncompute, struct catalog_compute, "compute")))
         return rc;
     /* a gpu's link must be a link row (any file): checked on the entry */
     const struct priv *pv = c->priv__;
@@ -513,6 +543,7 @@ void catalog_free(struct catalog *c)
     free(c->links);
     free(c->storage);
     free(c->cpus);
+    free(c->compute);
     free(c);
 }
 
@@ -593,6 +624,16 @@ const struct catalog_storage *catalog_storage(const struct catalog *c, const cha
 const struct catalog_cpu *catalog_cpu(const struct catalog *c, const char *name, dt_err *e)
 {
     return lookup(c->cpus, c->ncpus, sizeof *c->cpus, "cpu", name, e);
+}
+
+const struct catalog_compute *catalog_compute(const struct catalog *c, const char *arch, dt_err *e)
+{
+    for (size_t i = 0; i < c->ncompute; i++)
+        if (strcasecmp(c->compute[i].name, arch) == 0) return &c->compute[i];
+    dt_errf(e, DT_ENOENT, "no [compute %s] row in the catalog: gpu architecture '%s' has no fitted compute model "
+                          "(add it to configs/calibration/compute-points.ini and run 'dtsim calibrate-compute')",
+            arch, arch);
+    return NULL;
 }
 
 int catalog_resolve(void *ctx, const char *kind, const char *name, const struct config_entry *where, dt_err *e)

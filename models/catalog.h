@@ -9,6 +9,8 @@
  *   configs/catalog/links.ini     [link IB-EDR]           data_rate = 100Gbps ...
  *   configs/catalog/storage.ini   [storage local-nvme]    files_per_s = 50000 ...
  *   configs/catalog/cpus.ini      [cpu Xeon-Gold-6148]    cores = 20 ...
+ *   configs/catalog/compute.ini   [compute Volta]         eff_fp16 = ... (generated
+ *                                 by `dtsim calibrate-compute`; see models/compute.h)
  *
  * Loading (catalog_load): every *.ini file directly in the directory, in
  * byte order of file name; rows keep file order. The section type (the first
@@ -94,6 +96,21 @@ struct catalog_link {
 
 enum catalog_storage_kind { CATALOG_STORAGE_NODE, CATALOG_STORAGE_SHARED };
 
+/* Compute-model parameters of one GPU architecture (models/compute.h),
+ * fitted by `dtsim calibrate-compute` on single-GPU figures. */
+struct catalog_compute {
+    const char *name;                      /* architecture: "Volta" (a gpu row's arch) */
+    double eff_max[2];                     /* fraction of peak, fp32 and fp16 matrix kernels */
+    double ramp_s;                         /* seconds, kernel fill/drain */
+    double mem_eff;                        /* fraction of memory bandwidth on counted bytes */
+    double bwd_eff;                        /* backward/forward matrix efficiency */
+    double launch_s;                       /* seconds per kernel */
+    const char *fitted;                    /* parameters fitted on this arch's own points */
+    const char *from;                      /* arch the others come from */
+    const char *source;
+    struct catalog_origin at;
+};
+
 struct catalog_storage {
     const char *name;                      /* "local-nvme" */
     enum catalog_storage_kind kind;        /* node-local or shared by the cluster */
@@ -126,6 +143,8 @@ struct catalog {
     size_t nstorage;
     struct catalog_cpu *cpus;
     size_t ncpus;
+    struct catalog_compute *compute;
+    size_t ncompute;
     void *priv__;                          /* owned strings, configs */
 };
 
@@ -150,6 +169,8 @@ const struct catalog_gpu *catalog_gpu(const struct catalog *c, const char *name,
 const struct catalog_link *catalog_link(const struct catalog *c, const char *name, dt_err *e);
 const struct catalog_storage *catalog_storage(const struct catalog *c, const char *name, dt_err *e);
 const struct catalog_cpu *catalog_cpu(const struct catalog *c, const char *name, dt_err *e);
+/* By architecture name; unknown: "no [compute X] row (run 'dtsim calibrate-compute'...)". */
+const struct catalog_compute *catalog_compute(const struct catalog *c, const char *arch, dt_err *e);
 
 /* The row schema (section types gpu, link, storage, cpu) for config_check
  * and for documentation. `def` is NULL for a required key, "" for an

@@ -5,7 +5,7 @@
 double compute_matrix_peak(const struct compute_gpu *g, enum compute_prec prec)
 {
     if (prec == COMPUTE_FP16 && g->fp16_flops > g->fp32_flops) return g->fp16_flops;
-    return g->fp32_flops;
+    return g->tf32_flops > g->fp32_flops ? g->tf32_flops : g->fp32_flops;
 }
 
 static int is_matrix(enum dnn_kind k)
@@ -29,6 +29,7 @@ double compute_layer_s(const struct dnn_layer *l, int bwd, int64_t batch, enum c
     if (flops > 0) {
         double peak = is_matrix(l->kind) ? compute_matrix_peak(g, prec) : g->fp32_flops;
         double eff = p->eff_max[is_matrix(l->kind) ? prec : COMPUTE_FP32];
+        if (bwd && is_matrix(l->kind)) eff *= p->bwd_eff;
         eff *= flops / (flops + peak * p->ramp_s);
         t_math = flops / (peak * eff);
     }
@@ -46,8 +47,9 @@ int compute_net(const struct dnn_net *net, int64_t batch, enum compute_prec prec
     if (!(g->fp32_flops > 0) || !(g->mem_bw_Bps > 0))
         return dt_errf(e, DT_EINVAL, "gpu needs a positive fp32 rate and memory bandwidth");
     if (!(p->eff_max[0] > 0 && p->eff_max[0] <= 1) || !(p->eff_max[1] > 0 && p->eff_max[1] <= 1) ||
-        !(p->mem_eff > 0 && p->mem_eff <= 1) || !(p->ramp_s >= 0) || !(p->launch_s >= 0))
-        return dt_errf(e, DT_EINVAL, "compute parameters out of range (efficiencies in (0, 1], others >= 0)");
+        !(p->mem_eff > 0 && p->mem_eff <= 100) || !(p->ramp_s >= 0) || !(p->launch_s >= 0) ||
+        !(p->bwd_eff > 0 && p->bwd_eff <= 1))
+        return dt_errf(e, DT_EINVAL, "compute parameters out of range (efficiencies in (0, 1], memory factor in (0, 100], times >= 0)");
     size_t n = net->nlayers ? net->nlayers : 1;
     t->fwd_s = calloc(n, sizeof *t->fwd_s);
     t->bwd_s = calloc(n, sizeof *t->bwd_s);

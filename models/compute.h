@@ -4,17 +4,22 @@
  * per-GPU batch b, on a GPU with peak rate P and memory bandwidth BW:
  *
  *     F     = flops(l, p) * b                      (dnn.h conventions)
- *     eff   = eff_max(prec) * F / (F + P * ramp)   small kernels fill the GPU badly
+ *     eff   = eff_max(prec) [x bwd_eff in backward, matrix layers]
+ *             * F / (F + P * ramp)             small kernels fill the GPU badly
  *     bytes = dnn_layer_{fwd,bwd}_bytes(l, b, E)
  *     t     = max(F / (P * eff), bytes / (BW * mem_eff)) + kernels * launch
  *
- *   P       matrix layers (conv, fc, matmul): the fp32 rate in fp32; in
+ *   P       matrix layers (conv, fc, matmul): in fp32 the larger of the fp32
+ *           and tf32 rates (frameworks run fp32 matrices as TF32 on chips
+ *           that have it, as PyTorch and TensorFlow do by default); in
  *           fp16/amp the fp16 (tensor-core) rate, or the fp32 rate when the
  *           chip's fp16 rate is lower (P40: math stays in fp32). Other
  *           layers: the fp32 rate (they are memory bound anyway).
  *   eff_max fitted per architecture and precision class (fp32, fp16) on
  *           single-GPU throughput only (dtsim calibrate-compute); an arch
  *           with no point of its own borrows another's, stated in the file.
+ *   bwd_eff backward matrix kernels (data and weight gradients) reach this
+ *           fraction of the forward efficiency (fitted on training points).
  *   ramp    the fill-and-drain time of a matrix kernel: a kernel of F = P*ramp
  *           FLOPs reaches half of eff_max (cuBLAS GEMMs reach half of peak
  *           near M=N=K=1024, about 2 GFLOP, i.e. ~16 us on a V100's 125 TFLOPS).
@@ -40,6 +45,7 @@ enum compute_prec { COMPUTE_FP32 = 0, COMPUTE_FP16 = 1 }; /* fp16 = amp: fp16 ma
 /* What the model needs of a GPU (from its catalog row). */
 struct compute_gpu {
     double fp32_flops;     /* flop/s, plain ALU peak */
+    double tf32_flops;     /* flop/s, TF32 tensor-core peak; 0 = none */
     double fp16_flops;     /* flop/s, tensor-core (or packed ALU) peak; 0 = none */
     double mem_bw_Bps;     /* bytes/s, device memory */
 };
@@ -48,7 +54,8 @@ struct compute_gpu {
 struct compute_params {
     double eff_max[2];     /* fraction of peak reached by big matrix kernels, by enum compute_prec */
     double ramp_s;         /* seconds: kernel fill/drain; F = P*ramp_s reaches half of eff_max */
-    double mem_eff;        /* fraction of memory bandwidth reached */
+    double bwd_eff;        /* fraction: backward matrix efficiency relative to forward (0, 1] */
+    double mem_eff;        /* bandwidth reached / peak, on the bytes counted (above 1: kernels fuse and move fewer) */
     double launch_s;       /* seconds per kernel: launch and framework overhead */
 };
 

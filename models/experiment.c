@@ -33,6 +33,8 @@ static const struct config_key schema[] = {
      "nodes under one leaf switch (fat-tree); 0 = all nodes on one leaf"},
     {"cluster", "oversubscription", CONFIG_REAL, 1, 64, NULL, "1",
      "leaf switch down/up bandwidth ratio (1 = full bisection, 3 = 3:1)"},
+    {"cluster", "switch_latency", CONFIG_TIME, 0, 1e-3, NULL, "100ns",
+     "latency added by each switch a message crosses (InfiniBand: 100-150 ns [U])"},
     {"cluster", "cpu", CONFIG_STRING, 0, 0, NULL, "none",
      "host CPU, a [cpu NAME] row of the catalog, or none (use input.decode_per_core)"},
     {"cluster", "cpu_cores_per_node", CONFIG_INT, 1, 4096, NULL, "40", "CPU cores per node for the input pipeline"},
@@ -56,7 +58,7 @@ static const struct config_key schema[] = {
     {"allreduce", "grid", CONFIG_STRING, 0, 0, NULL, "none",
      "2D rank grid XxY for 2D algorithms (X*Y = nodes*gpus_per_node), or none"},
     {"allreduce", "bucket", CONFIG_SIZE, 1, 1e12, NULL, "25MB", "gradient fusion bucket size"},
-    {"allreduce", "inner", CONFIG_STRING, 0, 0, NULL, "none", "intra-node algorithm of hierarchical all-reduces, or none"},
+    {"allreduce", "inner", CONFIG_STRING, 0, 0, NULL, "none", "inter-node algorithm run among nodes by hierarchical all-reduces (none = ring)"},
     {"allreduce", "variant", CONFIG_STRING, 0, 0, NULL, "default", "algorithm variant"},
     {"allreduce", "chunks", CONFIG_INT, 1, 4096, NULL, "1", "pipeline chunks per message"},
     /* [input] */
@@ -251,6 +253,7 @@ static int fill(struct experiment *x, struct ctx *cx)
     x->cluster.topology = (enum exp_topology)(int)v;
     TRY(get_int(cx, "cluster", "nodes_per_leaf", &x->cluster.nodes_per_leaf));
     TRY(get_num(cx, "cluster", "oversubscription", &x->cluster.oversubscription));
+    TRY(get_num(cx, "cluster", "switch_latency", &x->cluster.switch_lat_s));
     TRY(get_name(cx, "cluster", "cpu", "cpu", 1, &x->cluster.cpu));
     TRY(get_int(cx, "cluster", "cpu_cores_per_node", &x->cluster.cpu_cores_per_node));
     TRY(get_name(cx, "cluster", "storage", "storage", 0, &x->cluster.storage));
@@ -304,10 +307,10 @@ static int fill(struct experiment *x, struct ctx *cx)
         return config_errf(cx->e, DT_EINVAL, where(cx, "cluster", "nics_per_node", &tmp),
                            "%d NICs per node but only %d GPUs per node (at most one NIC per GPU)",
                            x->cluster.nics_per_node, x->cluster.gpus_per_node);
-    if (x->cluster.nodes_per_leaf > x->cluster.nodes)
-        return config_errf(cx->e, DT_EINVAL, where(cx, "cluster", "nodes_per_leaf", &tmp),
-                           "%d nodes per leaf but only %d nodes", x->cluster.nodes_per_leaf, x->cluster.nodes);
-    if (x->cluster.nodes_per_leaf == 0) x->cluster.nodes_per_leaf = x->cluster.nodes;
+    /* a leaf larger than the cluster is a partly filled leaf: all nodes on it
+     * (a cluster file describes the switch; an experiment may use fewer nodes) */
+    if (x->cluster.nodes_per_leaf == 0 || x->cluster.nodes_per_leaf > x->cluster.nodes)
+        x->cluster.nodes_per_leaf = x->cluster.nodes;
     if (gpus > 64 * MAXN)
         return config_errf(cx->e, DT_ERANGE, where(cx, "cluster", "nodes", &tmp), "%lld GPUs in all is too many", gpus);
     if (x->allreduce.grid_x && (long long)x->allreduce.grid_x * x->allreduce.grid_y != gpus)

@@ -61,6 +61,7 @@ struct experiment {
         enum exp_topology topology;
         int nodes_per_leaf;         /* nodes under one leaf switch (fat-tree); = nodes when 0 given */
         double oversubscription;    /* leaf down/up bandwidth ratio, >= 1 */
+        double switch_lat_s;        /* seconds added per switch crossed */
         const char *cpu;            /* catalog [cpu NAME], or "none" */
         int cpu_cores_per_node;     /* cores for the input pipeline */
         const char *storage;        /* catalog [storage NAME] */
@@ -83,7 +84,7 @@ struct experiment {
         const char *algorithm;      /* collective registry name ("ring") */
         int grid_x, grid_y;         /* 2D grid of ranks; 0 x 0 when not set */
         double bucket_bytes;        /* gradient fusion bucket, bytes */
-        const char *inner;          /* intra-node algorithm for hierarchical ones, or "none" */
+        const char *inner;          /* inter-node algorithm of hierarchical ones, or "none" (ring) */
         const char *variant;        /* algorithm variant, "default" */
         int chunks;                 /* pipeline chunks per message */
     } allreduce;

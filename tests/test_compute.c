@@ -21,8 +21,8 @@ static struct dnn_layer fc_layer(void)
     return l;
 }
 
-static const struct compute_gpu toy = {1e12, 4e12, 1e11};
-static const struct compute_params toyp = {{0.5, 0.25}, 1e-4, 0.8, 5e-6};
+static const struct compute_gpu toy = {1e12, 0, 4e12, 1e11};
+static const struct compute_params toyp = {{0.5, 0.25}, 1e-4, 1.0, 0.8, 5e-6};
 
 static void test_layer_by_hand(void)
 {
@@ -64,7 +64,10 @@ static void test_memory_bound(void)
 
 static void test_matrix_peak(void)
 {
-    struct compute_gpu p40 = {11.8e12, 0.18e12, 347e9};
+    struct compute_gpu p40 = {11.8e12, 0, 0.18e12, 347e9};
+    struct compute_gpu a100 = {19.5e12, 156e12, 312e12, 2039e9};
+    CU_ASSERT_DOUBLE_EQUAL(compute_matrix_peak(&a100, COMPUTE_FP32), 156e12, 1);
+    CU_ASSERT_DOUBLE_EQUAL(compute_matrix_peak(&a100, COMPUTE_FP16), 312e12, 1);
     CU_ASSERT_DOUBLE_EQUAL(compute_matrix_peak(&p40, COMPUTE_FP16), 11.8e12, 1);
     CU_ASSERT_DOUBLE_EQUAL(compute_matrix_peak(&toy, COMPUTE_FP16), 4e12, 1);
     CU_ASSERT_DOUBLE_EQUAL(compute_matrix_peak(&toy, COMPUTE_FP32), 1e12, 1);
@@ -75,8 +78,8 @@ static void test_net(void)
     struct dnn_net net;
     dt_err e;
     CU_ASSERT_EQUAL_FATAL(dnn_build_name("resnet50", NULL, &net, &e), 0);
-    struct compute_gpu v100 = {15.7e12, 125e12, 900e9};
-    struct compute_params p = {{0.8, 0.6}, 16e-6, 0.8, 5e-6};
+    struct compute_gpu v100 = {15.7e12, 0, 125e12, 900e9};
+    struct compute_params p = {{0.8, 0.6}, 16e-6, 1.0, 0.8, 5e-6};
     struct compute_times t32, t256;
     CU_ASSERT_EQUAL_FATAL(compute_net(&net, 32, COMPUTE_FP16, &v100, &p, &t32, &e), 0);
     CU_ASSERT_EQUAL_FATAL(compute_net(&net, 256, COMPUTE_FP16, &v100, &p, &t256, &e), 0);

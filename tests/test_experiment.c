@@ -100,7 +100,6 @@ static void test_refused(void)
     fails(BASE "[allreduce]\ngrid = 32by68\n", "bad grid '32by68'");
     fails(BASE "[allreduce]\ngrid = -32x68\n", "bad grid");
     fails(BASE "[cluster]\nnics_per_node = 5\n", "x.ini:10: [cluster] nics_per_node: 5 NICs per node but only 4 GPUs");
-    fails(BASE "[cluster]\nnodes_per_leaf = 545\n", "545 nodes per leaf but only 544 nodes");
     fails(BASE "[training]\nbatch = 0:34800\n", "x.ini:10: [training] batch: global batch 34800 is not divisible by the 2176 GPUs");
     fails(BASE "[training]\nbatch = 10:34816\n", "the first batch phase must start at epoch 0, not 10");
     fails(BASE "[training]\nbatch = 0:34816, 30:69632, 20:2176\n", "batch phase epochs must increase (30 then 20)");

@@ -1,0 +1,189 @@
+/* dtsim run: simulate an experiment file and report the step and the
+ * time-to-train (text, JSON or CSV). See sim/run.h. */
+#include "cmd.h"
+#include "cmdutil.h"
+#include "run.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int usage(FILE *f)
+{
+    fprintf(f, "usage: dtsim run EXPERIMENT.ini [--format text|json|csv] [--set section.key=value ...]\n"
+               "                 [--full] [--mode fast|exact] [--warmup N] [--measured N] [--no-base]\n"
+               "                 [--platform-xml FILE]\n\n"
+               "Simulate one data-parallel training step per batch phase on the experiment's\n"
+               "cluster (SimGrid: every GPU's all-reduce traffic shares the network), and the\n"
+               "time to train.\n\n"
+               "  --format F        text (default), json, or csv (one row per phase)\n"
+               "  --set S.K=V       override a config value (repeatable)\n"
+               "  --full            simulate every iteration instead of extrapolating steady steps\n"
+               "  --mode M          all-reduce simulation: fast (default; memoised lock-step patterns)\n"
+               "                    or exact (every message; slow beyond a few hundred GPUs)\n"
+               "  --warmup N        iterations before measuring (default 2)\n"
+               "  --measured N      measured iterations per phase (default 2)\n"
+               "  --no-base         skip the one-node base run (no scaling efficiency)\n"
+               "  --platform-xml F  keep the generated SimGrid platform in F\n");
+    return f == stdout ? DT_EXIT_OK : DT_EXIT_USAGE;
+}
+
+static void json_breakdown(FILE *f, const struct iter_result *r, const char *ind)
+{
+    fprintf(f, "%s\"breakdown\": {\"forward_s\": %.9f, \"backward_s\": %.9f, \"exposed_comm_s\": %.9f, "
+               "\"optimizer_s\": %.9f, \"input_stall_s\": %.9f, \"allreduce_s\": %.9f}",
+            ind, r->forward_s, r->backward_s, r->exposed_comm_s, r->optimizer_s, r->input_stall_s, r->allreduce_s);
+}
+
+static void print_json(FILE *f, const struct experiment *x, const struct run_result *r)
+{
+    const struct run_phase *p0 = &r->ph[0];
+    fprintf(f, "{\n");
+    fprintf(f, "  \"gpus\": %d,\n  \"nodes\": %d,\n  \"gpus_per_node\": %d,\n", r->gpus, r->nodes, r->gpus_per_node);
+    fprintf(f, "  \"gpu\": \"%s\",\n  \"model\": \"%s\",\n  \"algorithm\": \"%s\",\n", x->cluster.gpu, x->model.name,
+            x->allreduce.algorithm);
+    fprintf(f, "  \"step_s\": %.9f,\n", p0->r.step_s);
+    fprintf(f, "  \"images_per_s\": %.3f,\n", p0->images_per_s);
+    fprintf(f, "  \"images_per_s_per_gpu\": %.3f,\n", p0->images_per_s / r->gpus);
+    fprintf(f, "  \"scaling_efficiency\": %.6f,\n", p0->scaling_efficiency);
+    fprintf(f, "  \"scaling_base\": {\"gpus\": %d, \"step_s\": %.9f, \"images_per_s\": %.3f},\n", r->gpus_per_node,
+            p0->base.step_s, p0->base_images_per_s);
+    json_breakdown(f, &p0->r, "  ");
+    fprintf(f, ",\n  \"buckets\": %d,\n", p0->r.buckets);
+    fprintf(f, "  \"gradient_bytes\": %.0f,\n", r->grad_bytes);
+    fprintf(f, "  \"time_to_train_s\": %.3f,\n", r->time_to_train_s);
+    fprintf(f, "  \"startup_s\": %.3f,\n  \"eval_s\": %.3f,\n  \"iterations\": %.0f,\n", r->startup_s, r->eval_s,
+            r->iterations);
+    fprintf(f, "  \"phases\": [\n");
+    for (int k = 0; k < r->nphases; k++) {
+        const struct run_phase *p = &r->ph[k];
+        fprintf(f, "    {\"epoch\": %d, \"epochs\": %.6g, \"global_batch\": %lld, \"batch_per_gpu\": %d, "
+                   "\"iterations\": %lld, \"step_s\": %.9f, \"images_per_s\": %.3f, \"scaling_efficiency\": %.6f, "
+                   "\"time_s\": %.3f, \"input_s\": %.9f, \"files_per_s_needed\": %.1f, \"files_per_s_available\": %.1f,\n",
+                p->epoch, p->epochs, p->global_batch, p->batch_per_gpu, p->iterations, p->r.step_s, p->images_per_s,
+                p->scaling_efficiency, p->time_s, p->input_s, p->files_per_s_needed, p->files_per_s_available);
+        json_breakdown(f, &p->r, "     ");
+        fprintf(f, "}%s\n", k + 1 < r->nphases ? "," : "");
+    }
+    fprintf(f, "  ]\n}\n");
+}
+
+static void print_csv(FILE *f, const struct run_result *r)
+{
+    fprintf(f, "phase,epoch,epochs,global_batch,batch_per_gpu,iterations,step_s,forward_s,backward_s,exposed_comm_s,"
+               "optimizer_s,input_stall_s,allreduce_s,images_per_s,scaling_efficiency,time_s\n");
+    for (int k = 0; k < r->nphases; k++) {
+        const struct run_phase *p = &r->ph[k];
+        fprintf(f, "%d,%d,%.6g,%lld,%d,%lld,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.3f,%.6f,%.3f\n", k, p->epoch,
+                p->epochs, p->global_batch, p->batch_per_gpu, p->iterations, p->r.step_s, p->r.forward_s,
+                p->r.backward_s, p->r.exposed_comm_s, p->r.optimizer_s, p->r.input_stall_s, p->r.allreduce_s,
+                p->images_per_s, p->scaling_efficiency, p->time_s);
+    }
+}
+
+static void hms(char *buf, size_t n, double s)
+{
+    if (s >= 3600) snprintf(buf, n, "%.2f h", s / 3600);
+    else if (s >= 120) snprintf(buf, n, "%.1f min", s / 60);
+    else snprintf(buf, n, "%.1f s", s);
+}
+
+static void print_text(FILE *f, const struct experiment *x, const struct run_result *r)
+{
+    char t[32];
+    fprintf(f, "%s: %d x %s (%d nodes x %d), %s %s, all-reduce %s\n", config_path(x->cfg), r->gpus, x->cluster.gpu,
+            r->nodes, r->gpus_per_node, x->model.name, exp_precision_name(x->model.precision), x->allreduce.algorithm);
+    for (int k = 0; k < r->nphases; k++) {
+        const struct run_phase *p = &r->ph[k];
+        const struct iter_result *s = &p->r;
+        fprintf(f, "phase %d: epochs %d-%g, batch %lld (%d per GPU), %lld iterations\n", k, p->epoch,
+                p->epoch + p->epochs, p->global_batch, p->batch_per_gpu, p->iterations);
+        fprintf(f, "  step %.2f ms = forward %.2f + backward %.2f + exposed comm %.2f + optimizer %.2f + input stall %.2f\n",
+                s->step_s * 1e3, s->forward_s * 1e3, s->backward_s * 1e3, s->exposed_comm_s * 1e3, s->optimizer_s * 1e3,
+                s->input_stall_s * 1e3);
+        fprintf(f, "  all-reduce %.2f ms in %d buckets; %.0f images/s (%.1f per GPU)", s->allreduce_s * 1e3, s->buckets,
+                p->images_per_s, p->images_per_s / r->gpus);
+        if (p->base.step_s > 0)
+            fprintf(f, "; scaling efficiency %.2f%% (base: one node, %d GPUs, %.0f images/s)",
+                    100 * p->scaling_efficiency, r->gpus_per_node, p->base_images_per_s);
+        fprintf(f, "\n");
+        if (p->files_per_s_available > 0)
+            fprintf(f, "  input: %.0f files/s needed, %.0f available\n", p->files_per_s_needed, p->files_per_s_available);
+        hms(t, sizeof t, p->time_s);
+        fprintf(f, "  phase time %s\n", t);
+    }
+    hms(t, sizeof t, r->time_to_train_s);
+    fprintf(f, "time to train: %s (%.1f s: startup %.1f, evaluation %.1f)\n", t, r->time_to_train_s, r->startup_s,
+            r->eval_s);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    struct cmd_sets sets = {0};
+    struct run_opts o;
+    run_opts_default(&o);
+    const char *path = NULL, *format = "text";
+    int rc;
+    for (int i = 1; i < argc; i++) {
+        int t = cmd_sets_take(&sets, argc, argv, &i);
+        if (t < 0) { cmd_sets_free(&sets); return DT_EXIT_USAGE; }
+        if (t) continue;
+        const char *a = argv[i];
+        if (cmd_is_help(a)) { cmd_sets_free(&sets); return usage(stdout); }
+        if (strcmp(a, "--full") == 0) o.full = 1;
+        else if (strcmp(a, "--no-base") == 0) o.no_base = 1;
+        else if (i + 1 < argc && strcmp(a, "--format") == 0) format = argv[++i];
+        else if (i + 1 < argc && strcmp(a, "--platform-xml") == 0) o.xml_path = argv[++i];
+        else if (i + 1 < argc && strcmp(a, "--mode") == 0) {
+            const char *m = argv[++i];
+            if (strcmp(m, "fast") == 0) o.mode = COLLSIM_FAST;
+            else if (strcmp(m, "exact") == 0) o.mode = COLLSIM_EXACT;
+            else { cmd_sets_free(&sets); return cmd_fail("run: unknown mode '%s' (fast or exact)", m); }
+        } else if (i + 1 < argc && (strcmp(a, "--warmup") == 0 || strcmp(a, "--measured") == 0)) {
+            char *end;
+            long v = strtol(argv[i + 1], &end, 10);
+            if (*end || v < (a[2] == 'w' ? 0 : 1) || v > 1000) {
+                cmd_sets_free(&sets);
+                return cmd_fail("run: %s needs a whole number from %d to 1000 (got '%s')", a, a[2] == 'w' ? 0 : 1, argv[i + 1]);
+            }
+            if (a[2] == 'w') o.warmup = (int)v; else o.measured = (int)v;
+            i++;
+        } else if (a[0] == '-' && a[1]) {
+            cmd_sets_free(&sets);
+            cmd_fail("run: unknown or incomplete option '%s'", a);
+            return usage(stderr);
+        } else if (!path) path = a;
+        else { cmd_sets_free(&sets); return cmd_fail("run: one experiment file only ('%s' and '%s')", path, a); }
+    }
+    if (!path) { cmd_sets_free(&sets); cmd_fail("run: no experiment file"); return usage(stderr); }
+    if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "csv")) {
+        cmd_sets_free(&sets);
+        return cmd_fail("run: unknown format '%s' (text, json or csv)", format);
+    }
+    struct experiment x;
+    rc = cmd_experiment_load(&x, path, &sets);
+    cmd_sets_free(&sets);
+    if (rc) return rc;
+    struct catalog *cat = NULL;
+    dt_err e = {0};
+    if (catalog_load(&cat, NULL, &e)) {
+        experiment_free(&x);
+        return cmd_fail("%s", e.msg);
+    }
+    struct run_result r;
+    rc = run_simulate(&x, cat, &o, &r, &e);
+    if (rc) {
+        rc = cmd_fail("%s", e.msg);
+    } else {
+        if (strcmp(format, "json") == 0) print_json(stdout, &x, &r);
+        else if (strcmp(format, "csv") == 0) print_csv(stdout, &r);
+        else print_text(stdout, &x, &r);
+        if (isatty(2)) fprintf(stderr, "dtsim: simulated in %.2f s wall\n", r.wall_s);
+    }
+    catalog_free(cat);
+    experiment_free(&x);
+    return rc;
+}
+
+const struct dtsim_cmd dtsim_cmd_run = {"run", "simulate an experiment: step time, breakdown, time to train", cmd_run};

@@ -1,0 +1,291 @@
+#include "run.h"
+
+#include "collsim.h"
+#include "compute.h"
+#include "dnn.h"
+#include "platform.h"
+
+#include <math.h>
+#include <simgrid/actor.h>
+#include <simgrid/engine.h>
+#include <simgrid/host.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void run_opts_default(struct run_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->mode = COLLSIM_FAST;
+    o->warmup = 2;
+    o->measured = 2;
+}
+
+/* Everything the driver actor needs, prepared before the engine starts. */
+struct run_plan {
+    const struct experiment *x;
+    const struct run_opts *o;
+    struct run_result *r;
+    struct sim_cluster c;
+    struct collsim_opts co;
+    struct dnn_net net;
+    struct compute_gpu g;
+    struct compute_params cp;
+    enum compute_prec prec;
+    double *grad;                           /* bytes per layer */
+    struct compute_times t[EXP_MAX_PHASES]; /* per phase (per-GPU batch) */
+    struct coll_params coll;
+    double node_rate;                       /* images/s a node's input pipeline delivers */
+    double cluster_files_cap;               /* files/s, whole cluster */
+    dt_err *e;
+    int rc;
+};
+
+static int map_topology(const struct experiment *x, struct sim_cluster *c, dt_err *e)
+{
+    switch (x->cluster.topology) {
+    case EXP_TOPO_SINGLE_SWITCH: c->topology = SIM_TOPO_SWITCH; return 0;
+    case EXP_TOPO_FAT_TREE: c->topology = SIM_TOPO_FATTREE; return 0;
+    case EXP_TOPO_TORUS: c->topology = SIM_TOPO_TORUS; break;
+    case EXP_TOPO_DRAGONFLY: c->topology = SIM_TOPO_DRAGONFLY; break;
+    }
+    return dt_errf(e, DT_EINVAL, "[cluster] topology '%s' is not yet supported in experiment files "
+                                 "(use single-switch or fat-tree; dtsim simcoll has torus and dragonfly)",
+                   exp_topology_name(x->cluster.topology));
+}
+
+static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
+{
+    const struct experiment *x = pl->x;
+    const struct catalog_gpu *gpu = catalog_gpu(cat, x->cluster.gpu, e);
+    if (!gpu) return DT_ENOENT;
+    const struct catalog_link *intra = catalog_link(cat, x->cluster.intra_link, e);
+    if (!intra) return DT_ENOENT;
+    const struct catalog_link *nic = catalog_link(cat, x->cluster.nic, e);
+    if (!nic) return DT_ENOENT;
+    const struct catalog_compute *cc = catalog_compute(cat, gpu->arch, e);
+    if (!cc) return DT_ENOENT;
+
+    /* compute */
+    pl->prec = x->model.precision == EXP_FP32 ? COMPUTE_FP32 : COMPUTE_FP16;
+    pl->g.fp32_flops = gpu->peak_flops[CATALOG_FP32];
+    pl->g.tf32_flops = gpu->peak_flops[CATALOG_TF32];
+    pl->g.fp16_flops = gpu->peak_flops[CATALOG_FP16] > gpu->peak_flops[CATALOG_BF16] ? gpu->peak_flops[CATALOG_FP16]
+                                                                                     : gpu->peak_flops[CATALOG_BF16];
+    pl->g.mem_bw_Bps = gpu->mem_bw_Bps;
+    pl->cp.eff_max[COMPUTE_FP32] = cc->eff_max[COMPUTE_FP32];
+    pl->cp.eff_max[COMPUTE_FP16] = cc->eff_max[COMPUTE_FP16];
+    pl->cp.ramp_s = cc->ramp_s;
+    pl->cp.mem_eff = cc->mem_eff;
+    pl->cp.launch_s = cc->launch_s;
+    pl->cp.bwd_eff = cc->bwd_eff;
+    struct dnn_opts dopt = {0, pl->prec == COMPUTE_FP16 ? 2 : 4};
+    int rc = dnn_build_name(x->model.name, &dopt, &pl->net, e);
+    if (rc) return rc;
+    int gsz = x->model.grad_precision == EXP_FP32 ? 4 : 2;
+    pl->grad = calloc(pl->net.nlayers, sizeof *pl->grad);
+    if (!pl->grad) return dt_errf(e, DT_ENOMEM, "out of memory");
+    for (size_t i = 0; i < pl->net.nlayers; i++) pl->grad[i] = (double)dnn_layer_grad_bytes(&pl->net.layers[i], gsz);
+    int N = experiment_gpus(x), G = x->cluster.gpus_per_node;
+    for (int k = 0; k < x->training.nbatch; k++) {
+        long long b = x->training.batch[k].global_batch / N;
+        if ((rc = compute_net(&pl->net, b, pl->prec, &pl->g, &pl->cp, &pl->t[k], e))) return rc;
+    }
+
+    /* platform */
+    struct sim_cluster *c = &pl->c;
+    memset(c, 0, sizeof *c);
+    c->nodes = x->cluster.nodes;
+    c->gpus_per_node = G;
+    c->gpu_flops = pl->g.fp32_flops;
+    c->intra = SIM_INTRA_SWITCH;
+    c->intra_bw_Bps = x->cluster.intra_bw_Bps > 0 ? x->cluster.intra_bw_Bps : intra->bw_Bps;
+    c->intra_lat_s = intra->lat_s;
+    c->nics_per_node = x->cluster.nics_per_node;
+    c->nic_bw_Bps = x->cluster.nic_bw_Bps > 0 ? x->cluster.nic_bw_Bps : nic->bw_Bps;
+    c->nic_lat_s = nic->lat_s;
+    c->switch_lat_s = x->cluster.switch_lat_s;
+    if ((rc = map_topology(x, c, e))) return rc;
+    c->nodes_per_leaf = x->cluster.nodes_per_leaf > 0 ? x->cluster.nodes_per_leaf : x->cluster.nodes;
+    c->oversubscription = x->cluster.oversubscription;
+    c->torus_x = c->torus_y = c->torus_z = 1;
+    if ((rc = platform_check(c, e))) return rc;
+    /* a reduction reads two operands and writes one: 3 elements of traffic */
+    pl->co.reduce_elems_per_s = pl->g.mem_bw_Bps * pl->cp.mem_eff / (3.0 * gsz);
+
+    /* the all-reduce */
+    memset(&pl->coll, 0, sizeof pl->coll);
+    pl->coll.algo = x->allreduce.algorithm;
+    pl->coll.nranks = N;
+    pl->coll.gpus_per_node = G;
+    pl->coll.grid_x = x->allreduce.grid_x;
+    pl->coll.grid_y = x->allreduce.grid_y;
+    pl->coll.chunks = x->allreduce.chunks;
+    pl->coll.inner = strcmp(x->allreduce.inner, "none") == 0 ? NULL : x->allreduce.inner;
+    pl->coll.variant = strcmp(x->allreduce.variant, "reduce") == 0 ? 1 : 0;
+    pl->coll.dtype = gsz == 2 ? COLL_FP16 : COLL_FP32;
+    pl->coll.count = 1;
+    struct coll_iter probe;
+    if ((rc = coll_begin(&probe, &pl->coll, 0, e))) return rc;
+
+    /* input pipeline */
+    pl->node_rate = 0;
+    pl->cluster_files_cap = 0;
+    if (x->input.enabled) {
+        double per_core = x->input.decode_per_core;
+        if (strcmp(x->cluster.cpu, "none") != 0) {
+            const struct catalog_cpu *cpu = catalog_cpu(cat, x->cluster.cpu, e);
+            if (!cpu) return DT_ENOENT;
+            per_core = cpu->jpeg_per_s_per_core;
+        }
+        const struct catalog_storage *st = catalog_storage(cat, x->cluster.storage, e);
+        if (!st) return DT_ENOENT;
+        double decode = x->cluster.cpu_cores_per_node * per_core;
+        double files = st->files_per_s, bytes = st->bw_Bps;
+        if (st->kind == CATALOG_STORAGE_SHARED) {
+            if (st->cluster_files_per_s > 0 && st->cluster_files_per_s / c->nodes < files)
+                files = st->cluster_files_per_s / c->nodes;
+            if (st->cluster_bw_Bps > 0 && st->cluster_bw_Bps / c->nodes < bytes) bytes = st->cluster_bw_Bps / c->nodes;
+        }
+        double rate = decode;
+        if (files < rate) rate = files;
+        if (bytes / x->input.file_bytes < rate) rate = bytes / x->input.file_bytes;
+        pl->node_rate = rate;
+    }
+    return 0;
+}
+
+static int phase_iterations(const struct experiment *x, int k, struct run_phase *ph)
+{
+    ph->epoch = x->training.batch[k].epoch;
+    double end = k + 1 < x->training.nbatch ? x->training.batch[k + 1].epoch : x->training.epochs;
+    ph->epochs = end - ph->epoch;
+    ph->global_batch = x->training.batch[k].global_batch;
+    ph->batch_per_gpu = (int)(ph->global_batch / experiment_gpus(x));
+    long long ipe = (x->training.dataset_images + ph->global_batch - 1) / ph->global_batch;
+    ph->iterations = (long long)ceil(ph->epochs * (double)ipe - 1e-9);
+    return 0;
+}
+
+static void fill_model(struct run_plan *pl, int k, int nranks, int warmup, int measured, struct iter_model *m)
+{
+    memset(m, 0, sizeof *m);
+    m->nlayers = pl->net.nlayers;
+    m->fwd_s = pl->t[k].fwd_s;
+    m->bwd_s = pl->t[k].bwd_s;
+    m->grad_bytes = pl->grad;
+    m->optimizer_s = pl->t[k].optimizer_s;
+    m->coll = pl->coll;
+    m->coll.nranks = nranks;
+    if (nranks != pl->coll.nranks) m->coll.grid_x = m->coll.grid_y = 0; /* the base chooses its own grid */
+    m->bucket_bytes = pl->x->allreduce.bucket_bytes;
+    m->mode = pl->o->mode;
+    m->prefetch = pl->x->input.prefetch > 0 ? pl->x->input.prefetch : 1;
+    long long per_node = (long long)pl->r->ph[k].batch_per_gpu * pl->x->cluster.gpus_per_node;
+    m->input_s = pl->node_rate > 0 ? (double)per_node / pl->node_rate : 0;
+    if (pl->x->input.prefetch == 0 && m->input_s > 0) m->prefetch = 1; /* at least the batch in flight */
+    m->warmup = warmup;
+    m->measured = measured;
+}
+
+static void driver(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    struct run_plan *pl = sg_actor_self_get_data();
+    struct run_result *r = pl->r;
+    struct collsim *cs;
+    if ((pl->rc = collsim_create(&cs, &pl->c, &pl->co, pl->e))) return;
+    int N = r->gpus, G = r->gpus_per_node;
+    for (int k = 0; k < r->nphases && !pl->rc; k++) {
+        struct run_phase *ph = &r->ph[k];
+        struct iter_model m;
+        long long meas = pl->o->full ? ph->iterations : pl->o->measured;
+        if (meas < 1) meas = 1;
+        fill_model(pl, k, N, pl->o->full ? 0 : pl->o->warmup, (int)meas, &m);
+        ph->input_s = m.input_s;
+        if ((pl->rc = iter_run(cs, &m, &ph->r, pl->e))) break;
+        ph->time_s = pl->o->full ? ph->r.step_s * (double)meas : ph->r.step_s * (double)ph->iterations;
+        ph->images_per_s = (double)ph->global_batch / ph->r.step_s;
+        if (!pl->o->no_base) {
+            fill_model(pl, k, G, pl->o->warmup, pl->o->measured, &m);
+            if ((pl->rc = iter_run(cs, &m, &ph->base, pl->e))) break;
+            ph->base_images_per_s = (double)ph->batch_per_gpu * G / ph->base.step_s;
+            ph->scaling_efficiency = ph->images_per_s / ((double)N / G * ph->base_images_per_s);
+        }
+        ph->files_per_s_needed = ph->images_per_s;
+        ph->files_per_s_available = pl->node_rate * r->nodes;
+    }
+    collsim_free(cs);
+}
+
+int run_simulate(const struct experiment *x, const struct catalog *cat, const struct run_opts *o,
+                 struct run_result *r, dt_err *e)
+{
+    struct timespec w0, w1;
+    clock_gettime(CLOCK_MONOTONIC, &w0);
+    memset(r, 0, sizeof *r);
+    struct run_plan pl;
+    memset(&pl, 0, sizeof pl);
+    pl.x = x;
+    pl.o = o;
+    pl.r = r;
+    pl.e = e;
+    if (o->measured < 1 || o->warmup < 0)
+        return dt_errf(e, DT_EINVAL, "need at least one measured iteration and no negative warm-up");
+    r->gpus = experiment_gpus(x);
+    r->nodes = x->cluster.nodes;
+    r->gpus_per_node = x->cluster.gpus_per_node;
+    r->nphases = x->training.nbatch;
+    for (int k = 0; k < r->nphases; k++) phase_iterations(x, k, &r->ph[k]);
+    int rc = prepare(&pl, cat, e);
+    char tmp[] = "/tmp/dtsim-platform-XXXXXX.xml";
+    const char *xml = o->xml_path;
+    if (!rc && !xml) {
+        int fd = mkstemps(tmp, 4);
+        if (fd < 0) rc = dt_errf(e, DT_EIO, "cannot create a temporary platform file");
+        else close(fd);
+        xml = tmp;
+    }
+    if (!rc) {
+        char *av[] = {"dtsim", NULL};
+        rc = platform_engine_init(1, av, e);
+    }
+    if (!rc) rc = platform_load(&pl.c, xml, e);
+    if (!o->xml_path && xml == tmp) unlink(tmp);
+    if (!rc) {
+        char name[32];
+        sg_actor_t a = sg_actor_init("driver", sg_host_by_name(platform_host_name(0, name, sizeof name)));
+        sg_actor_set_data(a, &pl);
+        sg_actor_start(a, driver, 0, NULL);
+        simgrid_run();
+        rc = pl.rc;
+    }
+    if (!rc) {
+        r->startup_s = x->training.startup_s;
+        r->time_to_train_s = r->startup_s;
+        for (int k = 0; k < r->nphases; k++) {
+            r->time_to_train_s += r->ph[k].time_s;
+            r->iterations += (double)r->ph[k].iterations;
+        }
+        if (x->training.eval_images > 0) {
+            /* forward only, at the first phase's per-GPU batch */
+            double per_img = pl.t[0].fwd_total_s / r->ph[0].batch_per_gpu;
+            r->eval_s = x->training.epochs * ((double)x->training.eval_images / r->gpus) * per_img;
+            r->time_to_train_s += r->eval_s;
+        }
+        r->fwd_flops_per_image = (double)pl.net.fwd_flops;
+        r->bwd_flops_per_image = (double)pl.net.bwd_flops;
+        double g = 0;
+        for (size_t i = 0; i < pl.net.nlayers; i++) g += pl.grad[i];
+        r->grad_bytes = g;
+        r->gpu_fp32_flops = pl.g.fp32_flops;
+        r->gpu_matrix_flops = compute_matrix_peak(&pl.g, pl.prec);
+    }
+    for (int k = 0; k < x->training.nbatch; k++) compute_times_free(&pl.t[k]);
+    free(pl.grad);
+    dnn_free(&pl.net);
+    clock_gettime(CLOCK_MONOTONIC, &w1);
+    r->wall_s = (double)(w1.tv_sec - w0.tv_sec) + 1e-9 * (double)(w1.tv_nsec - w0.tv_nsec);
+    return rc;
+}

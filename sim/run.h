@@ -1,0 +1,87 @@
+/* run.h -- an experiment file in, predicted training step and
+ * time-to-train out. What `dtsim run` and `dtsim reproduce` call.
+ *
+ *   experiment (config.h) + catalog rows (gpu, links, cpu, storage, compute)
+ *     -> per-layer times (compute.h) and gradient bytes (dnn.h)
+ *     -> SimGrid platform (platform.h) and all-reduce (collsim.h)
+ *     -> one steady step per batch phase, and the one-node base (iter.h)
+ *     -> time-to-train = startup + sum over phases (iterations x step)
+ *                        + epochs x evaluation
+ *
+ * Per phase with global batch Bg on N GPUs (G per node):
+ *   per-GPU batch      b = Bg / N                (the config checks divisibility)
+ *   iterations/epoch   ceil(dataset_images / Bg)  (the last, partial batch
+ *                      of an epoch is a full step: frameworks keep it)
+ *   iterations         ceil(epochs_in_phase x iterations/epoch)
+ *   scaling efficiency throughput(N) / (N/G x throughput(G)), where the base
+ *                      is one node (G GPUs, same per-GPU batch) simulated in
+ *                      the same run on the same platform
+ * Evaluation after every epoch: eval_images / N images per GPU, forward
+ * only at the training per-GPU batch (no all-reduce).
+ *
+ * Input pipeline, per node, for G x b images per step: the slowest of
+ *   decode   cpu_cores_per_node x decode rate (cpu row, or input.decode_per_core)
+ *   storage  per-node files/s and bytes/s (node storage), or the cluster
+ *            caps divided by the node count (shared storage), whichever
+ *            is lower
+ * gives input_s = G x b / rate; the pipeline prefetches input.prefetch
+ * batches, so it stalls a step only by max(0, input_s - step).
+ *
+ * One SimGrid engine per process: run_simulate() initialises it, so call
+ * it once per process (dtsim reproduce forks a child per experiment).
+ */
+#ifndef DT_RUN_H
+#define DT_RUN_H
+
+#include "catalog.h"
+#include "experiment.h"
+#include "iter.h"
+
+struct run_opts {
+    int mode;                /* enum collsim_mode (fast by default) */
+    int warmup;              /* iterations before measuring (>= 0) */
+    int measured;            /* measured iterations (>= 1) */
+    int full;                /* simulate every iteration of every phase */
+    int no_base;             /* skip the one-node base (efficiency reported as 0) */
+    const char *xml_path;    /* platform XML written here (NULL: a temp file, removed) */
+};
+
+struct run_phase {
+    int epoch;               /* first epoch */
+    double epochs;           /* epochs in the phase */
+    long long global_batch;  /* images per step, all GPUs */
+    int batch_per_gpu;       /* images per step per GPU */
+    long long iterations;    /* steps in the phase */
+    struct iter_result r;    /* steady step on N GPUs */
+    struct iter_result base; /* steady step on one node */
+    double images_per_s;     /* all GPUs */
+    double base_images_per_s;/* one node */
+    double scaling_efficiency; /* 0..1 (0 when no base) */
+    double time_s;           /* iterations x step (or summed, --full) */
+    double input_s;          /* s for a node to read + decode one step's images */
+    double files_per_s_needed;    /* cluster-wide, at the simulated step rate */
+    double files_per_s_available; /* cluster-wide, from storage and decode */
+};
+
+struct run_result {
+    int gpus, nodes, gpus_per_node;
+    int nphases;
+    struct run_phase ph[EXP_MAX_PHASES];
+    double eval_s;           /* all epochs' evaluation, s */
+    double startup_s;        /* s */
+    double time_to_train_s;  /* s */
+    double iterations;       /* all phases */
+    double fwd_flops_per_image, bwd_flops_per_image; /* model, per image */
+    double grad_bytes;       /* gradient bytes all-reduced per step */
+    double gpu_fp32_flops, gpu_matrix_flops; /* flop/s, peaks used */
+    const char *compute_arch;/* calibration row used */
+    double wall_s;           /* wall-clock seconds (not deterministic: never in golden output) */
+};
+
+void run_opts_default(struct run_opts *o);
+
+/* Simulate experiment x. Initialises SimGrid: once per process. */
+int run_simulate(const struct experiment *x, const struct catalog *cat, const struct run_opts *o,
+                 struct run_result *r, dt_err *e);
+
+#endif
