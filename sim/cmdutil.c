@@ -1,5 +1,8 @@
 #include "cmdutil.h"
 
+#include "coll.h"
+#include "dnn.h"
+
 #include "catalog.h"
 #include "cmd.h"
 
@@ -48,8 +51,17 @@ static struct catalog *cmd_catalog_cache;
 int cmd_resolve(void *ctx, const char *kind, const char *name, const struct config_entry *where, dt_err *e)
 {
     (void)ctx;
+    dt_err le;
+    if (strcmp(kind, "model") == 0) {
+        if (dnn_find(name, &le)) return 0;
+        return config_errf(e, DT_ENOENT, where, "%s", le.msg);
+    }
+    if (strcmp(kind, "algorithm") == 0) {
+        if (coll_find(name, &le)) return 0;
+        return config_errf(e, DT_ENOENT, where, "%s", le.msg);
+    }
     if (strcmp(kind, "gpu") && strcmp(kind, "link") && strcmp(kind, "storage") && strcmp(kind, "cpu"))
-        return 0; /* models and algorithms: their own registries */
+        return 0;
     if (!cmd_catalog_cache) {
         int rc = catalog_load(&cmd_catalog_cache, NULL, e);
         if (rc) return rc;

@@ -36,7 +36,8 @@ struct run_plan {
     double *grad;                           /* bytes per layer */
     struct compute_times t[EXP_MAX_PHASES]; /* per phase (per-GPU batch) */
     struct coll_params coll;
-    double node_rate;                       /* images/s a node's input pipeline delivers */
+    double node_rate;                       /* images/s a node's input pipeline delivers, all nodes busy */
+    double base_rate;                       /* the same for one node running alone (the base) */
     double cluster_files_cap;               /* files/s, whole cluster */
     dt_err *e;
     int rc;
@@ -53,6 +54,22 @@ static int map_topology(const struct experiment *x, struct sim_cluster *c, dt_er
     return dt_errf(e, DT_EINVAL, "[cluster] topology '%s' is not yet supported in experiment files "
                                  "(use single-switch or fat-tree; dtsim simcoll has torus and dragonfly)",
                    exp_topology_name(x->cluster.topology));
+}
+
+/* Images/s one node's pipeline delivers when `busy` nodes read at once:
+ * the slowest of decode, the node's storage share in files/s and in
+ * bytes/s (shared storage: cluster caps split over the busy nodes). */
+static double node_input_rate(const struct catalog_storage *st, double decode, double file_bytes, int busy)
+{
+    double files = st->files_per_s, bytes = st->bw_Bps;
+    if (st->kind == CATALOG_STORAGE_SHARED) {
+        if (st->cluster_files_per_s > 0 && st->cluster_files_per_s / busy < files) files = st->cluster_files_per_s / busy;
+        if (st->cluster_bw_Bps > 0 && st->cluster_bw_Bps / busy < bytes) bytes = st->cluster_bw_Bps / busy;
+    }
+    double rate = decode;
+    if (files < rate) rate = files;
+    if (bytes / file_bytes < rate) rate = bytes / file_bytes;
+    return rate;
 }
 
 static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
@@ -142,16 +159,8 @@ static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
         const struct catalog_storage *st = catalog_storage(cat, x->cluster.storage, e);
         if (!st) return DT_ENOENT;
         double decode = x->cluster.cpu_cores_per_node * per_core;
-        double files = st->files_per_s, bytes = st->bw_Bps;
-        if (st->kind == CATALOG_STORAGE_SHARED) {
-            if (st->cluster_files_per_s > 0 && st->cluster_files_per_s / c->nodes < files)
-                files = st->cluster_files_per_s / c->nodes;
-            if (st->cluster_bw_Bps > 0 && st->cluster_bw_Bps / c->nodes < bytes) bytes = st->cluster_bw_Bps / c->nodes;
-        }
-        double rate = decode;
-        if (files < rate) rate = files;
-        if (bytes / x->input.file_bytes < rate) rate = bytes / x->input.file_bytes;
-        pl->node_rate = rate;
+        pl->node_rate = node_input_rate(st, decode, x->input.file_bytes, c->nodes);
+        pl->base_rate = node_input_rate(st, decode, x->input.file_bytes, 1);
     }
     return 0;
 }
@@ -183,7 +192,8 @@ static void fill_model(struct run_plan *pl, int k, int nranks, int warmup, int m
     m->mode = pl->o->mode;
     m->prefetch = pl->x->input.prefetch > 0 ? pl->x->input.prefetch : 1;
     long long per_node = (long long)pl->r->ph[k].batch_per_gpu * pl->x->cluster.gpus_per_node;
-    m->input_s = pl->node_rate > 0 ? (double)per_node / pl->node_rate : 0;
+    double rate = nranks == pl->coll.nranks ? pl->node_rate : pl->base_rate;
+    m->input_s = rate > 0 ? (double)per_node / rate : 0;
     if (pl->x->input.prefetch == 0 && m->input_s > 0) m->prefetch = 1; /* at least the batch in flight */
     m->warmup = warmup;
     m->measured = measured;
