@@ -1,0 +1,376 @@
+/* experiment.c -- the experiment schema and its typed, checked struct.
+ * See experiment.h; every default below is listed in docs/config.md and
+ * printed by `dtsim config` with the origin "default". */
+#include "experiment.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAXN 1048576.0 /* nodes, images per batch: generous bounds */
+
+/* The schema. Ranges are inclusive; min == max == 0 means unbounded.
+ * Sources of defaults: ImageNet-1k train set 1,281,167 images, 90 epochs,
+ * 25 MB buckets (PyTorch DDP's default bucket_cap_mb), ~110 KB average JPEG
+ * (shared/reference/published.md, [U]). */
+static const struct config_key schema[] = {
+    /* [cluster] */
+    {"cluster", "gpu", CONFIG_STRING, 0, 0, NULL, NULL, "GPU model, a [gpu NAME] row of the catalog"},
+    {"cluster", "nodes", CONFIG_INT, 1, MAXN, NULL, NULL, "number of nodes"},
+    {"cluster", "gpus_per_node", CONFIG_INT, 1, 64, NULL, NULL, "GPUs in each node"},
+    {"cluster", "intra_link", CONFIG_STRING, 0, 0, NULL, "PCIe3-x16",
+     "GPU-to-GPU link inside a node, a [link NAME] row of the catalog"},
+    {"cluster", "nic", CONFIG_STRING, 0, 0, NULL, "100GbE", "network interface of a node, a [link NAME] row"},
+    {"cluster", "intra_bw", CONFIG_BANDWIDTH, 1e3, 1e13, NULL, "catalog",
+     "override the intra_link data rate per direction (what-if); catalog = the row's data_rate"},
+    {"cluster", "nic_bw", CONFIG_BANDWIDTH, 1e3, 1e13, NULL, "catalog",
+     "override the NIC data rate per direction (what-if); catalog = the row's data_rate"},
+    {"cluster", "nics_per_node", CONFIG_INT, 1, 64, NULL, "1", "NICs (ports) per node, at most gpus_per_node"},
+    {"cluster", "topology", CONFIG_ENUM, 0, 0, "single-switch|fat-tree|torus|dragonfly", "single-switch",
+     "network topology between nodes"},
+    {"cluster", "nodes_per_leaf", CONFIG_INT, 0, MAXN, NULL, "0",
+     "nodes under one leaf switch (fat-tree); 0 = all nodes on one leaf"},
+    {"cluster", "oversubscription", CONFIG_REAL, 1, 64, NULL, "1",
+     "leaf switch down/up bandwidth ratio (1 = full bisection, 3 = 3:1)"},
+    {"cluster", "cpu", CONFIG_STRING, 0, 0, NULL, "none",
+     "host CPU, a [cpu NAME] row of the catalog, or none (use input.decode_per_core)"},
+    {"cluster", "cpu_cores_per_node", CONFIG_INT, 1, 4096, NULL, "40", "CPU cores per node for the input pipeline"},
+    {"cluster", "storage", CONFIG_STRING, 0, 0, NULL, "local-nvme", "where the dataset is read from, a [storage NAME] row"},
+    /* [model] */
+    {"model", "name", CONFIG_STRING, 0, 0, NULL, NULL, "DNN to train (dtsim model --list), e.g. resnet50"},
+    {"model", "precision", CONFIG_ENUM, 0, 0, "fp32|fp16|amp", "fp32",
+     "arithmetic: fp32, fp16, or amp (fp16 math, fp32 master weights)"},
+    {"model", "grad_precision", CONFIG_ENUM, 0, 0, "auto|fp32|fp16", "auto",
+     "gradients on the wire; auto = fp16 when precision is fp16 or amp, else fp32"},
+    /* [training] */
+    {"training", "dataset_images", CONFIG_INT, 1, 1e12, NULL, "1281167", "training images per epoch (ImageNet-1k)"},
+    {"training", "epochs", CONFIG_REAL, 0.001, 10000, NULL, "90", "epochs to train"},
+    {"training", "batch", CONFIG_LIST, 0, 0, NULL, NULL,
+     "global batch schedule 'epoch:batch, ...' from epoch 0, e.g. 0:34816, 30:69632; or one number"},
+    {"training", "warmup_epochs", CONFIG_REAL, 0, 10000, NULL, "0", "learning-rate warm-up epochs (informational)"},
+    {"training", "eval_images", CONFIG_INT, 0, 1e12, NULL, "0", "images evaluated after each epoch (0 = none)"},
+    {"training", "startup", CONFIG_TIME, 0, 864000, NULL, "0s", "fixed time before the first iteration"},
+    /* [allreduce] */
+    {"allreduce", "algorithm", CONFIG_STRING, 0, 0, NULL, "ring", "all-reduce algorithm (dtsim coll --list)"},
+    {"allreduce", "grid", CONFIG_STRING, 0, 0, NULL, "none",
+     "2D rank grid XxY for 2D algorithms (X*Y = nodes*gpus_per_node), or none"},
+    {"allreduce", "bucket", CONFIG_SIZE, 1, 1e12, NULL, "25MB", "gradient fusion bucket size"},
+    {"allreduce", "inner", CONFIG_STRING, 0, 0, NULL, "none", "intra-node algorithm of hierarchical all-reduces, or none"},
+    {"allreduce", "variant", CONFIG_STRING, 0, 0, NULL, "default", "algorithm variant"},
+    {"allreduce", "chunks", CONFIG_INT, 1, 4096, NULL, "1", "pipeline chunks per message"},
+    /* [input] */
+    {"input", "enabled", CONFIG_BOOL, 0, 0, NULL, "true", "model the input pipeline (read + decode)"},
+    {"input", "decode_per_core", CONFIG_REAL, 0.001, 1e9, NULL, "150",
+     "images decoded per second per CPU core [U: measure with dtbench decode]"},
+    {"input", "prefetch", CONFIG_INT, 0, 1024, NULL, "2", "batches prefetched ahead of the GPU"},
+    {"input", "file_size", CONFIG_SIZE, 1, 1e12, NULL, "110KB", "average input file size (ImageNet JPEG)"},
+};
+#define NSCHEMA (sizeof schema / sizeof schema[0])
+
+const struct config_key *experiment_schema(size_t *n)
+{
+    if (n) *n = NSCHEMA;
+    return schema;
+}
+
+static const char *const topo_names[] = {"single-switch", "fat-tree", "torus", "dragonfly"};
+static const char *const prec_names[] = {"fp32", "fp16", "amp"};
+
+const char *exp_topology_name(enum exp_topology t) { return (unsigned)t < 4 ? topo_names[t] : "?"; }
+const char *exp_precision_name(enum exp_precision p) { return (unsigned)p < 3 ? prec_names[p] : "?"; }
+
+int experiment_gpus(const struct experiment *x) { return x->cluster.nodes * x->cluster.gpus_per_node; }
+
+long long experiment_batch_at(const struct experiment *x, double epoch)
+{
+    long long b = x->training.nbatch ? x->training.batch[0].global_batch : 0;
+    for (int i = 0; i < x->training.nbatch; i++)
+        if (epoch >= x->training.batch[i].epoch) b = x->training.batch[i].global_batch;
+    return b;
+}
+
+/* ---- getters through the schema ---------------------------------------- */
+
+struct ctx {
+    const config *c;
+    experiment_resolve_fn resolve;
+    void *rctx;
+    dt_err *e;
+};
+
+/* Value (entry or default) for section.key, its entry (NULL for a default)
+ * and parsed number. */
+static int get(struct ctx *cx, const char *section, const char *key, const char **text,
+               const struct config_entry **at, double *num)
+{
+    const struct config_key *k = config_schema_find(schema, NSCHEMA, section, key);
+    if (!k) return dt_errf(cx->e, DT_EINVAL, "internal: no schema key %s.%s", section, key);
+    const struct config_entry *en = config_find(cx->c, section, key);
+    if (!en && !k->def)
+        return dt_errf(cx->e, DT_EINVAL, "%s: [%s] %s: missing required key (%s); add '%s = ...' under [%s]",
+                       config_path(cx->c), section, key, k->help, key, section);
+    struct config_entry tmp = {section, key, k->def, "default", 0};
+    *text = en ? en->value : k->def;
+    if (at) *at = en;
+    double v = 0;
+    int rc = config_value_parse(k, *text, en ? en : &tmp, &v, cx->e);
+    if (num) *num = v;
+    return rc;
+}
+
+static int get_int(struct ctx *cx, const char *s, const char *k, int *out)
+{
+    const char *t;
+    double v;
+    int rc = get(cx, s, k, &t, NULL, &v);
+    if (rc == 0) *out = (int)v;
+    return rc;
+}
+
+static int get_ll(struct ctx *cx, const char *s, const char *k, long long *out)
+{
+    const char *t;
+    double v;
+    int rc = get(cx, s, k, &t, NULL, &v);
+    if (rc == 0) *out = (long long)v;
+    return rc;
+}
+
+static int get_num(struct ctx *cx, const char *s, const char *k, double *out)
+{
+    const char *t;
+    return get(cx, s, k, &t, NULL, out);
+}
+
+/* A bandwidth, or "catalog" (0: take it from the catalog row). */
+static int get_bw(struct ctx *cx, const char *s, const char *k, double *out)
+{
+    const struct config_entry *en = config_find(cx->c, s, k);
+    if (!en || strcmp(en->value, "catalog") == 0) {
+        *out = 0;
+        return 0;
+    }
+    return get_num(cx, s, k, out);
+}
+
+/* A string naming a catalog row; checked by the resolver unless "none"
+ * is allowed and given. */
+static int get_name(struct ctx *cx, const char *s, const char *k, const char *kind, int none_ok,
+                    const char **out)
+{
+    const struct config_entry *at;
+    double v;
+    int rc = get(cx, s, k, out, &at, &v);
+    if (rc < 0) return rc;
+    if (none_ok && strcmp(*out, "none") == 0) return 0;
+    if (cx->resolve && kind) return cx->resolve(cx->rctx, kind, *out, at, cx->e);
+    return 0;
+}
+
+/* The entry for section.key, or a stand-in naming the top file, for errors
+ * about relations between keys. */
+static const struct config_entry *where(struct ctx *cx, const char *s, const char *k,
+                                        struct config_entry *tmp)
+{
+    const struct config_entry *en = config_find(cx->c, s, k);
+    if (en) return en;
+    *tmp = (struct config_entry){s, k, "", config_path(cx->c), 0};
+    return tmp;
+}
+
+/* ---- batch schedule ---------------------------------------------------- */
+
+int experiment_parse_batch(const char *text, struct exp_batch_phase *out, int max, dt_err *e)
+{
+    const char *p = text;
+    int n = 0;
+    while (*p == ' ' || *p == '\t') p++;
+    if (!*p) return dt_errf(e, DT_EINVAL, "empty batch schedule (e.g. 0:34816, 30:69632)");
+    while (*p) {
+        if (n == max) return dt_errf(e, DT_EINVAL, "more than %d batch phases", max);
+        char *end;
+        const char *q = p;
+        while (*q == ' ' || *q == '\t') q++;
+        if (*q < '0' || *q > '9')
+            return dt_errf(e, DT_EINVAL, "bad batch phase '%.40s' (expected epoch:global_batch, e.g. 0:34816)", p);
+        long long a = strtoll(q, &end, 10);
+        while (*end == ' ' || *end == '\t') end++;
+        long long epoch = 0, batch;
+        if (*end == ':') {
+            q = end + 1;
+            while (*q == ' ' || *q == '\t') q++;
+            if (*q < '0' || *q > '9')
+                return dt_errf(e, DT_EINVAL, "bad batch phase '%.40s' (expected epoch:global_batch, e.g. 0:34816)", p);
+            epoch = a;
+            batch = strtoll(q, &end, 10);
+            while (*end == ' ' || *end == '\t') end++;
+        } else if (n == 0 && *end == '\0') {
+            batch = a; /* one number: a constant batch */
+        } else
+            return dt_errf(e, DT_EINVAL, "bad batch phase '%.40s' (expected epoch:global_batch, e.g. 0:34816)", p);
+        if (*end != ',' && *end != '\0')
+            return dt_errf(e, DT_EINVAL, "bad batch phase '%.40s' (phases are separated by commas)", p);
+        if (epoch > 1000000 || batch > (long long)MAXN * 64)
+            return dt_errf(e, DT_ERANGE, "batch phase '%.40s' out of range", p);
+        if (batch < 1) return dt_errf(e, DT_EINVAL, "batch phase '%.40s': batch must be at least 1", p);
+        if (n == 0 && epoch != 0)
+            return dt_errf(e, DT_EINVAL, "the first batch phase must start at epoch 0, not %lld", epoch);
+        if (n > 0 && epoch <= out[n - 1].epoch)
+            return dt_errf(e, DT_EINVAL, "batch phase epochs must increase (%d then %lld)", out[n - 1].epoch, epoch);
+        out[n].epoch = (int)epoch;
+        out[n].global_batch = batch;
+        n++;
+        p = *end == ',' ? end + 1 : end;
+        if (*end == ',') {
+            while (*p == ' ' || *p == '\t') p++;
+            if (!*p) return dt_errf(e, DT_EINVAL, "trailing comma in batch schedule");
+        }
+    }
+    return n;
+}
+
+/* ---- the experiment ----------------------------------------------------- */
+
+static int fill(struct experiment *x, struct ctx *cx)
+{
+    const config *c = cx->c;
+    double v;
+    const char *t;
+    int rc;
+#define TRY(expr) do { if ((rc = (expr)) < 0) return rc; } while (0)
+    TRY(get_name(cx, "cluster", "gpu", "gpu", 0, &x->cluster.gpu));
+    TRY(get_int(cx, "cluster", "nodes", &x->cluster.nodes));
+    TRY(get_int(cx, "cluster", "gpus_per_node", &x->cluster.gpus_per_node));
+    TRY(get_name(cx, "cluster", "intra_link", "link", 0, &x->cluster.intra_link));
+    TRY(get_name(cx, "cluster", "nic", "link", 0, &x->cluster.nic));
+    TRY(get_bw(cx, "cluster", "intra_bw", &x->cluster.intra_bw_Bps));
+    TRY(get_bw(cx, "cluster", "nic_bw", &x->cluster.nic_bw_Bps));
+    TRY(get_int(cx, "cluster", "nics_per_node", &x->cluster.nics_per_node));
+    TRY(get(cx, "cluster", "topology", &t, NULL, &v));
+    x->cluster.topology = (enum exp_topology)(int)v;
+    TRY(get_int(cx, "cluster", "nodes_per_leaf", &x->cluster.nodes_per_leaf));
+    TRY(get_num(cx, "cluster", "oversubscription", &x->cluster.oversubscription));
+    TRY(get_name(cx, "cluster", "cpu", "cpu", 1, &x->cluster.cpu));
+    TRY(get_int(cx, "cluster", "cpu_cores_per_node", &x->cluster.cpu_cores_per_node));
+    TRY(get_name(cx, "cluster", "storage", "storage", 0, &x->cluster.storage));
+
+    TRY(get_name(cx, "model", "name", "model", 0, &x->model.name));
+    TRY(get(cx, "model", "precision", &t, NULL, &v));
+    x->model.precision = (enum exp_precision)(int)v;
+    TRY(get(cx, "model", "grad_precision", &t, NULL, &v));
+    x->model.grad_precision = v == 1 ? EXP_FP32 : v == 2 ? EXP_FP16
+                            : x->model.precision == EXP_FP32 ? EXP_FP32 : EXP_FP16;
+
+    TRY(get_ll(cx, "training", "dataset_images", &x->training.dataset_images));
+    TRY(get_num(cx, "training", "epochs", &x->training.epochs));
+    const struct config_entry *bat;
+    TRY(get(cx, "training", "batch", &t, &bat, NULL));
+    dt_err sub;
+    int n = experiment_parse_batch(t, x->training.batch, EXP_MAX_PHASES, &sub);
+    if (n < 0) return config_errf(cx->e, n, bat, "%s", sub.msg);
+    x->training.nbatch = n;
+    TRY(get_num(cx, "training", "warmup_epochs", &x->training.warmup_epochs));
+    TRY(get_ll(cx, "training", "eval_images", &x->training.eval_images));
+    TRY(get_num(cx, "training", "startup", &x->training.startup_s));
+
+    TRY(get_name(cx, "allreduce", "algorithm", "algorithm", 0, &x->allreduce.algorithm));
+    const struct config_entry *grid;
+    TRY(get(cx, "allreduce", "grid", &t, &grid, NULL));
+    if (strcmp(t, "none") != 0) {
+        unsigned gx, gy;
+        char tail;
+        if (sscanf(t, "%u x %u %c", &gx, &gy, &tail) != 2 || gx < 1 || gy < 1 || gx > MAXN * 64 || gy > MAXN * 64)
+            return config_errf(cx->e, DT_EINVAL, grid, "bad grid '%.40s' (expected XxY, e.g. 32x68, or none)", t);
+        x->allreduce.grid_x = (int)gx;
+        x->allreduce.grid_y = (int)gy;
+    }
+    TRY(get_num(cx, "allreduce", "bucket", &x->allreduce.bucket_bytes));
+    TRY(get_name(cx, "allreduce", "inner", "algorithm", 1, &x->allreduce.inner));
+    TRY(get(cx, "allreduce", "variant", &x->allreduce.variant, NULL, NULL));
+    TRY(get_int(cx, "allreduce", "chunks", &x->allreduce.chunks));
+
+    TRY(get(cx, "input", "enabled", &t, NULL, &v));
+    x->input.enabled = v != 0;
+    TRY(get_num(cx, "input", "decode_per_core", &x->input.decode_per_core));
+    TRY(get_int(cx, "input", "prefetch", &x->input.prefetch));
+    TRY(get_num(cx, "input", "file_size", &x->input.file_bytes));
+#undef TRY
+
+    /* Relations between keys. */
+    struct config_entry tmp;
+    long long gpus = (long long)x->cluster.nodes * x->cluster.gpus_per_node;
+    if (x->cluster.nics_per_node > x->cluster.gpus_per_node)
+        return config_errf(cx->e, DT_EINVAL, where(cx, "cluster", "nics_per_node", &tmp),
+                           "%d NICs per node but only %d GPUs per node (at most one NIC per GPU)",
+                           x->cluster.nics_per_node, x->cluster.gpus_per_node);
+    if (x->cluster.nodes_per_leaf > x->cluster.nodes)
+        return config_errf(cx->e, DT_EINVAL, where(cx, "cluster", "nodes_per_leaf", &tmp),
+                           "%d nodes per leaf but only %d nodes", x->cluster.nodes_per_leaf, x->cluster.nodes);
+    if (x->cluster.nodes_per_leaf == 0) x->cluster.nodes_per_leaf = x->cluster.nodes;
+    if (gpus > 64 * MAXN)
+        return config_errf(cx->e, DT_ERANGE, where(cx, "cluster", "nodes", &tmp), "%lld GPUs in all is too many", gpus);
+    if (x->allreduce.grid_x && (long long)x->allreduce.grid_x * x->allreduce.grid_y != gpus)
+        return config_errf(cx->e, DT_EINVAL, grid,
+                           "grid %dx%d has %lld ranks but the cluster has %lld GPUs (%d nodes x %d per node)",
+                           x->allreduce.grid_x, x->allreduce.grid_y,
+                           (long long)x->allreduce.grid_x * x->allreduce.grid_y, gpus, x->cluster.nodes,
+                           x->cluster.gpus_per_node);
+    for (int i = 0; i < x->training.nbatch; i++) {
+        long long b = x->training.batch[i].global_batch;
+        if (b % gpus != 0)
+            return config_errf(cx->e, DT_EINVAL, bat,
+                               "global batch %lld is not divisible by the %lld GPUs (%lld per GPU would not be whole)",
+                               b, gpus, b / gpus);
+        if (i > 0 && x->training.batch[i].epoch >= x->training.epochs)
+            return config_errf(cx->e, DT_EINVAL, bat, "phase at epoch %d starts after the last epoch (epochs = %g)",
+                               x->training.batch[i].epoch, x->training.epochs);
+    }
+    if (x->training.warmup_epochs > x->training.epochs)
+        return config_errf(cx->e, DT_EINVAL, where(cx, "training", "warmup_epochs", &tmp),
+                           "warm-up of %g epochs is longer than training (%g epochs)", x->training.warmup_epochs,
+                           x->training.epochs);
+    (void)c;
+    return 0;
+}
+
+int experiment_from_config(struct experiment *x, config *c, experiment_resolve_fn resolve, void *rctx,
+                           dt_err *e)
+{
+    memset(x, 0, sizeof *x);
+    x->cfg = c;
+    int rc = config_check(c, schema, NSCHEMA, NULL, e);
+    if (rc == 0) {
+        struct ctx cx = {c, resolve, rctx, e};
+        rc = fill(x, &cx);
+    }
+    if (rc < 0) experiment_free(x);
+    return rc;
+}
+
+int experiment_load_ex(struct experiment *x, const char *path, char **sets, int nsets,
+                       experiment_resolve_fn resolve, void *rctx, dt_err *e)
+{
+    memset(x, 0, sizeof *x);
+    config *c;
+    int rc = config_load(&c, path, e);
+    if (rc < 0) return rc;
+    for (int i = 0; i < nsets; i++)
+        if ((rc = config_set(c, sets[i], e)) < 0) {
+            config_free(c);
+            return rc;
+        }
+    return experiment_from_config(x, c, resolve, rctx, e);
+}
+
+int experiment_load(struct experiment *x, const char *path, char **sets, int nsets, dt_err *e)
+{
+    return experiment_load_ex(x, path, sets, nsets, NULL, NULL, e);
+}
+
+void experiment_free(struct experiment *x)
+{
+    if (!x) return;
+    config_free(x->cfg);
+    memset(x, 0, sizeof *x);
+}

@@ -1,0 +1,137 @@
+/* experiment.h -- the typed experiment every dtsim command reads.
+ *
+ * An experiment file is a config (config.h) with these sections; every key,
+ * its type, range, default and meaning is in experiment_schema() and
+ * docs/config.md (generated from the same table by `dtsim config --keys`).
+ *
+ *   [cluster]   gpu nodes gpus_per_node intra_link nic intra_bw nic_bw
+ *               nics_per_node topology nodes_per_leaf oversubscription cpu cpu_cores_per_node storage
+ *   [model]     name precision grad_precision
+ *   [training]  dataset_images epochs batch warmup_epochs eval_images startup
+ *   [allreduce] algorithm grid bucket inner variant chunks
+ *   [input]     enabled decode_per_core prefetch file_size
+ *
+ * The batch schedule is "epoch:global_batch, ..." with epochs strictly
+ * increasing and the first at 0 ("0:34816, 30:69632"); a bare number
+ * ("8192") is one phase from epoch 0. Phase i runs from its epoch to the
+ * next phase's epoch (the last to training.epochs).
+ *
+ * Checks made before anything runs (each error names file:line and key):
+ *   - every section/key known, every value parses and is in range;
+ *   - nics_per_node <= gpus_per_node;
+ *   - grid X x Y == nodes x gpus_per_node (when grid is set);
+ *   - every global batch divisible by nodes x gpus_per_node;
+ *   - batch epochs < training.epochs, warmup_epochs <= epochs;
+ *   - nodes_per_leaf <= nodes (fat-tree);
+ *   - names (gpu, links, cpu, storage, model, algorithm) accepted by the
+ *     caller's resolver when one is given (the catalog provides it).
+ *
+ * Strings in struct experiment point into the config and live until
+ * experiment_free.
+ */
+#ifndef DT_EXPERIMENT_H
+#define DT_EXPERIMENT_H
+
+#include "config.h"
+#include "err.h"
+
+#include <stddef.h>
+
+enum exp_topology { EXP_TOPO_SINGLE_SWITCH, EXP_TOPO_FAT_TREE, EXP_TOPO_TORUS, EXP_TOPO_DRAGONFLY };
+enum exp_precision { EXP_FP32, EXP_FP16, EXP_AMP };
+
+struct exp_batch_phase {
+    int epoch;               /* first epoch of the phase (0-based) */
+    long long global_batch;  /* images per iteration, all GPUs */
+};
+
+#define EXP_MAX_PHASES 32
+
+struct experiment {
+    config *cfg;                    /* owned; origins of every value */
+    struct {
+        const char *gpu;            /* catalog [gpu NAME] */
+        int nodes;                  /* count */
+        int gpus_per_node;          /* count */
+        const char *intra_link;     /* catalog [link NAME], GPU-GPU inside a node */
+        const char *nic;            /* catalog [link NAME], node to network */
+        double intra_bw_Bps;        /* bytes/s override of intra_link, 0 = catalog */
+        double nic_bw_Bps;          /* bytes/s override of nic, 0 = catalog */
+        int nics_per_node;          /* count */
+        enum exp_topology topology;
+        int nodes_per_leaf;         /* nodes under one leaf switch (fat-tree); = nodes when 0 given */
+        double oversubscription;    /* leaf down/up bandwidth ratio, >= 1 */
+        const char *cpu;            /* catalog [cpu NAME], or "none" */
+        int cpu_cores_per_node;     /* cores for the input pipeline */
+        const char *storage;        /* catalog [storage NAME] */
+    } cluster;
+    struct {
+        const char *name;           /* DNN name ("resnet50") */
+        enum exp_precision precision;
+        enum exp_precision grad_precision; /* gradients on the wire: fp32 or fp16 */
+    } model;
+    struct {
+        long long dataset_images;   /* images per epoch */
+        double epochs;              /* epochs to train */
+        struct exp_batch_phase batch[EXP_MAX_PHASES];
+        int nbatch;                 /* phases in batch[] (>= 1) */
+        double warmup_epochs;       /* learning-rate warm-up, epochs (informational) */
+        long long eval_images;      /* images evaluated after each epoch, 0 = none */
+        double startup_s;           /* fixed cost before the first iteration, seconds */
+    } training;
+    struct {
+        const char *algorithm;      /* collective registry name ("ring") */
+        int grid_x, grid_y;         /* 2D grid of ranks; 0 x 0 when not set */
+        double bucket_bytes;        /* gradient fusion bucket, bytes */
+        const char *inner;          /* intra-node algorithm for hierarchical ones, or "none" */
+        const char *variant;        /* algorithm variant, "default" */
+        int chunks;                 /* pipeline chunks per message */
+    } allreduce;
+    struct {
+        int enabled;                /* model the input pipeline (0/1) */
+        double decode_per_core;     /* images/s decoded per CPU core */
+        int prefetch;               /* batches prefetched ahead */
+        double file_bytes;          /* average input file size, bytes */
+    } input;
+};
+
+/* Name resolver for catalog lookups. `kind` is "gpu", "link", "cpu",
+ * "storage", "model" or "algorithm"; `where` is the entry that named it
+ * (or NULL when the name is a default). Return 0 when known, else a
+ * negative code with e filled, ideally through config_errf(e, code, where,
+ * "unknown gpu 'V10O' (did you mean 'V100-SXM2-16GB'?)"). */
+typedef int (*experiment_resolve_fn)(void *ctx, const char *kind, const char *name,
+                                     const struct config_entry *where, dt_err *e);
+
+/* Load `path` (with includes), apply `sets` ("section.key=value", nsets of
+ * them), check against the schema, fill *x. No name resolution. */
+int experiment_load(struct experiment *x, const char *path, char **sets, int nsets, dt_err *e);
+
+/* Same with a resolver (may be NULL). */
+int experiment_load_ex(struct experiment *x, const char *path, char **sets, int nsets,
+                       experiment_resolve_fn resolve, void *ctx, dt_err *e);
+
+/* Fill *x from an already loaded config, taking ownership of c (freed on
+ * error too). */
+int experiment_from_config(struct experiment *x, config *c, experiment_resolve_fn resolve,
+                           void *ctx, dt_err *e);
+
+void experiment_free(struct experiment *x);
+
+/* The schema table (every section and key, with defaults and help). */
+const struct config_key *experiment_schema(size_t *n);
+
+/* Total GPUs: nodes x gpus_per_node. */
+int experiment_gpus(const struct experiment *x);
+
+/* Global batch at `epoch` (the phase containing it). */
+long long experiment_batch_at(const struct experiment *x, double epoch);
+
+/* Parse a batch schedule "0:34816, 30:69632" (no divisibility checks).
+ * Returns the number of phases or a negative code. */
+int experiment_parse_batch(const char *text, struct exp_batch_phase *out, int max, dt_err *e);
+
+const char *exp_topology_name(enum exp_topology t);
+const char *exp_precision_name(enum exp_precision p);
+
+#endif

@@ -1,0 +1,156 @@
+/* dtsim config -- validate an experiment file and print every key with its
+ * resolved value and where it came from. The output is itself a valid
+ * config (origins are ';' comments), so it can be saved and re-run. */
+#include "cmd.h"
+#include "cmdutil.h"
+#include "experiment.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: dtsim config FILE [--set section.key=value ...]\n"
+               "       dtsim config --keys\n\n"
+               "Check an experiment file (and its includes) and print every key with its\n"
+               "resolved value and origin: FILE:LINE, --set, or default. Unit values also\n"
+               "show their normalised value. Exit status 2 with one error on bad input.\n\n"
+               "  --set section.key=value   override a key (repeatable; last wins)\n"
+               "  --keys                    print every key: type, range, default, meaning\n");
+}
+
+static enum units_kind kind_of(enum config_type t)
+{
+    switch (t) {
+    case CONFIG_BANDWIDTH: return UNITS_BANDWIDTH;
+    case CONFIG_TIME: return UNITS_TIME;
+    case CONFIG_SIZE: return UNITS_SIZE;
+    case CONFIG_FLOPS: return UNITS_FLOPS;
+    default: return UNITS_NUMBER;
+    }
+}
+
+static int is_unit(enum config_type t)
+{
+    return t == CONFIG_BANDWIDTH || t == CONFIG_TIME || t == CONFIG_SIZE || t == CONFIG_FLOPS;
+}
+
+/* "1 to 64", "" when unbounded. */
+static void range_text(char *buf, size_t len, const struct config_key *k)
+{
+    buf[0] = '\0';
+    if (k->type == CONFIG_ENUM) {
+        snprintf(buf, len, "%s", k->choices);
+        for (char *p = buf; *p; p++)
+            if (*p == '|') *p = ',';
+        return;
+    }
+    if (k->min == 0 && k->max == 0) return;
+    char lo[48], hi[48];
+    units_format(lo, sizeof lo, k->min, kind_of(k->type));
+    units_format(hi, sizeof hi, k->max, kind_of(k->type));
+    snprintf(buf, len, "%s to %s", lo, hi);
+}
+
+static int print_keys(void)
+{
+    size_t n;
+    const struct config_key *s = experiment_schema(&n);
+    printf("| key | type | range | default | meaning |\n| --- | --- | --- | --- | --- |\n");
+    for (size_t i = 0; i < n; i++) {
+        char r[256];
+        range_text(r, sizeof r, &s[i]);
+        printf("| `%s.%s` | %s | %s | %s | %s |\n", s[i].section, s[i].key, config_type_name(s[i].type), r,
+               s[i].def ? s[i].def : "(required)", s[i].help);
+    }
+    return DT_EXIT_OK;
+}
+
+static void print_experiment(const struct experiment *x, const char *path)
+{
+    size_t n;
+    const struct config_key *s = experiment_schema(&n);
+    const config *c = x->cfg;
+    printf("; dtsim config %s\n; value ; origin (FILE:LINE, --set, or default) [normalised value]\n", path);
+    const char *sec = "";
+    for (size_t i = 0; i < n; i++) {
+        const struct config_key *k = &s[i];
+        if (strcmp(sec, k->section) != 0) {
+            printf("%s[%s]\n", sec[0] ? "\n" : "", k->section);
+            sec = k->section;
+        }
+        const struct config_entry *en = config_find(c, k->section, k->key);
+        const char *val = en ? en->value : k->def;
+        char origin[300];
+        if (!en) snprintf(origin, sizeof origin, "default");
+        else if (strcmp(en->file, "--set") == 0) snprintf(origin, sizeof origin, "--set");
+        else snprintf(origin, sizeof origin, "%s:%d", en->file, en->line);
+        char norm[64] = "";
+        if (is_unit(k->type) && val[0] >= '0' && val[0] <= '9') {
+            double v;
+            if (config_value_parse(k, val, en, &v, NULL) == 0) {
+                char f[48];
+                snprintf(norm, sizeof norm, " [%s]", units_format(f, sizeof f, v, kind_of(k->type)));
+            }
+        }
+        printf("%-18s = %-24s ; %s%s\n", k->key, val, origin, norm);
+    }
+    int gpus = experiment_gpus(x);
+    printf("\n; derived: %d GPUs (%d nodes x %d), %d per leaf switch\n", gpus, x->cluster.nodes,
+           x->cluster.gpus_per_node, x->cluster.nodes_per_leaf);
+    for (int i = 0; i < x->training.nbatch; i++) {
+        const struct exp_batch_phase *p = &x->training.batch[i];
+        double end = i + 1 < x->training.nbatch ? x->training.batch[i + 1].epoch : x->training.epochs;
+        double iters = (end - p->epoch) * (double)x->training.dataset_images / (double)p->global_batch;
+        printf("; derived: epochs %d to %g: global batch %lld, %lld per GPU, %.0f iterations\n", p->epoch, end,
+               p->global_batch, p->global_batch / gpus, iters);
+    }
+}
+
+static int cmd_config(int argc, char **argv)
+{
+    struct cmd_sets sets = {0};
+    const char *path = NULL;
+    int keys = 0;
+    for (int i = 1; i < argc; i++) {
+        int t = cmd_sets_take(&sets, argc, argv, &i);
+        if (t < 0) {
+            cmd_sets_free(&sets);
+            return DT_EXIT_USAGE;
+        }
+        if (t) continue;
+        if (cmd_is_help(argv[i])) {
+            cmd_sets_free(&sets);
+            usage(stdout);
+            return DT_EXIT_OK;
+        }
+        if (strcmp(argv[i], "--keys") == 0) keys = 1;
+        else if (argv[i][0] == '-' && argv[i][1]) {
+            cmd_sets_free(&sets);
+            return cmd_fail("config: unknown option '%s' (see 'dtsim config --help')", argv[i]);
+        } else if (path) {
+            cmd_sets_free(&sets);
+            return cmd_fail("config: one file at a time ('%s' and '%s')", path, argv[i]);
+        } else
+            path = argv[i];
+    }
+    if (keys) {
+        cmd_sets_free(&sets);
+        return print_keys();
+    }
+    if (!path) {
+        cmd_sets_free(&sets);
+        usage(stderr);
+        return DT_EXIT_USAGE;
+    }
+    struct experiment x;
+    int rc = cmd_experiment_load(&x, path, &sets);
+    cmd_sets_free(&sets);
+    if (rc) return rc;
+    print_experiment(&x, path);
+    experiment_free(&x);
+    return DT_EXIT_OK;
+}
+
+const struct dtsim_cmd dtsim_cmd_config = {"config", "check an experiment file and print resolved values",
+                                           cmd_config};
