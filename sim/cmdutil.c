@@ -1,4 +1,6 @@
 #include "cmdutil.h"
+
+#include "catalog.h"
 #include "cmd.h"
 
 #include <stdlib.h>
@@ -39,13 +41,20 @@ void cmd_sets_free(struct cmd_sets *s)
     s->n = s->cap = 0;
 }
 
+/* The catalog, loaded on the first name to check ($DTSIM_CATALOG or the
+ * repository's configs/catalog) and kept for the process. */
+static struct catalog *cmd_catalog_cache;
+
 int cmd_resolve(void *ctx, const char *kind, const char *name, const struct config_entry *where, dt_err *e)
 {
-    /* The catalog branch replaces this with a lookup of `name` among the
-     * catalog's [kind NAME] rows (config_errf(e, DT_ENOENT, where,
-     * "unknown gpu '%s' (did you mean '%s'?)", ...)). */
-    (void)ctx, (void)kind, (void)name, (void)where, (void)e;
-    return 0;
+    (void)ctx;
+    if (strcmp(kind, "gpu") && strcmp(kind, "link") && strcmp(kind, "storage") && strcmp(kind, "cpu"))
+        return 0; /* models and algorithms: their own registries */
+    if (!cmd_catalog_cache) {
+        int rc = catalog_load(&cmd_catalog_cache, NULL, e);
+        if (rc) return rc;
+    }
+    return catalog_resolve(cmd_catalog_cache, kind, name, where, e);
 }
 
 int cmd_experiment_load(struct experiment *x, const char *path, const struct cmd_sets *s)

@@ -39,8 +39,9 @@ void cmd_sets_free(struct cmd_sets *s);
 int cmd_experiment_load(struct experiment *x, const char *path, const struct cmd_sets *s);
 
 /* The catalog resolver used by cmd_experiment_load (experiment.h's
- * experiment_resolve_fn). Until the catalog is merged it accepts every
- * name. */
+ * experiment_resolve_fn): gpu, link, storage and cpu names must be rows of
+ * the catalog (models/catalog.h, loaded once from $DTSIM_CATALOG or the
+ * repository's configs/catalog); other kinds are accepted here. */
 int cmd_resolve(void *ctx, const char *kind, const char *name, const struct config_entry *where, dt_err *e);
 
 #endif

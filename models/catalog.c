@@ -1,0 +1,640 @@
+/* catalog.c -- load, check and look up catalog rows (see catalog.h). */
+#include "catalog.h"
+
+#include "config.h"
+#include "strsim.h"
+#include "units.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- schema ---------------------------------------------------------------
+ * Ranges are sanity bounds that catch a wrong prefix (GB/s for Gb/s is only
+ * 8x, but MB/s for GB/s is 1000x), not physical limits. */
+#define RATE(key, what) \
+    {"gpu", key, CONFIG_FLOPS, 1e9, 1e18, NULL, "", "peak " what " rate, dense, e.g. 15.7TFLOPS"}
+
+const struct config_key catalog_schema[] = {
+    {"gpu", "arch", CONFIG_STRING, 0, 0, NULL, "", "micro-architecture, e.g. Volta"},
+    {"gpu", "form", CONFIG_STRING, 0, 0, NULL, "", "form factor: SXM2, PCIe, board"},
+    RATE("fp64", "fp64"),
+    RATE("fp32", "fp32"),
+    RATE("tf32", "tf32 tensor-core"),
+    RATE("fp16", "fp16 (tensor-core where present)"),
+    RATE("bf16", "bf16 (tensor-core / MXU)"),
+    RATE("fp8", "fp8 tensor-core"),
+    /* ops, not flops: a string here, parsed by parse_ops() */
+    {"gpu", "int8", CONFIG_STRING, 0, 0, NULL, "", "peak int8 rate, dense, e.g. 624TOPS"},
+    {"gpu", "mem_bw", CONFIG_BANDWIDTH, 1e9, 1e15, NULL, NULL, "device memory bandwidth, e.g. 900GB/s"},
+    {"gpu", "mem_size", CONFIG_SIZE, 1e6, 1e15, NULL, NULL, "device memory, e.g. 16GiB"},
+    {"gpu", "tdp_w", CONFIG_REAL, 1, 1e5, NULL, "", "board power, watts"},
+    {"gpu", "link", CONFIG_STRING, 0, 0, NULL, "", "GPU-to-GPU link: a [link] row"},
+    {"gpu", "source", CONFIG_STRING, 0, 0, NULL, NULL, "data sheet or paper the numbers come from"},
+
+    {"link", "kind", CONFIG_ENUM, 0, 0, "intra|nic|torus", NULL, "intra (in a node), nic, torus (TPU ICI)"},
+    {"link", "lanes", CONFIG_INT, 1, 1024, NULL, "", "serial lanes per direction"},
+    {"link", "links", CONFIG_INT, 1, 1024, NULL, "1", "links per GPU (NVLink, ICI)"},
+    {"link", "signalling", CONFIG_BANDWIDTH, 1e5, 1e14, NULL, NULL, "raw line rate per direction, e.g. 103.125Gbps"},
+    {"link", "encoding", CONFIG_STRING, 0, 0, NULL, NULL, "line code, e.g. 64b/66b"},
+    {"link", "data_rate", CONFIG_BANDWIDTH, 1e5, 1e14, NULL, NULL, "effective rate per direction, e.g. 100Gbps"},
+    {"link", "latency", CONFIG_TIME, 0, 1, NULL, NULL, "small-message latency, one way, e.g. 1us"},
+    {"link", "source", CONFIG_STRING, 0, 0, NULL, NULL, "standard, data sheet or paper"},
+
+    {"storage", "kind", CONFIG_ENUM, 0, 0, "node|shared", NULL, "node (one per node) or shared (one per cluster)"},
+    {"storage", "files_per_s", CONFIG_REAL, 1e-3, 1e12, NULL, NULL, "files/s per node"},
+    {"storage", "bw", CONFIG_BANDWIDTH, 1e3, 1e15, NULL, NULL, "read bandwidth per node, e.g. 3.2GB/s"},
+    {"storage", "cluster_files_per_s", CONFIG_REAL, 1e-3, 1e12, NULL, "", "files/s cap for the whole cluster"},
+    {"storage", "cluster_bw", CONFIG_BANDWIDTH, 1e3, 1e16, NULL, "", "bandwidth cap for the whole cluster"},
+    {"storage", "request_lat", CONFIG_TIME, 0, 3600, NULL, NULL, "latency of one request, e.g. 30ms"},
+    {"storage", "source", CONFIG_STRING, 0, 0, NULL, NULL, "source or assumption"},
+
+    {"cpu", "cores", CONFIG_INT, 1, 4096, NULL, NULL, "physical cores per socket"},
+    {"cpu", "clock_ghz", CONFIG_REAL, 0.1, 10, NULL, "", "base clock, GHz"},
+    {"cpu", "jpeg_per_core", CONFIG_REAL, 1e-3, 1e6, NULL, NULL, "JPEG decode + crop, images/s per core"},
+    {"cpu", "source", CONFIG_STRING, 0, 0, NULL, NULL, "data sheet; assumption for jpeg_per_core"},
+};
+const size_t catalog_schema_len = sizeof catalog_schema / sizeof catalog_schema[0];
+
+static const char *const prec_names[] = {
+#define CATALOG_PREC_NAME_(id, name) name,
+    CATALOG_PREC_MAP(CATALOG_PREC_NAME_)
+#undef CATALOG_PREC_NAME_
+};
+
+/* Owned by a catalog: the loaded configs (rows point into their strings). */
+struct priv {
+    config **cfgs;
+    size_t ncfgs;
+    char *dir;
+};
+
+/* One row being read: its config, full section name, first entry. */
+struct row {
+    const config *c;
+    const char *section;
+    const char *type;
+    const struct config_entry *first;
+};
+
+/* ---- reading one row ------------------------------------------------------ */
+
+static const struct config_key *skey(const char *type, const char *key)
+{
+    return config_schema_find(catalog_schema, catalog_schema_len, type, key);
+}
+
+/* The entry for `key` in the row, or NULL (then *k has the schema key).
+ * A missing required key is an error at the row's first line. */
+static int row_entry(const struct row *r, const char *key, const struct config_key **k,
+                     const struct config_entry **en, dt_err *e)
+{
+    *k = skey(r->type, key);
+    *en = config_find(r->c, r->section, key);
+    if (!*en && !(*k)->def) {
+        struct config_entry at = *r->first;
+        at.key = key;
+        return config_errf(e, DT_EINVAL, &at, "missing required key (%s)", (*k)->help);
+    }
+    return 0;
+}
+
+/* Numeric key (units, int, real, enum index); absent optional key -> its
+ * default, or 0 for "". */
+static int row_num(const struct row *r, const char *key, double *out, dt_err *e)
+{
+    const struct config_key *k;
+    const struct config_entry *en;
+    int rc = row_entry(r, key, &k, &en, e);
+    if (rc) return rc;
+    *out = 0;
+    if (en) return config_value_parse(k, en->value, en, out, e);
+    if (k->def && k->def[0]) return config_value_parse(k, k->def, NULL, out, e);
+    return 0;
+}
+
+static int row_str(const struct row *r, const char *key, const char **out, dt_err *e)
+{
+    const struct config_key *k;
+    const struct config_entry *en;
+    int rc = row_entry(r, key, &k, &en, e);
+    if (rc) return rc;
+    *out = en ? en->value : k->def;
+    return 0;
+}
+
+/* "624TOPS" / "624 TOP/s" -> 6.24e14 op/s, through the FLOPS parser. */
+static int parse_ops(const struct config_entry *en, double *out, dt_err *e)
+{
+    static const struct config_key k = {"gpu", "int8", CONFIG_FLOPS, 1e9, 1e18, NULL, "", ""};
+    char buf[96];
+    size_t n = strlen(en->value);
+    if (n + 3 > sizeof buf)
+        return config_errf(e, DT_EINVAL, en, "value too long");
+    memcpy(buf, en->value, n + 1);
+    char *p = strstr(buf, "OP");
+    if (p && (p == buf || p[-1] != 'L')) {
+        memmove(p + 2, p, strlen(p) + 1);
+        memcpy(p, "FL", 2);
+    } else if (!p || p == buf) {
+        return config_errf(e, DT_EINVAL, en, "'%s' needs a unit, e.g. 624TOPS", en->value);
+    }
+    return config_value_parse(&k, buf, en, out, e);
+}
+
+/* True when `enc` is exactly "<n>b/<m>b"; fills the ratio n/m. */
+static int encoding_ratio(const char *enc, double *ratio)
+{
+    char *end;
+    unsigned long n = strtoul(enc, &end, 10);
+    if (end == enc || *end != 'b' || end[1] != '/') return 0;
+    const char *m0 = end + 2;
+    unsigned long m = strtoul(m0, &end, 10);
+    if (end == m0 || *end != 'b' || end[1] != '\0' || n == 0 || m == 0 || n > m) return 0;
+    *ratio = (double)n / (double)m;
+    return 1;
+}
+
+/* ---- growing arrays ------------------------------------------------------- */
+
+static void *grow(void *arr, size_t n, size_t size)
+{
+    if (n == 0) return realloc(arr, 4 * size);
+    if (n < 4 || (n & (n - 1))) return arr; /* capacity: 4, then doubles at powers of two */
+    return realloc(arr, 2 * n * size);
+}
+
+#define PUSH(c, arr, count, out)                                      \
+    do {                                                              \
+        void *g_ = grow((c)->arr, (c)->count, sizeof *(c)->arr);      \
+        if (!g_) return dt_errf(e, DT_ENOMEM, "out of memory");       \
+        (c)->arr = g_;                                                \
+        (out) = &(c)->arr[(c)->count++];                              \
+        memset((out), 0, sizeof *(out));                              \
+    } while (0)
+
+/* ---- one row per type ------------------------------------------------------ */
+
+static int read_gpu(struct catalog *c, const struct row *r, const char *name, dt_err *e)
+{
+    struct catalog_gpu *g;
+    PUSH(c, gpus, ngpus, g);
+    g->name = name;
+    g->at = (struct catalog_origin){r->first->file, r->first->line};
+    int rc, any = 0;
+    if ((rc = row_str(r, "arch", &g->arch, e)) || (rc = row_str(r, "form", &g->form, e))) return rc;
+    for (int p = 0; p < CATALOG_NPREC; p++) {
+        if (p == CATALOG_INT8) {
+            const struct config_entry *en = config_find(r->c, r->section, "int8");
+            if (en && (rc = parse_ops(en, &g->peak_flops[p], e))) return rc;
+        } else if ((rc = row_num(r, prec_names[p], &g->peak_flops[p], e))) {
+            return rc;
+        }
+        any |= g->peak_flops[p] > 0;
+    }
+    if (!any) {
+        struct config_entry at = *r->first;
+        at.key = "fp32";
+        return config_errf(e, DT_EINVAL, &at, "no peak rate: give at least one of fp64, fp32, tf32, fp16, bf16, fp8, int8");
+    }
+    if ((rc = row_num(r, "mem_bw", &g->mem_bw_Bps, e)) || (rc = row_num(r, "mem_size", &g->mem_bytes, e)) ||
+        (rc = row_num(r, "tdp_w", &g->tdp_w, e)) || (rc = row_str(r, "link", &g->link, e)) ||
+        (rc = row_str(r, "source", &g->source, e)))
+        return rc;
+    return 0;
+}
+
+static int read_link(struct catalog *c, const struct row *r, const char *name, dt_err *e)
+{
+    struct catalog_link *l;
+    PUSH(c, links, nlinks, l);
+    l->name = name;
+    l->at = (struct catalog_origin){r->first->file, r->first->line};
+    double kind, lanes, links;
+    int rc;
+    if ((rc = row_num(r, "kind", &kind, e)) || (rc = row_num(r, "lanes", &lanes, e)) ||
+        (rc = row_num(r, "links", &links, e)) || (rc = row_num(r, "signalling", &l->signal_Bps, e)) ||
+        (rc = row_str(r, "encoding", &l->encoding, e)) || (rc = row_num(r, "data_rate", &l->bw_Bps, e)) ||
+        (rc = row_num(r, "latency", &l->lat_s, e)) || (rc = row_str(r, "source", &l->source, e)))
+        return rc;
+    l->kind = (enum catalog_link_kind)kind;
+    l->lanes = (int)lanes;
+    l->links = (int)links;
+    const struct config_entry *at = config_find(r->c, r->section, "data_rate");
+    char a[32], b[32];
+    if (l->bw_Bps > l->signal_Bps * 1.000001)
+        return config_errf(e, DT_EINVAL, at, "data rate %s is above the signalling rate %s",
+                           units_format(a, sizeof a, l->bw_Bps, UNITS_BANDWIDTH),
+                           units_format(b, sizeof b, l->signal_Bps, UNITS_BANDWIDTH));
+    double ratio;
+    if (encoding_ratio(l->encoding, &ratio)) {
+        double want = l->signal_Bps * ratio;
+        if (fabs(l->bw_Bps - want) > 0.005 * want)
+            return config_errf(e, DT_EINVAL, at, "data rate %s disagrees with signalling x %s = %s (more than 0.5%%)",
+                               units_format(a, sizeof a, l->bw_Bps, UNITS_BANDWIDTH), l->encoding,
+                               units_format(b, sizeof b, want, UNITS_BANDWIDTH));
+    }
+    return 0;
+}
+
+static int read_storage(struct catalog *c, const struct row *r, const char *name, dt_err *e)
+{
+    struct catalog_storage *s;
+    PUSH(c, storage, nstorage, s);
+    s->name = name;
+    s->at = (struct catalog_origin){r->first->file, r->first->line};
+    double kind;
+    int rc;
+    if ((rc = row_num(r, "kind", &kind, e)) || (rc = row_num(r, "files_per_s", &s->files_per_s, e)) ||
+        (rc = row_num(r, "bw", &s->bw_Bps, e)) ||
+        (rc = row_num(r, "cluster_files_per_s", &s->cluster_files_per_s, e)) ||
+        (rc = row_num(r, "cluster_bw", &s->cluster_bw_Bps, e)) ||
+        (rc = row_num(r, "request_lat", &s->req_lat_s, e)) || (rc = row_str(r, "source", &s->source, e)))
+        return rc;
+    s->kind = (enum catalog_storage_kind)kind;
+    if (s->kind == CATALOG_STORAGE_NODE) {
+        static const char *const caps[] = {"cluster_files_per_s", "cluster_bw"};
+        for (int i = 0; i < 2; i++) {
+            const struct config_entry *en = config_find(r->c, r->section, caps[i]);
+            if (en)
+                return config_errf(e, DT_EINVAL, en, "a cluster-wide cap needs kind = shared (kind = node scales with the nodes)");
+        }
+    }
+    return 0;
+}
+
+static int read_cpu(struct catalog *c, const struct row *r, const char *name, dt_err *e)
+{
+    struct catalog_cpu *p;
+    PUSH(c, cpus, ncpus, p);
+    p->name = name;
+    p->at = (struct catalog_origin){r->first->file, r->first->line};
+    double cores, ghz;
+    int rc;
+    if ((rc = row_num(r, "cores", &cores, e)) || (rc = row_num(r, "clock_ghz", &ghz, e)) ||
+        (rc = row_num(r, "jpeg_per_core", &p->jpeg_per_s_per_core, e)) || (rc = row_str(r, "source", &p->source, e)))
+        return rc;
+    p->cores = (int)cores;
+    p->clock_hz = ghz * 1e9;
+    return 0;
+}
+
+static const struct {
+    const char *type;
+    int (*read)(struct catalog *, const struct row *, const char *, dt_err *);
+} readers[] = {{"gpu", read_gpu}, {"link", read_link}, {"storage", read_storage}, {"cpu", read_cpu}};
+
+/* ---- one file --------------------------------------------------------------- */
+
+/* A section that appears in two separate blocks of one file would merge
+ * silently (last key wins): refuse it. */
+static int check_blocks(const config *cfg, dt_err *e)
+{
+    size_t n = config_count(cfg);
+    for (size_t i = 1; i < n; i++) {
+        const struct config_entry *en = config_at(cfg, i);
+        if (strcmp(en->section, config_at(cfg, i - 1)->section) == 0) continue;
+        for (size_t j = 0; j + 1 < i; j++) {
+            const struct config_entry *old = config_at(cfg, j);
+            if (strcmp(old->section, en->section) == 0 && strcmp(old->file, en->file) == 0)
+                return config_errf(e, DT_EINVAL, en, "[%s] appears twice (first at line %d)", en->section, old->line);
+        }
+    }
+    return 0;
+}
+
+static int load_file(struct catalog *c, struct priv *pv, const char *path, dt_err *e)
+{
+    config *cfg;
+    int rc = config_load(&cfg, path, e);
+    if (rc) return rc;
+    config **g = realloc(pv->cfgs, (pv->ncfgs + 1) * sizeof *g);
+    if (!g) {
+        config_free(cfg);
+        return dt_errf(e, DT_ENOMEM, "out of memory");
+    }
+    pv->cfgs = g;
+    pv->cfgs[pv->ncfgs++] = cfg;
+    if ((rc = config_check(cfg, catalog_schema, catalog_schema_len, NULL, e)) || (rc = check_blocks(cfg, e)))
+        return rc;
+    for (size_t s = 0; s < config_nsections(cfg); s++) {
+        struct row r = {cfg, config_section_at(cfg, s), NULL, NULL};
+        for (size_t i = 0; i < config_count(cfg) && !r.first; i++)
+            if (strcmp(config_at(cfg, i)->section, r.section) == 0) r.first = config_at(cfg, i);
+        if (!r.first) continue;
+        char type[32];
+        config_section_type(type, sizeof type, r.section);
+        const char *name = config_section_name(r.section);
+        size_t t = 0;
+        while (t < sizeof readers / sizeof readers[0] && strcmp(readers[t].type, type) != 0) t++;
+        if (t == sizeof readers / sizeof readers[0]) {
+            if (strcmp(r.first->key, "include") == 0 && !r.section[0]) continue;
+            return config_errf(e, DT_EINVAL, r.first, "a catalog row needs a section, e.g. [gpu NAME]");
+        }
+        r.type = readers[t].type;
+        if (!name[0]) return config_errf(e, DT_EINVAL, r.first, "[%s] needs a name, e.g. [%s NAME]", type, type);
+        if ((rc = readers[t].read(c, &r, name, e))) return rc;
+    }
+    return 0;
+}
+
+/* ---- directory --------------------------------------------------------------- */
+
+int catalog_dir(char *buf, size_t len, const char *explicit_dir, dt_err *e)
+{
+    const char *d = explicit_dir && explicit_dir[0] ? explicit_dir : getenv("DTSIM_CATALOG");
+    if (d && d[0]) {
+        if (strlen(d) + 1 > len) return dt_errf(e, DT_ERANGE, "catalog path '%s' is too long", d);
+        memcpy(buf, d, strlen(d) + 1);
+        return 0;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return dt_errf(e, DT_ENOENT, "cannot find the catalog (no /proc/self/exe); set DTSIM_CATALOG or pass --catalog");
+    exe[n] = '\0';
+    char *slash;
+    while ((slash = strrchr(exe, '/'))) {
+        *slash = '\0';
+        char cand[PATH_MAX + 32];
+        struct stat st;
+        snprintf(cand, sizeof cand, "%s/configs/catalog", exe);
+        if (stat(cand, &st) == 0 && S_ISDIR(st.st_mode)) {
+            if (strlen(cand) + 1 > len) return dt_errf(e, DT_ERANGE, "catalog path '%s' is too long", cand);
+            memcpy(buf, cand, strlen(cand) + 1);
+            return 0;
+        }
+    }
+    return dt_errf(e, DT_ENOENT, "cannot find configs/catalog above the dtsim executable; set DTSIM_CATALOG or pass --catalog");
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted "*.ini" names in dir (regular files, not hidden). */
+static int list_ini(const char *dir, char ***names, size_t *n, dt_err *e)
+{
+    DIR *d = opendir(dir);
+    if (!d) return dt_errf(e, DT_ENOENT, "cannot open catalog directory '%s': %s", dir, strerror(errno));
+    *names = NULL;
+    *n = 0;
+    struct dirent *de;
+    int rc = 0;
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (de->d_name[0] == '.' || l < 5 || strcmp(de->d_name + l - 4, ".ini") != 0) continue;
+        char *full = malloc(strlen(dir) + l + 2);
+        char **g = realloc(*names, (*n + 1) * sizeof *g);
+        if (!full || !g) {
+            free(full);
+            if (g) *names = g;
+            rc = dt_errf(e, DT_ENOMEM, "out of memory");
+            break;
+        }
+        *names = g;
+        sprintf(full, "%s/%s", dir, de->d_name);
+        struct stat st;
+        if (stat(full, &st) != 0 || !S_ISREG(st.st_mode)) {
+            free(full);
+            continue;
+        }
+        (*names)[(*n)++] = full;
+    }
+    closedir(d);
+    if (!rc && *n == 0) rc = dt_errf(e, DT_ENOENT, "catalog directory '%s' has no *.ini files", dir);
+    if (*n) qsort(*names, *n, sizeof **names, cmp_str);
+    return rc;
+}
+
+/* ---- checks across rows ----------------------------------------------------- */
+
+/* Rows of every type start with `const char *name` and carry `at`; these
+ * helpers see a table as (base, count, stride, offset of at). */
+_Static_assert(offsetof(struct catalog_gpu, name) == 0, "name first");
+_Static_assert(offsetof(struct catalog_link, name) == 0, "name first");
+_Static_assert(offsetof(struct catalog_storage, name) == 0, "name first");
+_Static_assert(offsetof(struct catalog_cpu, name) == 0, "name first");
+#define ROW_NAME(base, stride, i) (*(const char *const *)((const char *)(base) + (i) * (stride)))
+#define ROW_AT(base, stride, off, i) ((const struct catalog_origin *)((const char *)(base) + (i) * (stride) + (off)))
+
+static int check_dups(const void *base, size_t n, size_t stride, size_t off_at, const char *type, dt_err *e)
+{
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcasecmp(ROW_NAME(base, stride, i), ROW_NAME(base, stride, j)) == 0) {
+                const struct catalog_origin *a = ROW_AT(base, stride, off_at, i), *b = ROW_AT(base, stride, off_at, j);
+                return dt_errf(e, DT_EINVAL, "%s:%d: [%s %s] defined twice (first at %s:%d)", a->file, a->line, type,
+                               ROW_NAME(base, stride, i), b->file, b->line);
+            }
+    return 0;
+}
+
+#define DUPS(c, arr, count, T, type) check_dups((c)->arr, (c)->count, sizeof(T), offsetof(T, at), type, e)
+
+static int check_rows(const struct catalog *c, dt_err *e)
+{
+    int rc;
+    if ((rc = DUPS(c, gpus, ngpus, struct catalog_gpu, "gpu")) ||
+        (rc = DUPS(c, links, nlinks, struct catalog_link, "link")) ||
+        (rc = DUPS(c, storage, nstorage, struct catalog_storage, "storage")) ||
+        (rc = DUPS(c, cpus, ncpus, struct catalog_cpu, "cpu")))
+        return rc;
+    /* a gpu's link must be a link row (any file): checked on the entry */
+    const struct priv *pv = c->priv__;
+    for (size_t f = 0; f < pv->ncfgs; f++)
+        for (size_t i = 0; i < config_count(pv->cfgs[f]); i++) {
+            const struct config_entry *en = config_at(pv->cfgs[f], i);
+            char type[32];
+            config_section_type(type, sizeof type, en->section);
+            dt_err le;
+            if (strcmp(type, "gpu") == 0 && strcmp(en->key, "link") == 0 && !catalog_link(c, en->value, &le))
+                return config_errf(e, DT_ENOENT, en, "%s", le.msg);
+        }
+    return 0;
+}
+
+/* ---- public ------------------------------------------------------------------ */
+
+int catalog_load(struct catalog **out, const char *dir, dt_err *e)
+{
+    *out = NULL;
+    char dbuf[PATH_MAX];
+    int rc = catalog_dir(dbuf, sizeof dbuf, dir, e);
+    if (rc) return rc;
+    struct catalog *c = calloc(1, sizeof *c);
+    struct priv *pv = calloc(1, sizeof *pv);
+    char **files = NULL;
+    size_t nfiles = 0;
+    if (!c || !pv || !(pv->dir = strdup(dbuf))) {
+        rc = dt_errf(e, DT_ENOMEM, "out of memory");
+        goto err;
+    }
+    c->priv__ = pv;
+    c->dir = pv->dir;
+    if ((rc = list_ini(dbuf, &files, &nfiles, e))) goto err;
+    for (size_t i = 0; i < nfiles && !rc; i++) rc = load_file(c, pv, files[i], e);
+    if (rc || (rc = check_rows(c, e))) goto err;
+    for (size_t i = 0; i < nfiles; i++) free(files[i]);
+    free(files);
+    *out = c;
+    return 0;
+err:
+    for (size_t i = 0; i < nfiles; i++) free(files[i]);
+    free(files);
+    if (c) {
+        c->priv__ = pv;
+        catalog_free(c);
+    } else {
+        free(pv);
+    }
+    return rc;
+}
+
+void catalog_free(struct catalog *c)
+{
+    if (!c) return;
+    struct priv *pv = c->priv__;
+    if (pv) {
+        for (size_t i = 0; i < pv->ncfgs; i++) config_free(pv->cfgs[i]);
+        free(pv->cfgs);
+        free(pv->dir);
+        free(pv);
+    }
+    free(c->gpus);
+    free(c->links);
+    free(c->storage);
+    free(c->cpus);
+    free(c);
+}
+
+static int contains_ci(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay; hay++)
+        if (strncasecmp(hay, needle, n) == 0) return 1;
+    return 0;
+}
+
+/* Nearest name for a suggestion: the whole name, or its first strlen(word)
+ * characters (so 'V10O' finds 'V100-SXM2-16GB'), or a name containing the
+ * word ('EDR' finds 'IB-EDR'). Ties go to the earlier row. */
+static const char *nearest(const char *word, const void *base, size_t n, size_t stride)
+{
+    const char *best = NULL;
+    int bestd = 1 << 30;
+    size_t wl = strlen(word);
+    for (size_t i = 0; i < n; i++) {
+        const char *cand = ROW_NAME(base, stride, i);
+        int d = strsim_distance(word, cand);
+        if (wl >= 2 && wl < strlen(cand)) {
+            char pre[256];
+            size_t pl = wl < sizeof pre - 1 ? wl : sizeof pre - 1;
+            memcpy(pre, cand, pl);
+            pre[pl] = '\0';
+            int dp = strsim_distance(word, pre) + 1;
+            if (dp < d) d = dp;
+            if (wl >= 3 && d > 1 && contains_ci(cand, word)) d = 1;
+        }
+        if (d < bestd) {
+            bestd = d;
+            best = cand;
+        }
+    }
+    int limit = (int)(wl / 2);
+    if (limit < 2) limit = 2;
+    return bestd <= limit ? best : NULL;
+}
+
+static const void *lookup(const void *base, size_t n, size_t stride, const char *type, const char *name, dt_err *e)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(ROW_NAME(base, stride, i), name) == 0) return (const char *)base + i * stride;
+    const char *near = nearest(name, base, n, stride);
+    if (near) {
+        dt_errf(e, DT_ENOENT, "unknown %s '%s' (did you mean '%s'?)", type, name, near);
+        return NULL;
+    }
+    char list[768];
+    size_t used = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < n && used + 1 < sizeof list; i++) {
+        int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", ROW_NAME(base, stride, i));
+        if (w < 0 || (size_t)w >= sizeof list - used) break;
+        used += (size_t)w;
+    }
+    dt_errf(e, DT_ENOENT, "unknown %s '%s' (known: %s)", type, name, n ? list : "none");
+    return NULL;
+}
+
+const struct catalog_gpu *catalog_gpu(const struct catalog *c, const char *name, dt_err *e)
+{
+    return lookup(c->gpus, c->ngpus, sizeof *c->gpus, "gpu", name, e);
+}
+
+const struct catalog_link *catalog_link(const struct catalog *c, const char *name, dt_err *e)
+{
+    return lookup(c->links, c->nlinks, sizeof *c->links, "link", name, e);
+}
+
+const struct catalog_storage *catalog_storage(const struct catalog *c, const char *name, dt_err *e)
+{
+    return lookup(c->storage, c->nstorage, sizeof *c->storage, "storage", name, e);
+}
+
+const struct catalog_cpu *catalog_cpu(const struct catalog *c, const char *name, dt_err *e)
+{
+    return lookup(c->cpus, c->ncpus, sizeof *c->cpus, "cpu", name, e);
+}
+
+int catalog_resolve(void *ctx, const char *kind, const char *name, const struct config_entry *where, dt_err *e)
+{
+    const struct catalog *c = ctx;
+    dt_err le;
+    const void *found = (const void *)1;
+    if (strcmp(kind, "gpu") == 0) found = catalog_gpu(c, name, &le);
+    else if (strcmp(kind, "link") == 0) found = catalog_link(c, name, &le);
+    else if (strcmp(kind, "storage") == 0) found = catalog_storage(c, name, &le);
+    else if (strcmp(kind, "cpu") == 0 && strcmp(name, "none") != 0) found = catalog_cpu(c, name, &le);
+    if (found) return 0;
+    return where ? config_errf(e, DT_ENOENT, where, "%s", le.msg) : dt_errf(e, DT_ENOENT, "%s", le.msg);
+}
+
+const char *catalog_prec_name(enum catalog_prec p)
+{
+    return (unsigned)p < CATALOG_NPREC ? prec_names[p] : NULL;
+}
+
+int catalog_prec_parse(const char *name, enum catalog_prec *out, dt_err *e)
+{
+    for (int p = 0; p < CATALOG_NPREC; p++)
+        if (strcasecmp(name, prec_names[p]) == 0) {
+            *out = (enum catalog_prec)p;
+            return 0;
+        }
+    const char *near = strsim_nearest(name, prec_names, CATALOG_NPREC);
+    if (near) return dt_errf(e, DT_EINVAL, "unknown precision '%s' (did you mean '%s'?)", name, near);
+    char list[128];
+    return dt_errf(e, DT_EINVAL, "unknown precision '%s' (known: %s)", name,
+                   strsim_join(list, sizeof list, prec_names, CATALOG_NPREC));
+}
+
+const char *catalog_link_kind_name(enum catalog_link_kind k)
+{
+    static const char *const n[] = {"intra", "nic", "torus"};
+    return (unsigned)k < 3 ? n[k] : "?";
+}
+
+const char *catalog_storage_kind_name(enum catalog_storage_kind k)
+{
+    static const char *const n[] = {"node", "shared"};
+    return (unsigned)k < 2 ? n[k] : "?";
+}

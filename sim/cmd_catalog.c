@@ -1,0 +1,375 @@
+/* cmd_catalog.c -- `dtsim catalog [gpus|links|storage|cpus] [--csv] [--catalog DIR]`
+ *
+ * Lists catalog rows as aligned tables in people's units (TFLOP/s, GB/s,
+ * us), each row's source below its table; --csv prints one table in SI
+ * base units with unit-suffixed column names, for scripts and gnuplot.
+ */
+#include "catalog.h"
+#include "cmd.h"
+#include "strsim.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- a small aligned table ------------------------------------------------- */
+
+#define TAB_MAXCOL 16
+
+struct table {
+    size_t ncol, ncell;
+    char **cells;           /* row-major, ncol per row */
+    int right[TAB_MAXCOL];  /* right-align this column (numbers) */
+    int oom;
+};
+
+static void tab_add(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tab_add(struct table *t, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char **g = realloc(t->cells, (t->ncell + 1) * sizeof *g);
+    char *s = strdup(buf);
+    if (!g || !s) {
+        free(s);
+        if (g) t->cells = g;
+        t->oom = 1;
+        return;
+    }
+    t->cells = g;
+    t->cells[t->ncell++] = s;
+}
+
+/* A number scaled for people ("%.*g"), or "-" when zero (absent). */
+static void tab_num(struct table *t, double v, double scale, int digits)
+{
+    if (v == 0) tab_add(t, "-");
+    else tab_add(t, "%.*g", digits, v / scale);
+}
+
+static void tab_print(const struct table *t, FILE *f)
+{
+    size_t w[TAB_MAXCOL] = {0};
+    for (size_t i = 0; i < t->ncell; i++) {
+        size_t l = strlen(t->cells[i]);
+        if (l > w[i % t->ncol]) w[i % t->ncol] = l;
+    }
+    char line[2048];
+    size_t used = 0;
+    for (size_t i = 0; i < t->ncell; i++) {
+        size_t c = i % t->ncol;
+        int n = snprintf(line + used, sizeof line - used, t->right[c] ? "%*s  " : "%-*s  ", (int)w[c], t->cells[i]);
+        if (n > 0) used += (size_t)n < sizeof line - used ? (size_t)n : sizeof line - used - 1;
+        if (c + 1 == t->ncol) { /* end of row: no trailing blanks */
+            while (used > 0 && line[used - 1] == ' ') used--;
+            line[used] = '\0';
+            fprintf(f, "%s\n", line);
+            used = 0;
+        }
+    }
+}
+
+static void tab_free(struct table *t)
+{
+    for (size_t i = 0; i < t->ncell; i++) free(t->cells[i]);
+    free(t->cells);
+}
+
+/* CSV field: quoted when it holds a comma or a quote. */
+static void csv_str(const char *s, int last)
+{
+    if (strpbrk(s, ",\"\n")) {
+        putchar('"');
+        for (; *s; s++) {
+            if (*s == '"') putchar('"');
+            putchar(*s);
+        }
+        putchar('"');
+    } else {
+        fputs(s, stdout);
+    }
+    putchar(last ? '\n' : ',');
+}
+
+static void csv_num(double v)
+{
+    if (v != 0) printf("%.15g", v);
+    putchar(',');
+}
+
+static void sources(const char *const *names, const char *const *src, size_t n)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strlen(names[i]) > w) w = strlen(names[i]);
+    printf("\nsources:\n");
+    for (size_t i = 0; i < n; i++) printf("  %-*s  %s\n", (int)w, names[i], src[i]);
+}
+
+/* ---- one listing per table ------------------------------------------------- */
+
+static int list_gpus(const struct catalog *c, int csv)
+{
+    if (csv) {
+        printf("name,arch,form");
+        for (int p = 0; p < CATALOG_NPREC; p++)
+            printf(",%s_%s", catalog_prec_name(p), p == CATALOG_INT8 ? "ops" : "flops");
+        printf(",mem_bw_Bps,mem_bytes,tdp_w,link,source\n");
+        for (size_t i = 0; i < c->ngpus; i++) {
+            const struct catalog_gpu *g = &c->gpus[i];
+            csv_str(g->name, 0);
+            csv_str(g->arch, 0);
+            csv_str(g->form, 0);
+            for (int p = 0; p < CATALOG_NPREC; p++) csv_num(g->peak_flops[p]);
+            csv_num(g->mem_bw_Bps);
+            csv_num(g->mem_bytes);
+            csv_num(g->tdp_w);
+            csv_str(g->link, 0);
+            csv_str(g->source, 1);
+        }
+        return DT_EXIT_OK;
+    }
+    struct table t = {.ncol = 7 + CATALOG_NPREC};
+    static const char *const head[] = {"name", "arch", "form", "mem_bw", "mem_size", "tdp", "link"};
+    for (int i = 0; i < 3; i++) tab_add(&t, "%s", head[i]);
+    for (int p = 0; p < CATALOG_NPREC; p++) tab_add(&t, "%s", catalog_prec_name(p));
+    for (int i = 3; i < 7; i++) tab_add(&t, "%s", head[i]);
+    for (int i = 0; i < 3; i++) tab_add(&t, "%s", "");
+    for (int p = 0; p < CATALOG_NPREC; p++) tab_add(&t, "%s", p == CATALOG_INT8 ? "TOP/s" : "TFLOP/s");
+    tab_add(&t, "GB/s");
+    tab_add(&t, "GiB");
+    tab_add(&t, "W");
+    tab_add(&t, "%s", "");
+    for (size_t i = 3; i < 6 + CATALOG_NPREC; i++) t.right[i] = 1;
+    const char *names[c->ngpus + 1], *src[c->ngpus + 1];
+    for (size_t i = 0; i < c->ngpus; i++) {
+        const struct catalog_gpu *g = &c->gpus[i];
+        tab_add(&t, "%s", g->name);
+        tab_add(&t, "%s", g->arch[0] ? g->arch : "-");
+        tab_add(&t, "%s", g->form[0] ? g->form : "-");
+        for (int p = 0; p < CATALOG_NPREC; p++) tab_num(&t, g->peak_flops[p], 1e12, 4);
+        tab_num(&t, g->mem_bw_Bps, 1e9, 4);
+        tab_num(&t, g->mem_bytes, 1024.0 * 1024 * 1024, 4);
+        tab_num(&t, g->tdp_w, 1, 4);
+        tab_add(&t, "%s", g->link[0] ? g->link : "-");
+        names[i] = g->name;
+        src[i] = g->source;
+    }
+    if (t.oom) {
+        tab_free(&t);
+        return cmd_fail("out of memory");
+    }
+    tab_print(&t, stdout);
+    tab_free(&t);
+    sources(names, src, c->ngpus);
+    return DT_EXIT_OK;
+}
+
+static int list_links(const struct catalog *c, int csv)
+{
+    if (csv) {
+        printf("name,kind,lanes,links,signal_Bps,encoding,bw_Bps,lat_s,source\n");
+        for (size_t i = 0; i < c->nlinks; i++) {
+            const struct catalog_link *l = &c->links[i];
+            csv_str(l->name, 0);
+            csv_str(catalog_link_kind_name(l->kind), 0);
+            csv_num(l->lanes);
+            csv_num(l->links);
+            csv_num(l->signal_Bps);
+            csv_str(l->encoding, 0);
+            csv_num(l->bw_Bps);
+            printf("%.15g,", l->lat_s);
+            csv_str(l->source, 1);
+        }
+        return DT_EXIT_OK;
+    }
+    struct table t = {.ncol = 9};
+    static const char *const head[] = {"name", "kind", "lanes", "links", "signalling", "encoding",
+                                       "data_rate", "data_rate", "latency",
+                                       "", "", "", "", "Gb/s", "", "Gb/s", "GB/s", "us"};
+    for (int i = 0; i < 18; i++) tab_add(&t, "%s", head[i]);
+    t.right[2] = t.right[3] = t.right[4] = t.right[6] = t.right[7] = t.right[8] = 1;
+    const char *names[c->nlinks + 1], *src[c->nlinks + 1];
+    for (size_t i = 0; i < c->nlinks; i++) {
+        const struct catalog_link *l = &c->links[i];
+        tab_add(&t, "%s", l->name);
+        tab_add(&t, "%s", catalog_link_kind_name(l->kind));
+        tab_num(&t, l->lanes, 1, 4);
+        tab_num(&t, l->links, 1, 4);
+        tab_num(&t, l->signal_Bps * 8, 1e9, 7);
+        tab_add(&t, "%s", l->encoding);
+        tab_num(&t, l->bw_Bps * 8, 1e9, 6);
+        tab_num(&t, l->bw_Bps, 1e9, 4);
+        tab_add(&t, "%.4g", l->lat_s / 1e-6);
+        names[i] = l->name;
+        src[i] = l->source;
+    }
+    if (t.oom) {
+        tab_free(&t);
+        return cmd_fail("out of memory");
+    }
+    tab_print(&t, stdout);
+    tab_free(&t);
+    sources(names, src, c->nlinks);
+    return DT_EXIT_OK;
+}
+
+static int list_storage(const struct catalog *c, int csv)
+{
+    if (csv) {
+        printf("name,kind,files_per_s,bw_Bps,cluster_files_per_s,cluster_bw_Bps,req_lat_s,source\n");
+        for (size_t i = 0; i < c->nstorage; i++) {
+            const struct catalog_storage *s = &c->storage[i];
+            csv_str(s->name, 0);
+            csv_str(catalog_storage_kind_name(s->kind), 0);
+            csv_num(s->files_per_s);
+            csv_num(s->bw_Bps);
+            csv_num(s->cluster_files_per_s);
+            csv_num(s->cluster_bw_Bps);
+            printf("%.15g,", s->req_lat_s);
+            csv_str(s->source, 1);
+        }
+        return DT_EXIT_OK;
+    }
+    struct table t = {.ncol = 7};
+    static const char *const head[] = {"name", "kind", "files_per_s", "bw", "cluster_files_per_s", "cluster_bw",
+                                       "request_lat", "", "", "files/s", "MB/s", "files/s", "GB/s", "ms"};
+    for (int i = 0; i < 14; i++) tab_add(&t, "%s", head[i]);
+    for (int i = 2; i < 7; i++) t.right[i] = 1;
+    const char *names[c->nstorage + 1], *src[c->nstorage + 1];
+    for (size_t i = 0; i < c->nstorage; i++) {
+        const struct catalog_storage *s = &c->storage[i];
+        tab_add(&t, "%s", s->name);
+        tab_add(&t, "%s", catalog_storage_kind_name(s->kind));
+        tab_num(&t, s->files_per_s, 1, 7);
+        tab_num(&t, s->bw_Bps, 1e6, 6);
+        tab_num(&t, s->cluster_files_per_s, 1, 7);
+        tab_num(&t, s->cluster_bw_Bps, 1e9, 6);
+        tab_add(&t, "%.4g", s->req_lat_s / 1e-3);
+        names[i] = s->name;
+        src[i] = s->source;
+    }
+    if (t.oom) {
+        tab_free(&t);
+        return cmd_fail("out of memory");
+    }
+    tab_print(&t, stdout);
+    tab_free(&t);
+    sources(names, src, c->nstorage);
+    return DT_EXIT_OK;
+}
+
+static int list_cpus(const struct catalog *c, int csv)
+{
+    if (csv) {
+        printf("name,cores,clock_hz,jpeg_per_s_per_core,source\n");
+        for (size_t i = 0; i < c->ncpus; i++) {
+            const struct catalog_cpu *p = &c->cpus[i];
+            csv_str(p->name, 0);
+            csv_num(p->cores);
+            csv_num(p->clock_hz);
+            csv_num(p->jpeg_per_s_per_core);
+            csv_str(p->source, 1);
+        }
+        return DT_EXIT_OK;
+    }
+    struct table t = {.ncol = 4};
+    static const char *const head[] = {"name", "cores", "clock", "jpeg_per_core", "", "", "GHz", "images/s"};
+    for (int i = 0; i < 8; i++) tab_add(&t, "%s", head[i]);
+    t.right[1] = t.right[2] = t.right[3] = 1;
+    const char *names[c->ncpus + 1], *src[c->ncpus + 1];
+    for (size_t i = 0; i < c->ncpus; i++) {
+        const struct catalog_cpu *p = &c->cpus[i];
+        tab_add(&t, "%s", p->name);
+        tab_num(&t, p->cores, 1, 6);
+        tab_num(&t, p->clock_hz, 1e9, 4);
+        tab_num(&t, p->jpeg_per_s_per_core, 1, 6);
+        names[i] = p->name;
+        src[i] = p->source;
+    }
+    if (t.oom) {
+        tab_free(&t);
+        return cmd_fail("out of memory");
+    }
+    tab_print(&t, stdout);
+    tab_free(&t);
+    sources(names, src, c->ncpus);
+    return DT_EXIT_OK;
+}
+
+static const struct {
+    const char *name;
+    int (*list)(const struct catalog *, int csv);
+} tables[] = {{"gpus", list_gpus}, {"links", list_links}, {"storage", list_storage}, {"cpus", list_cpus}};
+#define NTABLES (sizeof tables / sizeof tables[0])
+
+static void help(void)
+{
+    printf("usage: dtsim catalog [gpus|links|storage|cpus] [--csv] [--catalog DIR]\n\n"
+           "List the hardware catalog: GPUs, links, storage classes, host CPUs.\n"
+           "Rows live in configs/catalog/*.ini (docs/catalog.md); add a row to add hardware.\n\n"
+           "  TABLE           one table (default: all, in aligned text)\n"
+           "  --csv           one table as CSV in SI base units (flop/s, bytes/s, bytes, s)\n"
+           "  --catalog DIR   read the catalog from DIR (default: $DTSIM_CATALOG, else\n"
+           "                  configs/catalog of the repository holding this dtsim)\n");
+}
+
+static int cmd_catalog(int argc, char **argv)
+{
+    const char *table = NULL, *dir = NULL;
+    int csv = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cmd_is_help(a)) {
+            help();
+            return DT_EXIT_OK;
+        } else if (strcmp(a, "--csv") == 0) {
+            csv = 1;
+        } else if (strcmp(a, "--catalog") == 0) {
+            if (++i == argc) return cmd_fail("--catalog needs a directory");
+            dir = argv[i];
+        } else if (strncmp(a, "--catalog=", 10) == 0) {
+            dir = a + 10;
+        } else if (a[0] == '-') {
+            static const char *const opts[] = {"--csv", "--catalog", "--help"};
+            const char *near = strsim_nearest(a, opts, 3);
+            if (near) return cmd_fail("unknown option '%s' (did you mean '%s'?)", a, near);
+            return cmd_fail("unknown option '%s' (see 'dtsim catalog --help')", a);
+        } else if (table) {
+            return cmd_fail("one table at a time: '%s' and '%s'", table, a);
+        } else {
+            table = a;
+        }
+    }
+    const char *names[NTABLES];
+    size_t which = NTABLES;
+    for (size_t i = 0; i < NTABLES; i++) {
+        names[i] = tables[i].name;
+        if (table && strcmp(table, tables[i].name) == 0) which = i;
+    }
+    if (table && which == NTABLES) {
+        const char *near = strsim_nearest(table, names, NTABLES);
+        char list[64];
+        if (near) return cmd_fail("unknown catalog table '%s' (did you mean '%s'?)", table, near);
+        return cmd_fail("unknown catalog table '%s' (known: %s)", table, strsim_join(list, sizeof list, names, NTABLES));
+    }
+    if (csv && !table) return cmd_fail("--csv lists one table: gpus, links, storage or cpus");
+
+    struct catalog *c;
+    dt_err e = {0};
+    if (catalog_load(&c, dir, &e)) return cmd_fail("%s", e.msg);
+    int rc = DT_EXIT_OK;
+    for (size_t i = 0; i < NTABLES && rc == DT_EXIT_OK; i++) {
+        if (table && i != which) continue;
+        if (!table) printf("%s== %s\n", i ? "\n" : "", tables[i].name);
+        rc = tables[i].list(c, csv);
+    }
+    catalog_free(c);
+    return rc;
+}
+
+const struct dtsim_cmd dtsim_cmd_catalog = {"catalog", "list the hardware catalog (GPUs, links, storage, CPUs)",
+                                            cmd_catalog};
