@@ -64,9 +64,11 @@ static int torus_begin(struct coll_iter *it)
 static void rings(const struct coll_params *p, int rank, struct coll__ring *row, struct coll__ring *col)
 {
     int X = p->grid_x, x = rank % X, y = rank / X;
-    *row = (struct coll__ring){X, x, y * X, 1, 0, p->count, p->chunks};
+    *row = (struct coll__ring){X, x, y * X, 1, 0, p->count, p->chunks, 0, 0};
     *col = (struct coll__ring){p->grid_y, y, x, X, coll__part_off(p->count, (uint64_t)X, (uint64_t)x),
-                               coll__part_len(p->count, (uint64_t)X, (uint64_t)x), p->chunks};
+                               coll__part_len(p->count, (uint64_t)X, (uint64_t)x), p->chunks, 0, 0};
+    coll__ring_init(row);
+    coll__ring_init(col);
 }
 
 static int torus_next(struct coll_iter *it, struct coll_round *r)
