@@ -389,16 +389,22 @@ static int cmd_collective(int argc, char **argv)
     p.count = bytes / sz;
     p.algo = name;
     if (coll_prepare(&p, &e)) return cmd_fail("%s", e.msg);
+    if (do_verify && p.count > COLL_EXEC_MAX_BYTES / sz / (uint64_t)p.nranks)
+        return cmd_fail("--verify: %d ranks x %llu bytes is more than the executor's %llu MiB of buffers", p.nranks,
+                        (unsigned long long)bytes, (unsigned long long)(COLL_EXEC_MAX_BYTES >> 20));
 
     int G = p.gpus_per_node;
     printf("collective %s: %d ranks, %d per node (%d node%s), %llu bytes %s per rank (%llu elements)\n", p.algo,
            p.nranks, G, (p.nranks + G - 1) / G, (p.nranks + G - 1) / G == 1 ? "" : "s", (unsigned long long)bytes,
            p.dtype ? "fp16" : "fp32", (unsigned long long)p.count);
     if (!strcmp(p.algo, "2d-torus")) printf("grid: %dx%d\n", p.grid_x, p.grid_y);
-    if (!strcmp(p.algo, "hierarchical"))
-        printf("hierarchical: variant %s, inner %s over %d nodes (grid %dx%d, chunks %d)\n",
-               p.variant ? "reduce" : "rs", p.inner, p.nranks / G, p.grid_x, p.grid_y, p.chunks);
-    else if (p.chunks > 1) printf("chunks: %d\n", p.chunks);
+    if (!strcmp(p.algo, "hierarchical")) {
+        printf("hierarchical: variant %s, inner %s over %d nodes", p.variant ? "reduce" : "rs", p.inner,
+               p.nranks / G);
+        if (!strcmp(p.inner, "2d-torus")) printf(", grid %dx%d", p.grid_x, p.grid_y);
+        printf("\n");
+    }
+    if (p.chunks > 1) printf("chunks: %d\n", p.chunks);
     struct coll_cost c0;
     if (coll_rank_cost(&p, 0, &c0, &e)) return cmd_fail("%s", e.msg);
     printf("steps: %llu\n\n", (unsigned long long)c0.steps);
