@@ -205,7 +205,13 @@ static int read_file(const char *path, char **out, size_t *len, const struct con
     FILE *f = fopen(path, "rb");
     int err = errno;
     struct stat st;
-    if (f && fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
+    memset(&st, 0, sizeof st);
+    if (f && fstat(fileno(f), &st) != 0) {
+        err = errno;
+        fclose(f);
+        f = NULL;
+    }
+    if (f && !S_ISREG(st.st_mode)) {
         fclose(f);
         return from ? config_errf(e, DT_EINVAL, from, "'%s' is not a regular file", path)
                     : dt_errf(e, DT_EINVAL, "'%s' is not a regular file", path);

@@ -79,9 +79,10 @@ int config_load_bytes(config **out, const char *name, const char *bytes, size_t 
 /* An empty config (for building one with config_set). */
 config *config_new(void);
 
-/* Append "section.key=value" (from --set). The section is everything
- * before the LAST '.' preceding '=' ("gpu V100.fp16=..." is not possible;
- * use a file for named sections). Errors name "--set" and the position. */
+/* Append "section.key=value" (from --set) with file "--set" and line =
+ * its position (1, 2, ...). The section is everything before the LAST '.'
+ * preceding '=', so named sections work: "gpu V100-SXM2-16GB.fp16=100TFLOPS".
+ * Errors quote the assignment. */
 int config_set(config *c, const char *assignment, dt_err *e);
 
 void config_free(config *c);

@@ -196,8 +196,8 @@ static int type_known(const char *type, const struct config_key *schema, size_t 
     return 0;
 }
 
-static int unknown_section(const config *c, const char *section, const struct config_key *schema,
-                           size_t n, dt_err *e)
+static int unknown_section(const config *c, const char *section, const struct config_entry *en,
+                           const struct config_key *schema, size_t n, dt_err *e)
 {
     const struct config_section *s = config__section(c, section);
     char type[128];
@@ -205,6 +205,8 @@ static int unknown_section(const config *c, const char *section, const struct co
     const char *near = near_section(type, schema, n);
     char where[512];
     if (!s) snprintf(where, sizeof where, "%s: ", config_path(c));
+    else if (strcmp(s->file, "--set") == 0 && en)
+        snprintf(where, sizeof where, "--set %.100s.%.100s=%.100s: ", en->section, en->key, en->value);
     else if (strcmp(s->file, "--set") == 0) snprintf(where, sizeof where, "--set: ");
     else snprintf(where, sizeof where, "%s:%d: ", s->file, s->line);
     if (near)
@@ -250,7 +252,7 @@ int config_check(const config *c, const struct config_key *schema, size_t n,
         }
         config_section_type(type, sizeof type, en->section);
         int known = type_known(type, schema, n, ignore_types);
-        if (!known) return unknown_section(c, en->section, schema, n, e);
+        if (!known) return unknown_section(c, en->section, en, schema, n, e);
         if (known == 2) continue;
         const struct config_key *k = config_schema_find(schema, n, type, en->key);
         if (!k) return unknown_key(en, type, schema, n, e);
@@ -261,7 +263,7 @@ int config_check(const config *c, const struct config_key *schema, size_t n,
     for (size_t i = 0; i < c->nsec; i++) { /* sections without keys */
         config_section_type(type, sizeof type, c->sec[i].name);
         if (!type_known(type, schema, n, ignore_types))
-            return unknown_section(c, c->sec[i].name, schema, n, e);
+            return unknown_section(c, c->sec[i].name, NULL, schema, n, e);
     }
     return 0;
 }
