@@ -33,6 +33,8 @@ static const struct config_key schema[] = {
      "nodes under one leaf switch (fat-tree); 0 = all nodes on one leaf"},
     {"cluster", "oversubscription", CONFIG_REAL, 1, 64, NULL, "1",
      "leaf switch down/up bandwidth ratio (1 = full bisection, 3 = 3:1)"},
+    {"cluster", "torus", CONFIG_STRING, 0, 0, NULL, "none",
+     "node grid of a torus topology, XxY or XxYxZ (X*Y*Z = nodes), or none"},
     {"cluster", "switch_latency", CONFIG_TIME, 0, 1e-3, NULL, "100ns",
      "latency added by each switch a message crosses (InfiniBand: 100-150 ns [U])"},
     {"cluster", "cpu", CONFIG_STRING, 0, 0, NULL, "none",
@@ -66,7 +68,9 @@ static const struct config_key schema[] = {
     {"input", "decode_per_core", CONFIG_REAL, 0.001, 1e9, NULL, "150",
      "images decoded per second per CPU core [U: measure with dtbench decode]"},
     {"input", "prefetch", CONFIG_INT, 0, 1024, NULL, "2", "batches prefetched ahead of the GPU"},
-    {"input", "file_size", CONFIG_SIZE, 1, 1e12, NULL, "110KB", "average input file size (ImageNet JPEG)"},
+    {"input", "file_size", CONFIG_SIZE, 1, 1e12, NULL, "110KB", "average size of one image's JPEG"},
+    {"input", "images_per_file", CONFIG_INT, 1, 1000000, NULL, "1",
+     "images per file read (1: one JPEG per file; TFRecord/RecordIO shards hold many)"},
 };
 #define NSCHEMA (sizeof schema / sizeof schema[0])
 
@@ -254,6 +258,22 @@ static int fill(struct experiment *x, struct ctx *cx)
     TRY(get_int(cx, "cluster", "nodes_per_leaf", &x->cluster.nodes_per_leaf));
     TRY(get_num(cx, "cluster", "oversubscription", &x->cluster.oversubscription));
     TRY(get_num(cx, "cluster", "switch_latency", &x->cluster.switch_lat_s));
+    const struct config_entry *torus;
+    TRY(get(cx, "cluster", "torus", &t, &torus, NULL));
+    x->cluster.torus[0] = x->cluster.torus[1] = x->cluster.torus[2] = 1;
+    if (strcmp(t, "none") != 0) {
+        unsigned d[3] = {1, 1, 1};
+        char tail;
+        int k = sscanf(t, "%u x %u x %u %c", &d[0], &d[1], &d[2], &tail);
+        if (k < 2 || k > 3 || !d[0] || !d[1] || !d[2] || d[0] > MAXN || d[1] > MAXN || d[2] > MAXN)
+            return config_errf(cx->e, DT_EINVAL, torus, "bad torus '%.40s' (expected XxY or XxYxZ, e.g. 16x16)", t);
+        if ((long long)d[0] * d[1] * d[2] != x->cluster.nodes)
+            return config_errf(cx->e, DT_EINVAL, torus, "torus %ux%ux%u has %lld nodes but the cluster has %d", d[0], d[1],
+                               d[2], (long long)d[0] * d[1] * d[2], x->cluster.nodes);
+        for (int i = 0; i < 3; i++) x->cluster.torus[i] = (int)d[i];
+    } else if (x->cluster.topology == EXP_TOPO_TORUS) {
+        x->cluster.torus[0] = x->cluster.nodes; /* a ring of nodes */
+    }
     TRY(get_name(cx, "cluster", "cpu", "cpu", 1, &x->cluster.cpu));
     TRY(get_int(cx, "cluster", "cpu_cores_per_node", &x->cluster.cpu_cores_per_node));
     TRY(get_name(cx, "cluster", "storage", "storage", 0, &x->cluster.storage));
@@ -298,6 +318,7 @@ static int fill(struct experiment *x, struct ctx *cx)
     TRY(get_num(cx, "input", "decode_per_core", &x->input.decode_per_core));
     TRY(get_int(cx, "input", "prefetch", &x->input.prefetch));
     TRY(get_num(cx, "input", "file_size", &x->input.file_bytes));
+    TRY(get_int(cx, "input", "images_per_file", &x->input.images_per_file));
 #undef TRY
 
     /* Relations between keys. */

@@ -62,6 +62,7 @@ struct experiment {
         int nodes_per_leaf;         /* nodes under one leaf switch (fat-tree); = nodes when 0 given */
         double oversubscription;    /* leaf down/up bandwidth ratio, >= 1 */
         double switch_lat_s;        /* seconds added per switch crossed */
+        int torus[3];               /* torus topology: nodes per dimension (1 = unused) */
         const char *cpu;            /* catalog [cpu NAME], or "none" */
         int cpu_cores_per_node;     /* cores for the input pipeline */
         const char *storage;        /* catalog [storage NAME] */
@@ -92,7 +93,8 @@ struct experiment {
         int enabled;                /* model the input pipeline (0/1) */
         double decode_per_core;     /* images/s decoded per CPU core */
         int prefetch;               /* batches prefetched ahead */
-        double file_bytes;          /* average input file size, bytes */
+        double file_bytes;          /* bytes of one image's JPEG */
+        int images_per_file;        /* images per file read (shards hold many) */
     } input;
 };
 

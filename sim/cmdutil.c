@@ -6,6 +6,7 @@
 #include "catalog.h"
 #include "cmd.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,4 +76,20 @@ int cmd_experiment_load(struct experiment *x, const char *path, const struct cmd
     if (experiment_load_ex(x, path, s ? s->v : NULL, s ? s->n : 0, cmd_resolve, NULL, &e) < 0)
         return cmd_fail("%s", e.msg);
     return DT_EXIT_OK;
+}
+
+int cmd_fail(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("dtsim: error: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return DT_EXIT_USAGE;
+}
+
+int cmd_is_help(const char *arg)
+{
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }

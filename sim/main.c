@@ -3,7 +3,6 @@
 #include "cmd.h"
 #include "strsim.h"
 
-#include <stdarg.h>
 #include <string.h>
 
 static const struct dtsim_cmd *const commands[] = {
@@ -12,22 +11,6 @@ static const struct dtsim_cmd *const commands[] = {
 #undef DTSIM_CMD
 };
 #define NCMDS (sizeof commands / sizeof commands[0])
-
-int cmd_fail(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("dtsim: error: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return DT_EXIT_USAGE;
-}
-
-int cmd_is_help(const char *arg)
-{
-    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
-}
 
 static void usage(FILE *f)
 {

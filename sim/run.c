@@ -43,23 +43,31 @@ struct run_plan {
     int rc;
 };
 
-static int map_topology(const struct experiment *x, struct sim_cluster *c, dt_err *e)
+/* Torus links: the NIC row's rate is per chip, over `links` links (TPU ICI). */
+static int map_topology(const struct experiment *x, const struct catalog_link *nic, struct sim_cluster *c, dt_err *e)
 {
     switch (x->cluster.topology) {
     case EXP_TOPO_SINGLE_SWITCH: c->topology = SIM_TOPO_SWITCH; return 0;
     case EXP_TOPO_FAT_TREE: c->topology = SIM_TOPO_FATTREE; return 0;
-    case EXP_TOPO_TORUS: c->topology = SIM_TOPO_TORUS; break;
-    case EXP_TOPO_DRAGONFLY: c->topology = SIM_TOPO_DRAGONFLY; break;
+    case EXP_TOPO_TORUS:
+        c->topology = SIM_TOPO_TORUS;
+        c->torus_x = x->cluster.torus[0];
+        c->torus_y = x->cluster.torus[1];
+        c->torus_z = x->cluster.torus[2];
+        c->torus_link_bw_Bps = c->nic_bw_Bps / (nic->links > 0 ? nic->links : 1);
+        return 0;
+    case EXP_TOPO_DRAGONFLY: break;
     }
     return dt_errf(e, DT_EINVAL, "[cluster] topology '%s' is not yet supported in experiment files "
-                                 "(use single-switch or fat-tree; dtsim simcoll has torus and dragonfly)",
+                                 "(single-switch, fat-tree and torus are; dtsim simcoll has dragonfly)",
                    exp_topology_name(x->cluster.topology));
 }
 
 /* Images/s one node's pipeline delivers when `busy` nodes read at once:
  * the slowest of decode, the node's storage share in files/s and in
  * bytes/s (shared storage: cluster caps split over the busy nodes). */
-static double node_input_rate(const struct catalog_storage *st, double decode, double file_bytes, int busy)
+static double node_input_rate(const struct catalog_storage *st, double decode, double file_bytes,
+                              int images_per_file, int busy)
 {
     double files = st->files_per_s, bytes = st->bw_Bps;
     if (st->kind == CATALOG_STORAGE_SHARED) {
@@ -67,7 +75,7 @@ static double node_input_rate(const struct catalog_storage *st, double decode, d
         if (st->cluster_bw_Bps > 0 && st->cluster_bw_Bps / busy < bytes) bytes = st->cluster_bw_Bps / busy;
     }
     double rate = decode;
-    if (files < rate) rate = files;
+    if (files * images_per_file < rate) rate = files * images_per_file;
     if (bytes / file_bytes < rate) rate = bytes / file_bytes;
     return rate;
 }
@@ -123,10 +131,10 @@ static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
     c->nic_bw_Bps = x->cluster.nic_bw_Bps > 0 ? x->cluster.nic_bw_Bps : nic->bw_Bps;
     c->nic_lat_s = nic->lat_s;
     c->switch_lat_s = x->cluster.switch_lat_s;
-    if ((rc = map_topology(x, c, e))) return rc;
     c->nodes_per_leaf = x->cluster.nodes_per_leaf > 0 ? x->cluster.nodes_per_leaf : x->cluster.nodes;
     c->oversubscription = x->cluster.oversubscription;
     c->torus_x = c->torus_y = c->torus_z = 1;
+    if ((rc = map_topology(x, nic, c, e))) return rc;
     if ((rc = platform_check(c, e))) return rc;
     /* a reduction reads two operands and writes one: 3 elements of traffic */
     pl->co.reduce_elems_per_s = pl->g.mem_bw_Bps * pl->cp.mem_eff / (3.0 * gsz);
@@ -159,10 +167,16 @@ static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
         const struct catalog_storage *st = catalog_storage(cat, x->cluster.storage, e);
         if (!st) return DT_ENOENT;
         double decode = x->cluster.cpu_cores_per_node * per_core;
-        pl->node_rate = node_input_rate(st, decode, x->input.file_bytes, c->nodes);
-        pl->base_rate = node_input_rate(st, decode, x->input.file_bytes, 1);
+        pl->node_rate = node_input_rate(st, decode, x->input.file_bytes, x->input.images_per_file, c->nodes);
+        pl->base_rate = node_input_rate(st, decode, x->input.file_bytes, x->input.images_per_file, 1);
     }
     return 0;
+}
+
+long long run_iterations(long long dataset_images, long long global_batch, double epochs)
+{
+    long long ipe = (dataset_images + global_batch - 1) / global_batch;
+    return (long long)ceil(epochs * (double)ipe - 1e-9);
 }
 
 static int phase_iterations(const struct experiment *x, int k, struct run_phase *ph)
@@ -172,8 +186,7 @@ static int phase_iterations(const struct experiment *x, int k, struct run_phase 
     ph->epochs = end - ph->epoch;
     ph->global_batch = x->training.batch[k].global_batch;
     ph->batch_per_gpu = (int)(ph->global_batch / experiment_gpus(x));
-    long long ipe = (x->training.dataset_images + ph->global_batch - 1) / ph->global_batch;
-    ph->iterations = (long long)ceil(ph->epochs * (double)ipe - 1e-9);
+    ph->iterations = run_iterations(x->training.dataset_images, ph->global_batch, ph->epochs);
     return 0;
 }
 
@@ -223,8 +236,8 @@ static void driver(int argc, char **argv)
             ph->base_images_per_s = (double)ph->batch_per_gpu * G / ph->base.step_s;
             ph->scaling_efficiency = ph->images_per_s / ((double)N / G * ph->base_images_per_s);
         }
-        ph->files_per_s_needed = ph->images_per_s;
-        ph->files_per_s_available = pl->node_rate * r->nodes;
+        ph->files_per_s_needed = ph->images_per_s / pl->x->input.images_per_file;
+        ph->files_per_s_available = pl->node_rate * r->nodes / pl->x->input.images_per_file;
     }
     collsim_free(cs);
 }

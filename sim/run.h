@@ -21,9 +21,9 @@
  *
  * Input pipeline, per node, for G x b images per step: the slowest of
  *   decode   cpu_cores_per_node x decode rate (cpu row, or input.decode_per_core)
- *   storage  per-node files/s and bytes/s (node storage), or the cluster
- *            caps divided by the node count (shared storage), whichever
- *            is lower
+ *   storage  per-node files/s x images_per_file, and bytes/s / file_size
+ *            (node storage); shared storage: the cluster caps divided by
+ *            the nodes reading at once (all of them; 1 for the base run)
  * gives input_s = G x b / rate; the pipeline prefetches input.prefetch
  * batches, so it stalls a step only by max(0, input_s - step).
  *
@@ -79,6 +79,9 @@ struct run_result {
 };
 
 void run_opts_default(struct run_opts *o);
+
+/* Steps of a phase: ceil(epochs x ceil(dataset_images / global_batch)). */
+long long run_iterations(long long dataset_images, long long global_batch, double epochs);
 
 /* Simulate experiment x. Initialises SimGrid: once per process. */
 int run_simulate(const struct experiment *x, const struct catalog *cat, const struct run_opts *o,

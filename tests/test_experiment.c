@@ -62,7 +62,7 @@ static void test_values(void)
     int rc = from(&x, BASE "[cluster]\nnic = IB-EDR\nnic_bw = 56Gbps\nnics_per_node = 2\ntopology = torus\n"
                            "nodes_per_leaf = 34\noversubscription = 3\n"
                            "[model]\nprecision = amp\n[training]\nstartup = 1.5min\nepochs = 90\n"
-                           "[allreduce]\nalgorithm = torus2d\ngrid = 32x68\nbucket = 64MiB\n"
+                           "[allreduce]\nalgorithm = 2d-torus\ngrid = 32x68\nbucket = 64MiB\n"
                            "[input]\nenabled = no\nfile_size = 0.11MB\n",
                   NULL, &e);
     if (rc) fprintf(stderr, "\n%s\n", e.msg);

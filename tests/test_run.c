@@ -1,0 +1,83 @@
+/* Tests for sim/run: iteration counts worked by hand, --full against the
+ * steady-state extrapolation, determinism. Simulations run in children. */
+#include "catalog.h"
+#include "cmdutil.h"
+#include "run.h"
+#include "simchild.h"
+
+#include <CUnit/CUnit.h>
+#include <math.h>
+
+static void test_iterations(void)
+{
+    /* ImageNet, Mikami's schedule: ceil(1281167 / 34816) = 37 steps per
+     * epoch x 30 epochs = 1110; ceil(1281167 / 69632) = 19 x 60 = 1140. */
+    CU_ASSERT_EQUAL(run_iterations(1281167, 34816, 30), 1110);
+    CU_ASSERT_EQUAL(run_iterations(1281167, 69632, 60), 1140);
+    /* an exact division has no partial step: 1024 / 256 = 4 per epoch */
+    CU_ASSERT_EQUAL(run_iterations(1024, 256, 3), 12);
+    /* half an epoch of 5 steps is 3 steps (rounded up) */
+    CU_ASSERT_EQUAL(run_iterations(1280, 256, 0.5), 3);
+    /* He et al.: ceil(1281167 / 256) = 5005 x 90 = 450450 */
+    CU_ASSERT_EQUAL(run_iterations(1281167, 256, 90), 450450);
+}
+
+struct rjob {
+    int full;
+};
+
+static int child(void *arg, void *out)
+{
+    const struct rjob *j = arg;
+    struct run_result *r = out;
+    memset(r, 0, sizeof *r);
+    struct experiment x;
+    dt_err e = {0};
+    struct catalog *cat = NULL;
+    int rc = experiment_load_ex(&x, "tests/data/run/small.ini", NULL, 0, cmd_resolve, NULL, &e);
+    if (!rc) rc = catalog_load(&cat, NULL, &e);
+    if (!rc) {
+        struct run_opts o;
+        run_opts_default(&o);
+        o.full = j->full;
+        rc = run_simulate(&x, cat, &o, r, &e);
+    }
+    if (rc) fprintf(stderr, "run test: %s\n", e.msg);
+    r->compute_arch = NULL;
+    r->wall_s = 0;
+    catalog_free(cat);
+    if (!rc) experiment_free(&x);
+    return rc;
+}
+
+static void test_full_agrees(void)
+{
+    struct run_result steady, full, again;
+    struct rjob a = {0}, b = {1};
+    CU_ASSERT_EQUAL_FATAL(simchild_run(child, &a, &steady, sizeof steady), 0);
+    CU_ASSERT_EQUAL_FATAL(simchild_run(child, &b, &full, sizeof full), 0);
+    /* 20000 images: ceil(20000/256) = 79 steps in epoch 0, ceil(20000/512)
+     * = 40 in epoch 1 */
+    CU_ASSERT_EQUAL(steady.nphases, 2);
+    CU_ASSERT_EQUAL(steady.ph[0].iterations, 79);
+    CU_ASSERT_EQUAL(steady.ph[1].iterations, 40);
+    CU_ASSERT_EQUAL(steady.ph[0].batch_per_gpu, 32);
+    CU_ASSERT_EQUAL(steady.ph[1].batch_per_gpu, 64);
+    CU_ASSERT(steady.time_to_train_s > 0);
+    /* every iteration simulated agrees with the extrapolation within 1% */
+    CU_ASSERT(fabs(full.time_to_train_s / steady.time_to_train_s - 1) < 0.01);
+    /* the same config gives the same numbers */
+    CU_ASSERT_EQUAL_FATAL(simchild_run(child, &a, &again, sizeof again), 0);
+    CU_ASSERT(memcmp(&steady.ph, &again.ph, sizeof steady.ph) == 0);
+    CU_ASSERT_DOUBLE_EQUAL(steady.time_to_train_s, again.time_to_train_s, 0);
+}
+
+int test_run_register(void)
+{
+    CU_pSuite s = CU_add_suite("run", NULL, NULL);
+    if (!s) return -1;
+    if (!CU_add_test(s, "iterations by hand", test_iterations) ||
+        !CU_add_test(s, "--full agrees with steady state", test_full_agrees))
+        return -1;
+    return 0;
+}
