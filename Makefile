@@ -109,6 +109,8 @@ check: build asan
 	DTSIM=out/asan/dtsim ./tests/cli.sh
 	@echo "== command tests (release build)"
 	DTSIM=bin/dtsim ./tests/cli.sh
+	@echo "== gnuplot scripts on sample data"
+	./tests/plots.sh
 	@echo "== the reproduction against its golden CSV (release build)"
 	DTSIM=bin/dtsim ./tests/reproduce.sh
 
