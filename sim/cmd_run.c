@@ -13,7 +13,7 @@ static int usage(FILE *f)
 {
     fprintf(f, "usage: dtsim run EXPERIMENT.ini [--format text|json|csv] [--set section.key=value ...]\n"
                "                 [--full] [--mode fast|exact] [--warmup N] [--measured N] [--no-base]\n"
-               "                 [--platform-xml FILE]\n\n"
+               "                 [--platform-xml FILE] [--trace FILE]\n\n"
                "Simulate one data-parallel training step per batch phase on the experiment's\n"
                "cluster (SimGrid: every GPU's all-reduce traffic shares the network), and the\n"
                "time to train.\n\n"
@@ -25,7 +25,8 @@ static int usage(FILE *f)
                "  --warmup N        iterations before measuring (default 2)\n"
                "  --measured N      measured iterations per phase (default 2)\n"
                "  --no-base         skip the one-node base run (no scaling efficiency)\n"
-               "  --platform-xml F  keep the generated SimGrid platform in F\n");
+               "  --platform-xml F  keep the generated SimGrid platform in F\n"
+               "  --trace FILE      write one steady step as a Chrome trace (JSON; open in Perfetto)\n");
     return f == stdout ? DT_EXIT_OK : DT_EXIT_USAGE;
 }
 
@@ -82,6 +83,48 @@ static void print_csv(FILE *f, const struct run_result *r)
     }
 }
 
+/* Chrome trace (JSON array format with metadata; opens in Perfetto and
+ * chrome://tracing): one process per sampled GPU, lanes input / compute /
+ * all-reduce. In this model every GPU runs the same step (one compute
+ * actor stands for all), so the sampled GPUs' lanes coincide. */
+static int write_trace(const char *path, const struct experiment *x, const struct run_result *r,
+                       const struct iter_trace *tr)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return cmd_fail("cannot write trace '%s'", path);
+    int N = r->gpus, G = r->gpus_per_node;
+    int cand[5] = {0, G < N ? G : 0, N / 2, N - 1, 1 < N ? 1 : 0}, ranks[5], nr = 0;
+    for (int i = 0; i < 5; i++) {
+        int dup = 0;
+        for (int j = 0; j < nr; j++) dup |= ranks[j] == cand[i];
+        if (!dup) ranks[nr++] = cand[i];
+    }
+    static const char *const lanes[] = {"input (node)", "compute", "all-reduce"};
+    fprintf(f, "{\"displayTimeUnit\": \"ms\", \"otherData\": {\"experiment\": \"%s\", \"gpus\": %d, "
+               "\"note\": \"one steady step of phase 0; every GPU runs the same step in this model\"},\n"
+               "\"traceEvents\": [\n",
+            config_path(x->cfg), N);
+    int first = 1;
+    for (int i = 0; i < nr; i++) {
+        fprintf(f, "%s{\"ph\": \"M\", \"name\": \"process_name\", \"pid\": %d, \"args\": {\"name\": \"GPU %d (node %d)\"}}",
+                first ? "" : ",\n", ranks[i], ranks[i], ranks[i] / G);
+        first = 0;
+        for (int l = 0; l < 3; l++)
+            fprintf(f, ",\n{\"ph\": \"M\", \"name\": \"thread_name\", \"pid\": %d, \"tid\": %d, \"args\": {\"name\": \"%s\"}}",
+                    ranks[i], l, lanes[l]);
+        for (int k = 0; k < tr->n; k++) {
+            const struct iter_event *ev = &tr->ev[k];
+            fprintf(f, ",\n{\"ph\": \"X\", \"name\": \"%s\", \"pid\": %d, \"tid\": %d, \"ts\": %.3f, \"dur\": %.3f",
+                    ev->name, ranks[i], ev->lane, ev->t0_s * 1e6, (ev->t1_s - ev->t0_s) * 1e6);
+            if (ev->bytes > 0) fprintf(f, ", \"args\": {\"bytes\": %.0f, \"algorithm\": \"%s\"}", ev->bytes, x->allreduce.algorithm);
+            fprintf(f, "}");
+        }
+    }
+    fprintf(f, "\n]}\n");
+    if (fclose(f) != 0) return cmd_fail("cannot write trace '%s'", path);
+    return 0;
+}
+
 static void hms(char *buf, size_t n, double s)
 {
     if (s >= 3600) snprintf(buf, n, "%.2f h", s / 3600);
@@ -123,7 +166,7 @@ static int cmd_run(int argc, char **argv)
     struct cmd_sets sets = {0};
     struct run_opts o;
     run_opts_default(&o);
-    const char *path = NULL, *format = "text";
+    const char *path = NULL, *format = "text", *trace = NULL;
     int rc;
     for (int i = 1; i < argc; i++) {
         int t = cmd_sets_take(&sets, argc, argv, &i);
@@ -135,6 +178,7 @@ static int cmd_run(int argc, char **argv)
         else if (strcmp(a, "--no-base") == 0) o.no_base = 1;
         else if (i + 1 < argc && strcmp(a, "--format") == 0) format = argv[++i];
         else if (i + 1 < argc && strcmp(a, "--platform-xml") == 0) o.xml_path = argv[++i];
+        else if (i + 1 < argc && strcmp(a, "--trace") == 0) trace = argv[++i];
         else if (i + 1 < argc && strcmp(a, "--mode") == 0) {
             const char *m = argv[++i];
             if (strcmp(m, "fast") == 0) o.mode = COLLSIM_FAST;
@@ -172,6 +216,8 @@ static int cmd_run(int argc, char **argv)
         return cmd_fail("%s", e.msg);
     }
     struct run_result r;
+    static struct iter_trace tr;
+    if (trace) o.trace = &tr;
     rc = run_simulate(&x, cat, &o, &r, &e);
     if (rc) {
         rc = cmd_fail("%s", e.msg);
@@ -180,6 +226,7 @@ static int cmd_run(int argc, char **argv)
         else if (strcmp(format, "csv") == 0) print_csv(stdout, &r);
         else print_text(stdout, &x, &r);
         if (isatty(2)) fprintf(stderr, "dtsim: simulated in %.2f s wall\n", r.wall_s);
+        if (trace) rc = write_trace(trace, &x, &r, &tr);
     }
     catalog_free(cat);
     experiment_free(&x);

@@ -4,6 +4,7 @@
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
 #include <simgrid/semaphore.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,8 +39,21 @@ struct iter_state {
     sg_sem_t full, empty;     /* input buffer */
     double ar_busy;           /* all-reduce seconds in measured iterations */
     struct collsim_stats st;  /* summed over measured iterations */
-    int comm_iter;            /* iteration the comm actor works on */
+    double trace_t0;          /* start of the traced (last) iteration */
+    double in_t0[8], in_t1[8];/* the input actor's last batches (ring) */
 };
+
+static void trace_add(struct iter_state *s, int it, int lane, const char *name, double t0, double t1, double bytes)
+{
+    struct iter_trace *tr = s->m->trace;
+    if (!tr || it != s->total - 1 || tr->n >= ITER_MAX_EVENTS) return;
+    struct iter_event *ev = &tr->ev[tr->n++];
+    ev->lane = lane;
+    snprintf(ev->name, sizeof ev->name, "%s", name);
+    ev->t0_s = t0 - s->trace_t0;
+    ev->t1_s = t1 - s->trace_t0;
+    ev->bytes = bytes;
+}
 
 static void comm_main(int argc, char **argv)
 {
@@ -51,10 +65,14 @@ static void comm_main(int argc, char **argv)
             if (s->rc) continue;
             struct coll_params p = s->m->coll;
             p.count = s->counts[b];
-            double sec = 0;
+            double sec = 0, t0 = simgrid_get_clock();
             struct collsim_stats st;
             int rc = collsim_run(s->cs, &p, s->m->mode, &sec, &st, s->e);
             if (rc) { s->rc = rc; continue; }
+            char name[24];
+            snprintf(name, sizeof name, "all-reduce %d", b);
+            trace_add(s, it, ITER_LANE_COMM, name, t0, simgrid_get_clock(),
+                      (double)p.count * (double)coll_dtype_size(p.dtype));
             if (it >= s->m->warmup) {
                 s->ar_busy += sec;
                 s->st.messages += st.messages;
@@ -75,7 +93,10 @@ static void input_main(int argc, char **argv)
     struct iter_state *s = sg_actor_self_get_data();
     for (int it = 0; it < s->total; it++) {
         sg_sem_acquire(s->empty);
+        double t0 = simgrid_get_clock();
         sg_actor_sleep_for(s->m->input_s);
+        s->in_t0[it % 8] = t0;
+        s->in_t1[it % 8] = simgrid_get_clock();
         sg_sem_release(s->full);
     }
 }
@@ -133,9 +154,11 @@ int iter_run(struct collsim *cs, const struct iter_model *m, struct iter_result 
     }
     double fwd = 0;
     for (size_t k = 0; k < m->nlayers; k++) fwd += m->fwd_s[k];
+    if (m->trace) m->trace->n = 0;
     for (int it = 0; it < s.total; it++) {
         int meas = it >= m->warmup;
         double t0 = simgrid_get_clock();
+        if (it == s.total - 1) s.trace_t0 = t0;
         if (m->input_s > 0) {
             sg_sem_acquire(s.full);
             sg_sem_release(s.empty);
@@ -143,24 +166,31 @@ int iter_run(struct collsim *cs, const struct iter_model *m, struct iter_result 
         double t1 = simgrid_get_clock();
         sg_actor_sleep_for(fwd);
         double t2 = simgrid_get_clock();
+        trace_add(&s, it, ITER_LANE_COMPUTE, "forward", t1, t2, 0);
         int b = 0;
-        double pending = 0;
+        double pending = 0, seg0 = t2;
         for (size_t k = m->nlayers; k-- > 0;) {
             pending += m->bwd_s[k];
             if (b < s.nb && s.close_at[b] == k) {
                 sg_actor_sleep_for(pending);
                 pending = 0;
+                char name[24];
+                snprintf(name, sizeof name, "backward %d", b);
+                trace_add(&s, it, ITER_LANE_COMPUTE, name, seg0, simgrid_get_clock(), 0);
+                seg0 = simgrid_get_clock();
                 sg_sem_release(s.ready);
                 b++;
             }
         }
         sg_actor_sleep_for(pending);
         double t3 = simgrid_get_clock();
+        if (t3 > seg0) trace_add(&s, it, ITER_LANE_COMPUTE, "backward", seg0, t3, 0);
         if (s.nb == 0) sg_sem_release(s.done); /* no gradients: nothing to wait for */
         sg_sem_acquire(s.done);
         double t4 = simgrid_get_clock();
         sg_actor_sleep_for(m->optimizer_s);
         double t5 = simgrid_get_clock();
+        trace_add(&s, it, ITER_LANE_COMPUTE, "optimizer", t4, t5, 0);
         if (meas) {
             r->input_stall_s += t1 - t0;
             r->forward_s += t2 - t1;
@@ -168,6 +198,15 @@ int iter_run(struct collsim *cs, const struct iter_model *m, struct iter_result 
             r->exposed_comm_s += t4 - t3;
             r->optimizer_s += t5 - t4;
             r->step_s += t5 - t0;
+        }
+    }
+    if (m->trace && m->input_s > 0) { /* input work that overlaps the traced step */
+        double end = simgrid_get_clock();
+        int lo = s.total > 8 ? s.total - 8 : 0;
+        for (int k = lo; k < s.total; k++) {
+            double a = s.in_t0[k % 8], b = s.in_t1[k % 8];
+            if (b > s.trace_t0 && a < end)
+                trace_add(&s, s.total - 1, ITER_LANE_INPUT, "read+decode", a > s.trace_t0 ? a : s.trace_t0, b, 0);
         }
     }
     /* comm released `done` as its last act and ends without touching s

@@ -39,6 +39,20 @@
 #include "collsim.h"
 #include "err.h"
 
+/* One interval of the timeline (for --trace). */
+enum iter_lane { ITER_LANE_INPUT = 0, ITER_LANE_COMPUTE = 1, ITER_LANE_COMM = 2 };
+struct iter_event {
+    int lane;                   /* enum iter_lane */
+    char name[24];              /* "forward", "backward", "all-reduce 3", ... */
+    double t0_s, t1_s;          /* s, from the start of the traced step */
+    double bytes;               /* all-reduce: bytes per GPU; else 0 */
+};
+#define ITER_MAX_EVENTS 256
+struct iter_trace {
+    int n;                      /* events recorded (of the last measured step) */
+    struct iter_event ev[ITER_MAX_EVENTS];
+};
+
 struct iter_model {
     size_t nlayers;
     const double *fwd_s;        /* s per layer, forward order */
@@ -52,6 +66,7 @@ struct iter_model {
     int prefetch;               /* batches buffered ahead, >= 1 */
     int warmup;                 /* iterations before measuring, >= 0 */
     int measured;               /* iterations measured, >= 1 */
+    struct iter_trace *trace;   /* when not NULL: the last step's timeline */
 };
 
 struct iter_result {

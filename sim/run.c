@@ -80,15 +80,38 @@ static double node_input_rate(const struct catalog_storage *st, double decode, d
     return rate;
 }
 
-static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
+int run_platform(const struct experiment *x, const struct catalog *cat, struct sim_cluster *c, dt_err *e)
 {
-    const struct experiment *x = pl->x;
     const struct catalog_gpu *gpu = catalog_gpu(cat, x->cluster.gpu, e);
     if (!gpu) return DT_ENOENT;
     const struct catalog_link *intra = catalog_link(cat, x->cluster.intra_link, e);
     if (!intra) return DT_ENOENT;
     const struct catalog_link *nic = catalog_link(cat, x->cluster.nic, e);
     if (!nic) return DT_ENOENT;
+    int rc;
+    memset(c, 0, sizeof *c);
+    c->nodes = x->cluster.nodes;
+    c->gpus_per_node = x->cluster.gpus_per_node;
+    c->gpu_flops = gpu->peak_flops[CATALOG_FP32];
+    c->intra = SIM_INTRA_SWITCH;
+    c->intra_bw_Bps = x->cluster.intra_bw_Bps > 0 ? x->cluster.intra_bw_Bps : intra->bw_Bps;
+    c->intra_lat_s = intra->lat_s;
+    c->nics_per_node = x->cluster.nics_per_node;
+    c->nic_bw_Bps = x->cluster.nic_bw_Bps > 0 ? x->cluster.nic_bw_Bps : nic->bw_Bps;
+    c->nic_lat_s = nic->lat_s;
+    c->switch_lat_s = x->cluster.switch_lat_s;
+    c->nodes_per_leaf = x->cluster.nodes_per_leaf > 0 ? x->cluster.nodes_per_leaf : x->cluster.nodes;
+    c->oversubscription = x->cluster.oversubscription;
+    c->torus_x = c->torus_y = c->torus_z = 1;
+    if ((rc = map_topology(x, nic, c, e))) return rc;
+    return platform_check(c, e);
+}
+
+static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
+{
+    const struct experiment *x = pl->x;
+    const struct catalog_gpu *gpu = catalog_gpu(cat, x->cluster.gpu, e);
+    if (!gpu) return DT_ENOENT;
     const struct catalog_compute *cc = catalog_compute(cat, gpu->arch, e);
     if (!cc) return DT_ENOENT;
 
@@ -118,24 +141,8 @@ static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
         if ((rc = compute_net(&pl->net, b, pl->prec, &pl->g, &pl->cp, &pl->t[k], e))) return rc;
     }
 
-    /* platform */
+    if ((rc = run_platform(x, cat, &pl->c, e))) return rc;
     struct sim_cluster *c = &pl->c;
-    memset(c, 0, sizeof *c);
-    c->nodes = x->cluster.nodes;
-    c->gpus_per_node = G;
-    c->gpu_flops = pl->g.fp32_flops;
-    c->intra = SIM_INTRA_SWITCH;
-    c->intra_bw_Bps = x->cluster.intra_bw_Bps > 0 ? x->cluster.intra_bw_Bps : intra->bw_Bps;
-    c->intra_lat_s = intra->lat_s;
-    c->nics_per_node = x->cluster.nics_per_node;
-    c->nic_bw_Bps = x->cluster.nic_bw_Bps > 0 ? x->cluster.nic_bw_Bps : nic->bw_Bps;
-    c->nic_lat_s = nic->lat_s;
-    c->switch_lat_s = x->cluster.switch_lat_s;
-    c->nodes_per_leaf = x->cluster.nodes_per_leaf > 0 ? x->cluster.nodes_per_leaf : x->cluster.nodes;
-    c->oversubscription = x->cluster.oversubscription;
-    c->torus_x = c->torus_y = c->torus_z = 1;
-    if ((rc = map_topology(x, nic, c, e))) return rc;
-    if ((rc = platform_check(c, e))) return rc;
     /* a reduction reads two operands and writes one: 3 elements of traffic */
     pl->co.reduce_elems_per_s = pl->g.mem_bw_Bps * pl->cp.mem_eff / (3.0 * gsz);
 
@@ -226,6 +233,7 @@ static void driver(int argc, char **argv)
         long long meas = pl->o->full ? ph->iterations : pl->o->measured;
         if (meas < 1) meas = 1;
         fill_model(pl, k, N, pl->o->full ? 0 : pl->o->warmup, (int)meas, &m);
+        if (k == 0) m.trace = pl->o->trace;
         ph->input_s = m.input_s;
         if ((pl->rc = iter_run(cs, &m, &ph->r, pl->e))) break;
         ph->time_s = pl->o->full ? ph->r.step_s * (double)meas : ph->r.step_s * (double)ph->iterations;

@@ -36,6 +36,7 @@
 #include "catalog.h"
 #include "experiment.h"
 #include "iter.h"
+#include "platform.h"
 
 struct run_opts {
     int mode;                /* enum collsim_mode (fast by default) */
@@ -44,6 +45,7 @@ struct run_opts {
     int full;                /* simulate every iteration of every phase */
     int no_base;             /* skip the one-node base (efficiency reported as 0) */
     const char *xml_path;    /* platform XML written here (NULL: a temp file, removed) */
+    struct iter_trace *trace;/* when not NULL: the timeline of phase 0's last step */
 };
 
 struct run_phase {
@@ -82,6 +84,10 @@ void run_opts_default(struct run_opts *o);
 
 /* Steps of a phase: ceil(epochs x ceil(dataset_images / global_batch)). */
 long long run_iterations(long long dataset_images, long long global_batch, double epochs);
+
+/* The SimGrid cluster of an experiment (numbers from the catalog rows,
+ * overrides from the experiment), checked. */
+int run_platform(const struct experiment *x, const struct catalog *cat, struct sim_cluster *c, dt_err *e);
 
 /* Simulate experiment x. Initialises SimGrid: once per process. */
 int run_simulate(const struct experiment *x, const struct catalog *cat, const struct run_opts *o,

@@ -26,6 +26,59 @@ struct rjob {
     int full;
 };
 
+struct tout {
+    struct run_result r;
+    struct iter_trace tr;
+};
+
+static int trace_child(void *arg, void *out)
+{
+    (void)arg;
+    struct tout *o = out;
+    memset(o, 0, sizeof *o);
+    struct experiment x;
+    dt_err e = {0};
+    struct catalog *cat = NULL;
+    int rc = experiment_load_ex(&x, "tests/data/run/small.ini", NULL, 0, cmd_resolve, NULL, &e);
+    if (!rc) rc = catalog_load(&cat, NULL, &e);
+    if (!rc) {
+        struct run_opts opt;
+        run_opts_default(&opt);
+        opt.trace = &o->tr;
+        rc = run_simulate(&x, cat, &opt, &o->r, &e);
+    }
+    if (rc) fprintf(stderr, "run test: %s\n", e.msg);
+    o->r.compute_arch = NULL;
+    catalog_free(cat);
+    if (!rc) experiment_free(&x);
+    return rc;
+}
+
+static void test_trace(void)
+{
+    static struct tout o;
+    CU_ASSERT_EQUAL_FATAL(simchild_run(trace_child, NULL, &o, sizeof o), 0);
+    const struct iter_result *s = &o.r.ph[0].r;
+    int ar = 0, fwd = 0;
+    double end = 0, ar_s = 0;
+    for (int k = 0; k < o.tr.n; k++) {
+        const struct iter_event *ev = &o.tr.ev[k];
+        CU_ASSERT(ev->t1_s >= ev->t0_s);
+        if (ev->t1_s > end) end = ev->t1_s;
+        if (ev->lane == ITER_LANE_COMM) { ar++; ar_s += ev->t1_s - ev->t0_s; }
+        if (strcmp(ev->name, "forward") == 0) {
+            fwd++;
+            CU_ASSERT_DOUBLE_EQUAL(ev->t0_s, 0, 1e-12);
+            CU_ASSERT_DOUBLE_EQUAL(ev->t1_s, s->forward_s, 1e-9);
+        }
+    }
+    /* one forward, one event per bucket, the step ends with the optimizer */
+    CU_ASSERT_EQUAL(fwd, 1);
+    CU_ASSERT_EQUAL(ar, s->buckets);
+    CU_ASSERT_DOUBLE_EQUAL(ar_s, s->allreduce_s, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(end, s->step_s, 1e-9);
+}
+
 static int child(void *arg, void *out)
 {
     const struct rjob *j = arg;
@@ -77,7 +130,8 @@ int test_run_register(void)
     CU_pSuite s = CU_add_suite("run", NULL, NULL);
     if (!s) return -1;
     if (!CU_add_test(s, "iterations by hand", test_iterations) ||
-        !CU_add_test(s, "--full agrees with steady state", test_full_agrees))
+        !CU_add_test(s, "--full agrees with steady state", test_full_agrees) ||
+        !CU_add_test(s, "trace of one step", test_trace))
         return -1;
     return 0;
 }
