@@ -300,16 +300,66 @@ static int list_cpus(const struct catalog *c, int csv)
     return DT_EXIT_OK;
 }
 
+static int list_compute(const struct catalog *c, int csv)
+{
+    if (csv) {
+        printf("arch,eff_fp32,eff_fp16,ramp_s,mem_eff,bwd_eff,launch_s,fitted,from,source\n");
+        for (size_t i = 0; i < c->ncompute; i++) {
+            const struct catalog_compute *p = &c->compute[i];
+            csv_str(p->name, 0);
+            csv_num(p->eff_max[0]);
+            csv_num(p->eff_max[1]);
+            csv_num(p->ramp_s);
+            csv_num(p->mem_eff);
+            csv_num(p->bwd_eff);
+            csv_num(p->launch_s);
+            csv_str(p->fitted, 0);
+            csv_str(p->from, 0);
+            csv_str(p->source, 1);
+        }
+        return DT_EXIT_OK;
+    }
+    struct table t = {.ncol = 8};
+    static const char *const head[] = {"arch", "eff_fp32", "eff_fp16", "ramp", "mem_eff", "bwd_eff", "launch", "from",
+                                       "", "", "", "us", "", "", "us", ""};
+    for (int i = 0; i < 16; i++) tab_add(&t, "%s", head[i]);
+    for (int k = 1; k < 7; k++) t.right[k] = 1;
+    const char *names[c->ncompute + 1], *src[c->ncompute + 1];
+    for (size_t i = 0; i < c->ncompute; i++) {
+        const struct catalog_compute *p = &c->compute[i];
+        tab_add(&t, "%s", p->name);
+        tab_num(&t, p->eff_max[0], 1, 4);
+        tab_num(&t, p->eff_max[1], 1, 4);
+        tab_num(&t, p->ramp_s, 1e-6, 4);
+        tab_num(&t, p->mem_eff, 1, 4);
+        tab_num(&t, p->bwd_eff, 1, 4);
+        tab_num(&t, p->launch_s, 1e-6, 4);
+        tab_add(&t, "%s", p->from);
+        names[i] = p->name;
+        src[i] = p->source;
+    }
+    if (t.oom) {
+        tab_free(&t);
+        return cmd_fail("out of memory");
+    }
+    tab_print(&t, stdout);
+    tab_free(&t);
+    sources(names, src, c->ncompute);
+    return DT_EXIT_OK;
+}
+
 static const struct {
     const char *name;
     int (*list)(const struct catalog *, int csv);
-} tables[] = {{"gpus", list_gpus}, {"links", list_links}, {"storage", list_storage}, {"cpus", list_cpus}};
+} tables[] = {{"gpus", list_gpus}, {"links", list_links}, {"storage", list_storage}, {"cpus", list_cpus},
+               {"compute", list_compute}};
 #define NTABLES (sizeof tables / sizeof tables[0])
 
 static void help(void)
 {
-    printf("usage: dtsim catalog [gpus|links|storage|cpus] [--csv] [--catalog DIR]\n\n"
-           "List the hardware catalog: GPUs, links, storage classes, host CPUs.\n"
+    printf("usage: dtsim catalog [gpus|links|storage|cpus|compute] [--csv] [--catalog DIR]\n\n"
+           "List the hardware catalog: GPUs, links, storage classes, host CPUs, and the\n"
+           "compute model fitted per GPU architecture (dtsim calibrate-compute).\n"
            "Rows live in configs/catalog/*.ini (docs/catalog.md); add a row to add hardware.\n\n"
            "  TABLE           one table (default: all, in aligned text)\n"
            "  --csv           one table as CSV in SI base units (flop/s, bytes/s, bytes, s)\n"
