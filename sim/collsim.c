@@ -7,6 +7,7 @@
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
 #include <simgrid/mailbox.h>
+#include <simgrid/semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +20,24 @@ struct memo {
     double seconds;
 };
 
+/* Fast mode runs a step's rounds on a pool of worker actors, one per rank,
+ * started on first use and parked on a semaphore between steps: creating
+ * thousands of actors per step costs more than simulating the step. */
+struct worker {
+    struct collsim *cs;
+    int rank;
+    sg_sem_t go;                    /* released by the driver: run `round` */
+    const struct coll_round *round; /* NULL: exit */
+};
+
 struct collsim {
     struct collsim_opts o;
+    struct worker *worker;  /* [nhosts], go == NULL until started */
+    int nworkers;
+    sg_sem_t done;          /* released by the last worker of a step */
+    int pending;            /* workers still running the step */
+    int sent;               /* messages sent in the step */
+    size_t dsize;
     int nhosts, gpus_per_node;
     sg_host_t *host;        /* [nhosts] */
     struct memo *memo;      /* open addressing, cap a power of two, hash 0 = empty */
@@ -59,9 +76,13 @@ int collsim_create(struct collsim **out, const struct sim_cluster *c, const stru
     return 0;
 }
 
+static void workers_stop(struct collsim *cs);
+
 void collsim_free(struct collsim *cs)
 {
     if (!cs) return;
+    workers_stop(cs);
+    free(cs->worker);
     free(cs->host);
     free(cs->memo);
     free(cs->arena);
@@ -171,27 +192,55 @@ struct step {
     size_t sig_n, sig_cap;
 };
 
-struct srun { /* a simulated step: one short-lived actor per participant */
-    const struct collsim *cs;
-    const struct step *st;
-    size_t dsize;
-    sg_bar_t bar;
-    int sent;
-};
-
-struct sjob {
-    struct srun *run;
-    int i; /* index in the step */
-};
-
-static void step_main(int argc, char **argv)
+static void worker_main(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    struct sjob *job = sg_actor_self_get_data();
-    struct srun *run = job->run;
-    run->sent += round_exec(run->cs, run->st->rank[job->i], &run->st->round[job->i], run->dsize);
-    sg_barrier_wait(run->bar);
+    struct worker *w = sg_actor_self_get_data();
+    struct collsim *cs = w->cs;
+    for (;;) {
+        sg_sem_acquire(w->go);
+        const struct coll_round *r = w->round;
+        if (r) cs->sent += round_exec(cs, w->rank, r, cs->dsize);
+        if (--cs->pending == 0) sg_sem_release(cs->done);
+        if (!r) return;
+    }
+}
+
+static int worker_start(struct collsim *cs, int rank)
+{
+    if (!cs->worker) {
+        cs->worker = calloc((size_t)cs->nhosts, sizeof *cs->worker);
+        if (!cs->worker) return -1;
+        cs->done = sg_sem_init(0);
+    }
+    struct worker *w = &cs->worker[rank];
+    if (w->go) return 0;
+    char name[32];
+    snprintf(name, sizeof name, "w%d", rank);
+    *w = (struct worker){cs, rank, sg_sem_init(0), NULL};
+    sg_actor_t a = sg_actor_init(name, cs->host[rank]);
+    sg_actor_set_data(a, w);
+    sg_actor_start(a, worker_main, 0, NULL);
+    cs->nworkers++;
+    return 0;
+}
+
+/* Tell every worker to exit and wait until they have (from an actor). */
+static void workers_stop(struct collsim *cs)
+{
+    if (!cs->nworkers) return;
+    cs->pending = cs->nworkers;
+    for (int r = 0; r < cs->nhosts; r++)
+        if (cs->worker[r].go) {
+            cs->worker[r].round = NULL;
+            sg_sem_release(cs->worker[r].go);
+        }
+    sg_sem_acquire(cs->done);
+    for (int r = 0; r < cs->nhosts; r++)
+        if (cs->worker[r].go) sg_sem_destroy(cs->worker[r].go), cs->worker[r].go = NULL;
+    sg_sem_destroy(cs->done);
+    cs->nworkers = 0;
 }
 
 static uint64_t mix64(uint64_t h, uint64_t w)
@@ -283,28 +332,22 @@ static int memo_add(struct collsim *cs, const struct step *s, uint64_t h, double
     return 0;
 }
 
-/* Simulate one step in full; returns its duration. */
-static double step_simulate(const struct collsim *cs, const struct step *s, size_t dsize, int *sent)
+/* Simulate one step in full on the worker pool; returns its duration. */
+static double step_simulate(struct collsim *cs, const struct step *s, size_t dsize, int *sent)
 {
-    struct srun run = {cs, s, dsize, sg_barrier_init((unsigned)s->n + 1), 0};
-    struct sjob *jobs = malloc((size_t)s->n * sizeof *jobs);
-    if (!jobs) {
-        sg_barrier_destroy(run.bar);
-        return -1;
-    }
+    for (int i = 0; i < s->n; i++)
+        if (worker_start(cs, s->rank[i])) return -1;
     double t0 = simgrid_get_clock();
-    char name[32];
+    cs->pending = s->n;
+    cs->sent = 0;
+    cs->dsize = dsize;
     for (int i = 0; i < s->n; i++) {
-        jobs[i] = (struct sjob){&run, i};
-        snprintf(name, sizeof name, "step%d", s->rank[i]);
-        sg_actor_t a = sg_actor_init(name, cs->host[s->rank[i]]);
-        sg_actor_set_data(a, &jobs[i]);
-        sg_actor_start(a, step_main, 0, NULL);
+        struct worker *w = &cs->worker[s->rank[i]];
+        w->round = &s->round[i];
+        sg_sem_release(w->go);
     }
-    sg_barrier_wait(run.bar);
-    sg_barrier_destroy(run.bar);
-    free(jobs);
-    *sent = run.sent;
+    sg_sem_acquire(cs->done);
+    *sent = cs->sent;
     return simgrid_get_clock() - t0;
 }
 
@@ -452,6 +495,8 @@ static void batch_main(int argc, char **argv)
         struct collsim_job *j = &b->jobs[i];
         b->rc = collsim_run(b->cs, &j->p, j->mode, &j->seconds, &j->st, b->e);
     }
+    collsim_free(b->cs); /* inside the simulation: stops the workers */
+    b->cs = NULL;
 }
 
 int collsim_batch(const struct sim_cluster *c, const struct collsim_opts *o, struct collsim_job *jobs, int n,
@@ -473,7 +518,7 @@ int collsim_batch(const struct sim_cluster *c, const struct collsim_opts *o, str
     sg_actor_set_data(a, &b);
     sg_actor_start(a, batch_main, 0, NULL);
     simgrid_run();
-    rc = b.rc;
+    return b.rc;
 out:
     collsim_free(b.cs);
     return rc;

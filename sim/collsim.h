@@ -70,6 +70,9 @@ struct collsim;
 
 /* After platform_load(): bind to the cluster's hosts. */
 int collsim_create(struct collsim **out, const struct sim_cluster *c, const struct collsim_opts *o, dt_err *e);
+/* Fast mode keeps a parked worker actor per rank: free the
+ * collsim from inside an actor once it has run, so that they exit
+ * (until then they keep simgrid_run() from returning). */
 void collsim_free(struct collsim *cs);
 
 /* From inside a running actor: run the collective, return its simulated
