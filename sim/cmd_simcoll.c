@@ -22,7 +22,7 @@ void simcoll_print_row(const struct collsim_job *j, uint64_t bytes)
 {
     int n = j->p.nranks;
     double alg = j->seconds > 0 ? (double)bytes / j->seconds / 1e9 : 0;
-    printf("%-14s %6d %11llu %-5s %12.9f %10.3f %10.3f %10llu %7llu %7llu\n", j->p.algo, n,
+    printf("%-18s %6d %11llu %-5s %12.9f %10.3f %10.3f %10llu %7llu %7llu\n", j->p.algo, n,
            (unsigned long long)bytes, j->mode == COLLSIM_EXACT ? "exact" : "fast", j->seconds, alg,
            alg * 2.0 * (n - 1) / n, (unsigned long long)j->st.messages, (unsigned long long)j->st.steps,
            (unsigned long long)j->st.steps_simulated);
@@ -30,7 +30,7 @@ void simcoll_print_row(const struct collsim_job *j, uint64_t bytes)
 
 void simcoll_print_header(void)
 {
-    printf("%-14s %6s %11s %-5s %12s %10s %10s %10s %7s %7s\n", "algo", "ranks", "bytes", "mode", "time_s",
+    printf("%-18s %6s %11s %-5s %12s %10s %10s %10s %7s %7s\n", "algo", "ranks", "bytes", "mode", "time_s",
            "algbw_GBps", "busbw_GBps", "messages", "steps", "simstep");
 }
 

@@ -13,6 +13,11 @@
 #include <string.h>
 #include <time.h>
 
+struct mbox {
+    uint64_t key; /* (src + 1) << 32 | (dst + 1) */
+    sg_mailbox_t m;
+};
+
 /* Memoised step: signature words live in cs->arena[off, off+len). */
 struct memo {
     uint64_t hash;
@@ -44,6 +49,8 @@ struct collsim {
     size_t memo_cap, memo_n;
     uint64_t *arena;        /* signature words */
     size_t arena_n, arena_cap;
+    struct mbox *mbox;      /* (src, dst) -> mailbox, open addressing, key 0 = empty */
+    size_t mbox_cap, mbox_n;
 };
 
 static char token; /* payload of every message: sizes are simulated, data is not */
@@ -86,20 +93,55 @@ void collsim_free(struct collsim *cs)
     free(cs->host);
     free(cs->memo);
     free(cs->arena);
+    free(cs->mbox);
     free(cs);
 }
 
 /* ---- one round on one rank (both modes) ---------------------------------- */
 
-static sg_mailbox_t pair_mailbox(int src, int dst)
+static struct mbox *mbox_slot(struct collsim *cs, uint64_t key)
 {
+    size_t j = (key * 0x9e3779b97f4a7c15ULL >> 20) & (cs->mbox_cap - 1);
+    while (cs->mbox[j].key && cs->mbox[j].key != key) j = (j + 1) & (cs->mbox_cap - 1);
+    return &cs->mbox[j];
+}
+
+/* One mailbox per ordered pair, so that matching is by sender as well (a
+ * rank may receive from several peers in one round). Looked up by name once,
+ * then cached: formatting names showed up in profiles. sg_mailbox_by_name()
+ * is a simcall, during which other actors run and may grow the table: no
+ * pointer into it is held across the call. */
+static sg_mailbox_t pair_mailbox(struct collsim *cs, int src, int dst)
+{
+    uint64_t key = (uint64_t)(src + 1) << 32 | (uint64_t)(dst + 1);
+    if (cs->mbox_cap) {
+        struct mbox *m = mbox_slot(cs, key);
+        if (m->key) return m->m;
+    }
     char name[32];
     snprintf(name, sizeof name, "m%d.%d", src, dst);
-    return sg_mailbox_by_name(name);
+    sg_mailbox_t mb = sg_mailbox_by_name(name);
+    if (2 * (cs->mbox_n + 1) > cs->mbox_cap) {
+        size_t cap = cs->mbox_cap ? 2 * cs->mbox_cap : 1024;
+        struct mbox *t = calloc(cap, sizeof *t), *old = cs->mbox;
+        if (!t) return mb; /* no memory: uncached */
+        size_t oldcap = cs->mbox_cap;
+        cs->mbox = t;
+        cs->mbox_cap = cap;
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i].key) *mbox_slot(cs, old[i].key) = old[i];
+        free(old);
+    }
+    struct mbox *m = mbox_slot(cs, key);
+    if (!m->key) {
+        *m = (struct mbox){key, mb};
+        cs->mbox_n++;
+    }
+    return m->m;
 }
 
 /* Post, wait, reduce. Returns the messages sent. */
-static int round_exec(const struct collsim *cs, int rank, const struct coll_round *r, size_t dsize)
+static int round_exec(struct collsim *cs, int rank, const struct coll_round *r, size_t dsize)
 {
     sg_comm_t comms[COLL_MAX_OPS];
     void *got[COLL_MAX_OPS];
@@ -108,14 +150,14 @@ static int round_exec(const struct collsim *cs, int rank, const struct coll_roun
     for (int i = 0; i < r->nops; i++) { /* receives first, as coll.h says */
         const struct coll_op *op = &r->ops[i];
         if (op->kind == COLL_SEND) continue;
-        comms[n] = sg_mailbox_get_async(pair_mailbox(op->peer, rank), &got[n]);
+        comms[n] = sg_mailbox_get_async(pair_mailbox(cs, op->peer, rank), &got[n]);
         n++;
         if (op->kind == COLL_RECV_REDUCE) reduce += op->count;
     }
     for (int i = 0; i < r->nops; i++) {
         const struct coll_op *op = &r->ops[i];
         if (op->kind != COLL_SEND) continue;
-        comms[n++] = sg_mailbox_put_async(pair_mailbox(rank, op->peer), &token, (long)(op->count * dsize));
+        comms[n++] = sg_mailbox_put_async(pair_mailbox(cs, rank, op->peer), &token, (long)(op->count * dsize));
         sent++;
     }
     sg_comm_wait_all(comms, (size_t)n);
@@ -130,7 +172,7 @@ static int round_exec(const struct collsim *cs, int rank, const struct coll_roun
 /* ---- exact mode: one actor per rank ------------------------------------- */
 
 struct xrun {
-    const struct collsim *cs;
+    struct collsim *cs;
     struct coll_params p;
     size_t dsize;
     sg_bar_t bar;
@@ -201,7 +243,10 @@ static void worker_main(int argc, char **argv)
     for (;;) {
         sg_sem_acquire(w->go);
         const struct coll_round *r = w->round;
-        if (r) cs->sent += round_exec(cs, w->rank, r, cs->dsize);
+        if (r) {
+            int k = round_exec(cs, w->rank, r, cs->dsize); /* yields: read cs->sent after */
+            cs->sent += k;
+        }
         if (--cs->pending == 0) sg_sem_release(cs->done);
         if (!r) return;
     }
