@@ -23,7 +23,7 @@ void simcoll_print_row(const struct collsim_job *j, uint64_t bytes)
     int n = j->p.nranks;
     double alg = j->seconds > 0 ? (double)bytes / j->seconds / 1e9 : 0;
     printf("%-18s %6d %11llu %-5s %12.9f %10.3f %10.3f %10llu %7llu %7llu\n", j->p.algo, n,
-           (unsigned long long)bytes, j->mode == COLLSIM_EXACT ? "exact" : "fast", j->seconds, alg,
+           (unsigned long long)bytes, j->mode == COLLSIM_EXACT ? "exact" : j->st.exact ? "fastx" : "fast", j->seconds, alg,
            alg * 2.0 * (n - 1) / n, (unsigned long long)j->st.messages, (unsigned long long)j->st.steps,
            (unsigned long long)j->st.steps_simulated);
 }

@@ -153,7 +153,7 @@ static int cmd_simspeed(int argc, char **argv)
                 strcmp(rows[i - 1].j.p.algo, j->p.algo) == 0)
                 ratio = j->seconds / rows[i - 1].j.seconds;
             printf("%-6d %-14s %-5s %12.9f %9.3f %10llu %12.0f %7llu %7llu %7.2f %8.1f", gpus, j->p.algo,
-                   j->mode == COLLSIM_EXACT ? "exact" : "fast", j->seconds, j->st.wall_s,
+                   j->mode == COLLSIM_EXACT ? "exact" : j->st.exact ? "fastx" : "fast", j->seconds, j->st.wall_s,
                    (unsigned long long)j->st.messages, j->st.wall_s > 0 ? (double)j->st.messages / j->st.wall_s : 0,
                    (unsigned long long)j->st.steps, (unsigned long long)j->st.steps_simulated, load_s,
                    (double)ru.ru_maxrss / 1024);

@@ -21,8 +21,10 @@ struct mbox {
 /* Memoised step: signature words live in cs->arena[off, off+len). */
 struct memo {
     uint64_t hash;
-    size_t off, len;
-    double seconds;
+    size_t off, len;  /* signature in arena */
+    size_t doff;      /* per-participant records in darena: nops op ends + round end */
+    double seconds;   /* lock-step duration of the pattern */
+    int pad;
 };
 
 /* Fast mode runs a step's rounds on a pool of worker actors, one per rank,
@@ -33,6 +35,7 @@ struct worker {
     int rank;
     sg_sem_t go;                    /* released by the driver: run `round` */
     const struct coll_round *round; /* NULL: exit */
+    double *rec;                    /* where to record op completion times */
 };
 
 struct collsim {
@@ -43,6 +46,9 @@ struct collsim {
     int pending;            /* workers still running the step */
     int sent;               /* messages sent in the step */
     size_t dsize;
+    double t0;              /* start of the step being simulated */
+    double *darena;         /* memoised per-op durations */
+    size_t darena_n, darena_cap;
     int nhosts, gpus_per_node;
     sg_host_t *host;        /* [nhosts] */
     struct memo *memo;      /* open addressing, cap a power of two, hash 0 = empty */
@@ -93,6 +99,7 @@ void collsim_free(struct collsim *cs)
     free(cs->host);
     free(cs->memo);
     free(cs->arena);
+    free(cs->darena);
     free(cs->mbox);
     free(cs);
 }
@@ -140,32 +147,52 @@ static sg_mailbox_t pair_mailbox(struct collsim *cs, int src, int dst)
     return m->m;
 }
 
-/* Post, wait, reduce. Returns the messages sent. */
-static int round_exec(struct collsim *cs, int rank, const struct coll_round *r, size_t dsize)
+/* Post, wait, reduce. Returns the messages sent. With `done` non-NULL,
+ * done[k] gets the time op k completed and done[nops] the time the
+ * reduction ended, relative to t0 (fast mode's pattern record). */
+static int round_exec(struct collsim *cs, int rank, const struct coll_round *r, size_t dsize, double t0,
+                      double *done)
 {
     sg_comm_t comms[COLL_MAX_OPS];
     void *got[COLL_MAX_OPS];
+    int opof[COLL_MAX_OPS];
     uint64_t reduce = 0;
     int n = 0, sent = 0;
     for (int i = 0; i < r->nops; i++) { /* receives first, as coll.h says */
         const struct coll_op *op = &r->ops[i];
         if (op->kind == COLL_SEND) continue;
-        comms[n] = sg_mailbox_get_async(pair_mailbox(cs, op->peer, rank), &got[n]);
+        sg_mailbox_t mb = pair_mailbox(cs, op->peer, rank);
+        opof[n] = i;
+        comms[n] = sg_mailbox_get_async(mb, &got[n]);
         n++;
         if (op->kind == COLL_RECV_REDUCE) reduce += op->count;
     }
     for (int i = 0; i < r->nops; i++) {
         const struct coll_op *op = &r->ops[i];
         if (op->kind != COLL_SEND) continue;
-        comms[n++] = sg_mailbox_put_async(pair_mailbox(cs, rank, op->peer), &token, (long)(op->count * dsize));
+        sg_mailbox_t mb = pair_mailbox(cs, rank, op->peer);
+        opof[n] = i;
+        comms[n++] = sg_mailbox_put_async(mb, &token, (long)(op->count * dsize));
         sent++;
     }
-    sg_comm_wait_all(comms, (size_t)n);
+    if (!done) {
+        sg_comm_wait_all(comms, (size_t)n);
+    } else {
+        /* wait_any removes nothing from the array: swap finished comms out */
+        for (int left = n; left > 0; left--) {
+            ssize_t k = sg_comm_wait_any(comms, (size_t)left);
+            if (k < 0) break;
+            done[opof[k]] = simgrid_get_clock() - t0;
+            comms[k] = comms[left - 1];
+            opof[k] = opof[left - 1];
+        }
+    }
     if (reduce > 0) {
         double speed = sg_host_get_speed(cs->host[rank]);
         double flops = cs->o.reduce_elems_per_s > 0 ? (double)reduce * speed / cs->o.reduce_elems_per_s : (double)reduce;
         sg_actor_execute(flops);
     }
+    if (done) done[r->nops] = simgrid_get_clock() - t0;
     return sent;
 }
 
@@ -194,7 +221,7 @@ static void rank_main(int argc, char **argv)
     struct coll_round r;
     int rc = coll_begin(&it, &run->p, me->rank, NULL);
     while (rc == 0 && (rc = coll_next(&it, &r)) == 1) {
-        round_exec(run->cs, me->rank, &r, run->dsize);
+        round_exec(run->cs, me->rank, &r, run->dsize, 0, NULL);
         rc = 0;
     }
     if (rc < 0) run->failed = 1;
@@ -223,15 +250,26 @@ static int run_exact(struct collsim *cs, const struct coll_params *p, size_t dsi
     return run.failed ? DT_ESCHED : 0;
 }
 
-/* ---- fast mode: lock-step patterns, memoised ----------------------------- */
+/* ---- fast mode: memoised step patterns, dependency replay -------------- */
 
 /* One step being assembled: rounds of the participating ranks. */
 struct step {
-    int n, cap;
-    int *rank;
-    struct coll_round *round;
+    int n;
+    int *rank;               /* [n] */
+    struct coll_round *round;/* [n] */
+    double **rec;            /* [n] -> nops+1 completion offsets (simulation) */
     uint64_t *sig;
     size_t sig_n, sig_cap;
+    uint64_t msgs;           /* messages in the step */
+};
+
+/* The step generator: N iterators advanced in step order. */
+struct stepgen {
+    const struct coll_params *p;
+    int N;
+    struct coll_iter *it;
+    struct coll_round *nx;
+    int *has;
 };
 
 static void worker_main(int argc, char **argv)
@@ -244,7 +282,7 @@ static void worker_main(int argc, char **argv)
         sg_sem_acquire(w->go);
         const struct coll_round *r = w->round;
         if (r) {
-            int k = round_exec(cs, w->rank, r, cs->dsize); /* yields: read cs->sent after */
+            int k = round_exec(cs, w->rank, r, cs->dsize, cs->t0, w->rec); /* yields: read cs->sent after */
             cs->sent += k;
         }
         if (--cs->pending == 0) sg_sem_release(cs->done);
@@ -263,7 +301,7 @@ static int worker_start(struct collsim *cs, int rank)
     if (w->go) return 0;
     char name[32];
     snprintf(name, sizeof name, "w%d", rank);
-    *w = (struct worker){cs, rank, sg_sem_init(0), NULL};
+    *w = (struct worker){cs, rank, sg_sem_init(0), NULL, NULL};
     sg_actor_t a = sg_actor_init(name, cs->host[rank]);
     sg_actor_set_data(a, w);
     sg_actor_start(a, worker_main, 0, NULL);
@@ -333,23 +371,39 @@ static int step_signature(struct step *s, uint64_t *hash)
     return 0;
 }
 
-static struct memo *memo_find(struct collsim *cs, const struct step *s, uint64_t h)
+/* A memo table keyed by signature hash. With `arena` NULL only hashes are
+ * kept (the counting pass); else signatures are compared in full. */
+static struct memo *memo_find(struct collsim *cs, const struct step *s, uint64_t h, int full)
 {
     if (!cs->memo_cap) return NULL;
     for (size_t i = h & (cs->memo_cap - 1);; i = (i + 1) & (cs->memo_cap - 1)) {
         struct memo *m = &cs->memo[i];
         if (!m->hash) return NULL;
-        if (m->hash == h && m->len == s->sig_n && !memcmp(cs->arena + m->off, s->sig, s->sig_n * sizeof *s->sig))
+        if (m->hash == h && (!full || (m->len == s->sig_n &&
+                                       !memcmp(cs->arena + m->off, s->sig, s->sig_n * sizeof *s->sig))))
             return m;
     }
 }
 
-static int memo_add(struct collsim *cs, const struct step *s, uint64_t h, double seconds)
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) return 0;
+    size_t c = *cap ? *cap : 4096;
+    while (c < need) c *= 2;
+    void *q = realloc(*p, c * size);
+    if (!q) return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+/* Add s under h; with `rec` the signature and the per-op records are kept. */
+static struct memo *memo_add(struct collsim *cs, const struct step *s, uint64_t h, int keep)
 {
     if (2 * (cs->memo_n + 1) > cs->memo_cap) {
         size_t cap = cs->memo_cap ? 2 * cs->memo_cap : 64;
         struct memo *t = calloc(cap, sizeof *t);
-        if (!t) return -1;
+        if (!t) return NULL;
         for (size_t i = 0; i < cs->memo_cap; i++) {
             if (!cs->memo[i].hash) continue;
             size_t j = cs->memo[i].hash & (cap - 1);
@@ -360,112 +414,210 @@ static int memo_add(struct collsim *cs, const struct step *s, uint64_t h, double
         cs->memo = t;
         cs->memo_cap = cap;
     }
-    if (cs->arena_n + s->sig_n > cs->arena_cap) {
-        size_t cap = cs->arena_cap ? cs->arena_cap : 4096;
-        while (cap < cs->arena_n + s->sig_n) cap *= 2;
-        uint64_t *a = realloc(cs->arena, cap * sizeof *a);
-        if (!a) return -1;
-        cs->arena = a;
-        cs->arena_cap = cap;
+    struct memo m = {h, 0, 0, 0, 0, 0};
+    if (keep) {
+        size_t nrec = 0;
+        for (int i = 0; i < s->n; i++) nrec += (size_t)s->round[i].nops + 1;
+        if (grow((void **)&cs->arena, &cs->arena_cap, cs->arena_n + s->sig_n, sizeof *cs->arena) ||
+            grow((void **)&cs->darena, &cs->darena_cap, cs->darena_n + nrec, sizeof *cs->darena))
+            return NULL;
+        memcpy(cs->arena + cs->arena_n, s->sig, s->sig_n * sizeof *s->sig);
+        m.off = cs->arena_n;
+        m.len = s->sig_n;
+        m.doff = cs->darena_n;
+        cs->arena_n += s->sig_n;
+        cs->darena_n += nrec;
     }
-    memcpy(cs->arena + cs->arena_n, s->sig, s->sig_n * sizeof *s->sig);
     size_t j = h & (cs->memo_cap - 1);
     while (cs->memo[j].hash) j = (j + 1) & (cs->memo_cap - 1);
-    cs->memo[j] = (struct memo){h, cs->arena_n, s->sig_n, seconds};
-    cs->arena_n += s->sig_n;
+    cs->memo[j] = m;
     cs->memo_n++;
-    return 0;
+    return &cs->memo[j];
 }
 
-/* Simulate one step in full on the worker pool; returns its duration. */
-static double step_simulate(struct collsim *cs, const struct step *s, size_t dsize, int *sent)
+static void memo_clear(struct collsim *cs)
+{
+    memset(cs->memo, 0, cs->memo_cap * sizeof *cs->memo);
+    cs->memo_n = cs->arena_n = cs->darena_n = 0;
+}
+
+/* Simulate one step in full on the worker pool: all its flows start
+ * together and share links; records land in darena at m->doff. Returns its
+ * duration. */
+static double step_simulate(struct collsim *cs, const struct step *s, size_t dsize, const struct memo *m, int *sent)
 {
     for (int i = 0; i < s->n; i++)
         if (worker_start(cs, s->rank[i])) return -1;
-    double t0 = simgrid_get_clock();
+    cs->t0 = simgrid_get_clock();
     cs->pending = s->n;
     cs->sent = 0;
     cs->dsize = dsize;
+    size_t off = m->doff;
     for (int i = 0; i < s->n; i++) {
         struct worker *w = &cs->worker[s->rank[i]];
         w->round = &s->round[i];
+        w->rec = cs->darena + off; /* darena does not move while the step runs */
+        off += (size_t)s->round[i].nops + 1;
         sg_sem_release(w->go);
     }
     sg_sem_acquire(cs->done);
     *sent = cs->sent;
-    return simgrid_get_clock() - t0;
+    return simgrid_get_clock() - cs->t0;
+}
+
+static void stepgen_free(struct stepgen *g)
+{
+    free(g->it);
+    free(g->nx);
+    free(g->has);
+}
+
+static int stepgen_begin(struct stepgen *g, const struct coll_params *p, dt_err *e)
+{
+    int N = p->nranks;
+    g->p = p;
+    g->N = N;
+    g->it = malloc((size_t)N * sizeof *g->it);
+    g->nx = malloc((size_t)N * sizeof *g->nx);
+    g->has = malloc((size_t)N * sizeof *g->has);
+    if (!g->it || !g->nx || !g->has) return dt_errf(e, DT_ENOMEM, "out of memory (%d ranks)", N);
+    for (int r = 0; r < N; r++) {
+        int rc = coll_begin(&g->it[r], p, r, e);
+        if (rc) return rc;
+        if ((g->has[r] = coll_next(&g->it[r], &g->nx[r])) < 0)
+            return dt_errf(e, DT_ESCHED, "'%s': schedule error on rank %d", p->algo, r);
+    }
+    return 0;
+}
+
+/* Assemble the next step into s. 1: a step; 0: done; <0: error. */
+static int stepgen_next(struct stepgen *g, struct step *s, struct collsim_stats *st, size_t dsize, dt_err *e)
+{
+    uint32_t step = UINT32_MAX;
+    int any = 0;
+    for (int r = 0; r < g->N; r++)
+        if (g->has[r] && (!any || g->nx[r].step < step)) step = g->nx[r].step, any = 1;
+    if (!any) return 0;
+    s->n = 0;
+    s->msgs = 0;
+    for (int r = 0; r < g->N; r++) {
+        if (!g->has[r] || g->nx[r].step != step) continue;
+        s->rank[s->n] = r;
+        s->round[s->n++] = g->nx[r];
+        for (int k = 0; k < g->nx[r].nops; k++)
+            if (g->nx[r].ops[k].kind == COLL_SEND) {
+                s->msgs++;
+                if (st) st->messages++, st->bytes += g->nx[r].ops[k].count * dsize;
+            }
+        if (st) st->rounds++;
+        if ((g->has[r] = coll_next(&g->it[r], &g->nx[r])) < 0)
+            return dt_errf(e, DT_ESCHED, "'%s': schedule error on rank %d", g->p->algo, r);
+        if (g->has[r] && g->nx[r].step <= step)
+            return dt_errf(e, DT_ESCHED, "'%s': rank %d: step %u after step %u", g->p->algo, r, g->nx[r].step, step);
+    }
+    if (st) st->steps++;
+    return 1;
+}
+
+/* Dependency replay of one step (exact mode's rules, durations from the
+ * memoised pattern): a flow starts when both ends have finished their
+ * previous round (rendezvous), ends its recorded time later; a rank's round
+ * ends at its last flow plus its recorded reduction time. */
+static void step_replay(const struct collsim *cs, const struct step *s, const struct memo *m, double *ready,
+                        double *next)
+{
+    const double *rec = cs->darena + m->doff;
+    for (int i = 0; i < s->n; i++) {
+        const struct coll_round *r = &s->round[i];
+        int me = s->rank[i];
+        double start0 = 0, comm = ready[me], last = 0;
+        for (int k = 0; k < r->nops; k++) {
+            int peer = r->ops[k].peer;
+            double start = ready[me] > ready[peer] ? ready[me] : ready[peer];
+            double end = start + rec[k];
+            if (end > comm) comm = end;
+            if (rec[k] > last) last = rec[k];
+        }
+        (void)start0;
+        /* reduction time = record of the round's end minus its last flow */
+        next[i] = comm + (rec[r->nops] - last);
+        rec += r->nops + 1;
+    }
+    for (int i = 0; i < s->n; i++) ready[s->rank[i]] = next[i];
 }
 
 static int run_fast(struct collsim *cs, const struct coll_params *p, size_t dsize, struct collsim_stats *st,
-                    dt_err *e)
+                    int *use_exact, dt_err *e)
 {
     int N = p->nranks, rc = 0;
-    struct coll_iter *it = malloc((size_t)N * sizeof *it);
-    struct coll_round *nx = malloc((size_t)N * sizeof *nx);
-    int *has = malloc((size_t)N * sizeof *has);
-    struct step s = {0, N, malloc((size_t)N * sizeof(int)), malloc((size_t)N * sizeof(struct coll_round)), NULL, 0, 0};
-    if (!it || !nx || !has || !s.rank || !s.round) {
+    struct stepgen g = {0};
+    struct step s = {0};
+    double *ready = calloc((size_t)N, sizeof *ready), *next = malloc((size_t)N * sizeof *next);
+    s.rank = malloc((size_t)N * sizeof *s.rank);
+    s.round = malloc((size_t)N * sizeof *s.round);
+    if (!ready || !next || !s.rank || !s.round) {
         rc = dt_errf(e, DT_ENOMEM, "out of memory (%d ranks)", N);
         goto out;
     }
-    for (int r = 0; r < N; r++) {
-        if ((rc = coll_begin(&it[r], p, r, e))) goto out;
-        if ((has[r] = coll_next(&it[r], &nx[r])) < 0) {
-            rc = dt_errf(e, DT_ESCHED, "'%s': schedule error on rank %d", p->algo, r);
-            goto out;
-        }
-    }
-    double pending = 0; /* memoised time not yet slept */
-    for (;;) {
-        uint32_t step = UINT32_MAX;
-        int any = 0;
-        for (int r = 0; r < N; r++)
-            if (has[r] && (!any || nx[r].step < step)) step = nx[r].step, any = 1;
-        if (!any) break;
-        s.n = 0;
-        for (int r = 0; r < N; r++) {
-            if (!has[r] || nx[r].step != step) continue;
-            s.rank[s.n] = r;
-            s.round[s.n++] = nx[r];
-            for (int k = 0; k < nx[r].nops; k++)
-                if (nx[r].ops[k].kind == COLL_SEND) st->messages++, st->bytes += nx[r].ops[k].count * dsize;
-            st->rounds++;
-            if ((has[r] = coll_next(&it[r], &nx[r])) < 0) {
-                rc = dt_errf(e, DT_ESCHED, "'%s': schedule error on rank %d", p->algo, r);
-                goto out;
-            }
-            if (has[r] && nx[r].step <= step) {
-                rc = dt_errf(e, DT_ESCHED, "'%s': rank %d: step %u after step %u", p->algo, r, nx[r].step, step);
-                goto out;
-            }
-        }
-        st->steps++;
+    /* Pass 1: count messages, and messages in first occurrences of each
+     * pattern. Where reuse would not halve the SimGrid work, the exact run
+     * costs about the same and is exact: take it. */
+    uint64_t msgs = 0, distinct = 0;
+    memo_clear(cs);
+    if ((rc = stepgen_begin(&g, p, e))) goto out;
+    while ((rc = stepgen_next(&g, &s, NULL, dsize, e)) == 1) {
         uint64_t h;
-        if (step_signature(&s, &h)) {
-            rc = dt_errf(e, DT_ENOMEM, "out of memory");
-            goto out;
-        }
-        struct memo *m = memo_find(cs, &s, h);
-        if (m) {
-            pending += m->seconds;
-            continue;
-        }
-        if (pending > 0) sg_actor_sleep_for(pending);
-        pending = 0;
-        int sent = 0;
-        double d = step_simulate(cs, &s, dsize, &sent);
-        if (d < 0 || memo_add(cs, &s, h, d)) {
-            rc = dt_errf(e, DT_ENOMEM, "out of memory");
-            goto out;
-        }
-        st->steps_simulated++;
-        st->messages_simulated += (uint64_t)sent;
+        if (step_signature(&s, &h)) goto nomem;
+        msgs += s.msgs;
+        if (memo_find(cs, &s, h, 0)) continue;
+        if (!memo_add(cs, &s, h, 0)) goto nomem;
+        distinct += s.msgs;
     }
-    if (pending > 0) sg_actor_sleep_for(pending);
+    stepgen_free(&g);
+    memset(&g, 0, sizeof g);
+    if (rc < 0) goto out;
+    rc = 0;
+    if (2 * distinct > msgs && !getenv("DTSIM_NOFALLBACK")) {
+        *use_exact = 1;
+        goto out;
+    }
+    /* Pass 2: simulate each distinct pattern once, replay every step. */
+    memo_clear(cs);
+    double t0 = simgrid_get_clock();
+    if ((rc = stepgen_begin(&g, p, e))) goto out;
+    while ((rc = stepgen_next(&g, &s, st, dsize, e)) == 1) {
+        uint64_t h;
+        if (step_signature(&s, &h)) goto nomem;
+        struct memo *m = memo_find(cs, &s, h, 1);
+        if (!m) {
+            int sent = 0;
+            if (!(m = memo_add(cs, &s, h, 1))) goto nomem;
+            size_t doff = m->doff; /* step_simulate yields: no memo pointer across it */
+            struct memo tmp = *m;
+            double d = step_simulate(cs, &s, dsize, &tmp, &sent);
+            if (d < 0) goto nomem;
+            m = memo_find(cs, &s, h, 1);
+            m->seconds = d;
+            (void)doff;
+            st->steps_simulated++;
+            st->messages_simulated += (uint64_t)sent;
+        }
+        step_replay(cs, &s, m, ready, next);
+    }
+    if (rc < 0) goto out;
+    rc = 0;
+    double T = 0;
+    for (int r = 0; r < N; r++)
+        if (ready[r] > T) T = ready[r];
+    double left = t0 + T - simgrid_get_clock();
+    if (left > 0) sg_actor_sleep_for(left);
+    goto out;
+nomem:
+    rc = dt_errf(e, DT_ENOMEM, "out of memory");
 out:
-    free(it);
-    free(nx);
-    free(has);
+    stepgen_free(&g);
+    free(ready);
+    free(next);
     free(s.rank);
     free(s.round);
     free(s.sig);
@@ -494,6 +646,7 @@ int collsim_run(struct collsim *cs, const struct coll_params *p, int mode, doubl
     struct timespec w0, w1;
     clock_gettime(CLOCK_MONOTONIC, &w0);
     if (mode == COLLSIM_EXACT) {
+        st->exact = 1;
         /* counts for the stats come from the schedule itself */
         for (int r = 0; r < p->nranks; r++) {
             struct coll_iter it;
@@ -512,8 +665,10 @@ int collsim_run(struct collsim *cs, const struct coll_params *p, int mode, doubl
         rc = run_exact(cs, p, dsize);
         if (rc) return dt_errf(e, rc, "'%s': exact run failed", p->algo);
     } else {
-        rc = run_fast(cs, p, dsize, st, e);
+        int use_exact = 0;
+        rc = run_fast(cs, p, dsize, st, &use_exact, e);
         if (rc) return rc;
+        if (use_exact) return collsim_run(cs, p, COLLSIM_EXACT, seconds, st, e);
     }
     *seconds = simgrid_get_clock() - t0;
     clock_gettime(CLOCK_MONOTONIC, &w1);

@@ -63,6 +63,7 @@ struct collsim_stats {
     uint64_t steps;           /* distinct step indices */
     uint64_t steps_simulated; /* steps run in SimGrid (fast: memo misses; exact: all) */
     uint64_t messages_simulated; /* SimGrid communications actually run */
+    int exact;                /* 1 when the run was message-exact (asked, or fast mode found little reuse) */
     double wall_s;            /* wall-clock seconds the run took (not deterministic: never print in golden output) */
 };
 
