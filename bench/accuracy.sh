@@ -2,6 +2,7 @@
 # Fast mode against the message-exact simulation, every algorithm on several
 # platforms up to 256 GPUs. Prints one line per case and the worst ratio.
 #   bench/accuracy.sh [DTSIM]      (default bin/dtsim)
+#   EXTRA=--no-fallback bench/accuracy.sh   measure lock-step even where reuse is low
 set -u
 DTSIM=${1:-bin/dtsim}
 algos="ring halving-doubling binary-blocks double-binary-tree hierarchical 2d-torus"
@@ -21,7 +22,7 @@ echo "$platforms" | while IFS='|' read -r name opts; do
     for a in $algos; do
         for b in 102M 4M; do
             # shellcheck disable=SC2086
-            r=$("$DTSIM" simcoll $opts --algo "$a" --bytes $b --mode both 2>&1 | awk '/fast\/exact/ {print $2}')
+            r=$("$DTSIM" simcoll $opts --algo "$a" --bytes $b --mode both ${EXTRA:-} 2>&1 | awk '/fast\/exact/ {print $2}')
             echo "$name $a $b fast/exact ${r:-error}"
         done
     done

@@ -60,7 +60,7 @@ static int cmd_simcoll(int argc, char **argv)
             jobs[n].p = o.p;
             jobs[n++].mode = m;
         }
-    struct collsim_opts co = {o.reduce_rate};
+    struct collsim_opts co = {.window_steps = o.window, .no_fallback = o.no_fallback, .reduce_elems_per_s = o.reduce_rate};
     if (collsim_batch(&o.c, &co, jobs, n, &e)) return cmd_fail("%s", e.msg);
     print_cluster(&o.c);
     simcoll_print_header();

@@ -42,7 +42,7 @@ static int child_run(const struct simopt *o, struct speedrow *rows, int n, int f
     double load_s = now_s() - t0;
     struct collsim_job jobs[MAXJ];
     for (int i = 0; i < n; i++) jobs[i] = rows[i].j;
-    struct collsim_opts co = {o->reduce_rate};
+    struct collsim_opts co = {.window_steps = o->window, .no_fallback = o->no_fallback, .reduce_elems_per_s = o->reduce_rate};
     int rc = collsim_batch(&o->c, &co, jobs, n, &e);
     if (rc) fprintf(stderr, "dtsim: error: %s\n", e.msg);
     for (int i = 0; i < n; i++) rows[i].j = jobs[i], rows[i].rc = rc;

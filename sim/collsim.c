@@ -22,9 +22,7 @@ struct mbox {
 struct memo {
     uint64_t hash;
     size_t off, len;  /* signature in arena */
-    size_t doff;      /* per-participant records in darena: nops op ends + round end */
-    double seconds;   /* lock-step duration of the pattern */
-    int pad;
+    double seconds;   /* duration of the window */
 };
 
 /* Fast mode runs a step's rounds on a pool of worker actors, one per rank,
@@ -34,8 +32,8 @@ struct worker {
     struct collsim *cs;
     int rank;
     sg_sem_t go;                    /* released by the driver: run `round` */
-    const struct coll_round *round; /* NULL: exit */
-    double *rec;                    /* where to record op completion times */
+    const struct step *win;         /* window to run; NULL: exit */
+    int first, last;                /* its rounds: win->order[first..last) */
 };
 
 struct collsim {
@@ -46,9 +44,7 @@ struct collsim {
     int pending;            /* workers still running the step */
     int sent;               /* messages sent in the step */
     size_t dsize;
-    double t0;              /* start of the step being simulated */
-    double *darena;         /* memoised per-op durations */
-    size_t darena_n, darena_cap;
+
     int nhosts, gpus_per_node;
     sg_host_t *host;        /* [nhosts] */
     struct memo *memo;      /* open addressing, cap a power of two, hash 0 = empty */
@@ -99,7 +95,6 @@ void collsim_free(struct collsim *cs)
     free(cs->host);
     free(cs->memo);
     free(cs->arena);
-    free(cs->darena);
     free(cs->mbox);
     free(cs);
 }
@@ -147,22 +142,17 @@ static sg_mailbox_t pair_mailbox(struct collsim *cs, int src, int dst)
     return m->m;
 }
 
-/* Post, wait, reduce. Returns the messages sent. With `done` non-NULL,
- * done[k] gets the time op k completed and done[nops] the time the
- * reduction ended, relative to t0 (fast mode's pattern record). */
-static int round_exec(struct collsim *cs, int rank, const struct coll_round *r, size_t dsize, double t0,
-                      double *done)
+/* Post, wait, reduce. Returns the messages sent. */
+static int round_exec(struct collsim *cs, int rank, const struct coll_round *r, size_t dsize)
 {
     sg_comm_t comms[COLL_MAX_OPS];
     void *got[COLL_MAX_OPS];
-    int opof[COLL_MAX_OPS];
     uint64_t reduce = 0;
     int n = 0, sent = 0;
     for (int i = 0; i < r->nops; i++) { /* receives first, as coll.h says */
         const struct coll_op *op = &r->ops[i];
         if (op->kind == COLL_SEND) continue;
         sg_mailbox_t mb = pair_mailbox(cs, op->peer, rank);
-        opof[n] = i;
         comms[n] = sg_mailbox_get_async(mb, &got[n]);
         n++;
         if (op->kind == COLL_RECV_REDUCE) reduce += op->count;
@@ -171,28 +161,15 @@ static int round_exec(struct collsim *cs, int rank, const struct coll_round *r, 
         const struct coll_op *op = &r->ops[i];
         if (op->kind != COLL_SEND) continue;
         sg_mailbox_t mb = pair_mailbox(cs, rank, op->peer);
-        opof[n] = i;
         comms[n++] = sg_mailbox_put_async(mb, &token, (long)(op->count * dsize));
         sent++;
     }
-    if (!done) {
-        sg_comm_wait_all(comms, (size_t)n);
-    } else {
-        /* wait_any removes nothing from the array: swap finished comms out */
-        for (int left = n; left > 0; left--) {
-            ssize_t k = sg_comm_wait_any(comms, (size_t)left);
-            if (k < 0) break;
-            done[opof[k]] = simgrid_get_clock() - t0;
-            comms[k] = comms[left - 1];
-            opof[k] = opof[left - 1];
-        }
-    }
+    sg_comm_wait_all(comms, (size_t)n);
     if (reduce > 0) {
         double speed = sg_host_get_speed(cs->host[rank]);
         double flops = cs->o.reduce_elems_per_s > 0 ? (double)reduce * speed / cs->o.reduce_elems_per_s : (double)reduce;
         sg_actor_execute(flops);
     }
-    if (done) done[r->nops] = simgrid_get_clock() - t0;
     return sent;
 }
 
@@ -221,7 +198,7 @@ static void rank_main(int argc, char **argv)
     struct coll_round r;
     int rc = coll_begin(&it, &run->p, me->rank, NULL);
     while (rc == 0 && (rc = coll_next(&it, &r)) == 1) {
-        round_exec(run->cs, me->rank, &r, run->dsize, 0, NULL);
+        round_exec(run->cs, me->rank, &r, run->dsize);
         rc = 0;
     }
     if (rc < 0) run->failed = 1;
@@ -250,17 +227,19 @@ static int run_exact(struct collsim *cs, const struct coll_params *p, size_t dsi
     return run.failed ? DT_ESCHED : 0;
 }
 
-/* ---- fast mode: memoised step patterns, dependency replay -------------- */
+/* ---- fast mode: memoised windows of steps ----------------------------- */
 
-/* One step being assembled: rounds of the participating ranks. */
+/* A window being assembled: the rounds of `nsteps` consecutive steps, in
+ * step order, then rank order. */
 struct step {
-    int n;
-    int *rank;               /* [n] */
-    struct coll_round *round;/* [n] */
-    double **rec;            /* [n] -> nops+1 completion offsets (simulation) */
+    int n, cap, nsteps;
+    int *rank;                /* [cap] rank of round i */
+    struct coll_round *round; /* [cap] */
+    int *order;               /* [cap] round indices grouped by rank (simulation) */
+    int *cnt;                 /* [N + 1] per-rank counts, then offsets into order */
     uint64_t *sig;
     size_t sig_n, sig_cap;
-    uint64_t msgs;           /* messages in the step */
+    uint64_t msgs;            /* messages in the window */
 };
 
 /* The step generator: N iterators advanced in step order. */
@@ -280,13 +259,15 @@ static void worker_main(int argc, char **argv)
     struct collsim *cs = w->cs;
     for (;;) {
         sg_sem_acquire(w->go);
-        const struct coll_round *r = w->round;
-        if (r) {
-            int k = round_exec(cs, w->rank, r, cs->dsize, cs->t0, w->rec); /* yields: read cs->sent after */
-            cs->sent += k;
+        const struct step *s = w->win;
+        if (s) {
+            int k = 0;
+            for (int j = w->first; j < w->last; j++) /* its rounds, in step order */
+                k += round_exec(cs, w->rank, &s->round[s->order[j]], cs->dsize);
+            cs->sent += k; /* round_exec yields: read cs->sent after */
         }
         if (--cs->pending == 0) sg_sem_release(cs->done);
-        if (!r) return;
+        if (!s) return;
     }
 }
 
@@ -301,7 +282,7 @@ static int worker_start(struct collsim *cs, int rank)
     if (w->go) return 0;
     char name[32];
     snprintf(name, sizeof name, "w%d", rank);
-    *w = (struct worker){cs, rank, sg_sem_init(0), NULL, NULL};
+    *w = (struct worker){cs, rank, sg_sem_init(0), NULL, 0, 0};
     sg_actor_t a = sg_actor_init(name, cs->host[rank]);
     sg_actor_set_data(a, w);
     sg_actor_start(a, worker_main, 0, NULL);
@@ -316,7 +297,7 @@ static void workers_stop(struct collsim *cs)
     cs->pending = cs->nworkers;
     for (int r = 0; r < cs->nhosts; r++)
         if (cs->worker[r].go) {
-            cs->worker[r].round = NULL;
+            cs->worker[r].win = NULL;
             sg_sem_release(cs->worker[r].go);
         }
     sg_sem_acquire(cs->done);
@@ -347,7 +328,8 @@ static int sig_push(struct step *s, uint64_t w)
     return 0;
 }
 
-/* Signature of the assembled step (see collsim.h); returns its hash. */
+/* Signature of the assembled window (see collsim.h); returns its hash.
+ * Step boundaries are marked by the round's step offset in the window. */
 static int step_signature(struct step *s, uint64_t *hash)
 {
     uint64_t m = 0;
@@ -356,9 +338,10 @@ static int step_signature(struct step *s, uint64_t *hash)
             if (s->round[i].ops[k].count > m) m = s->round[i].ops[k].count;
     s->sig_n = 0;
     if (sig_push(s, m)) return -1;
+    uint32_t step0 = s->n ? s->round[0].step : 0;
     for (int i = 0; i < s->n; i++) {
         const struct coll_round *r = &s->round[i];
-        if (sig_push(s, (uint64_t)s->rank[i] << 8 | r->nops)) return -1;
+        if (sig_push(s, (uint64_t)(r->step - step0) << 40 | (uint64_t)s->rank[i] << 8 | r->nops)) return -1;
         for (int k = 0; k < r->nops; k++) {
             const struct coll_op *op = &r->ops[k];
             uint64_t rel = m ? (uint64_t)((double)(m - op->count) * 1024.0 / (double)m) : 0;
@@ -371,8 +354,8 @@ static int step_signature(struct step *s, uint64_t *hash)
     return 0;
 }
 
-/* A memo table keyed by signature hash. With `arena` NULL only hashes are
- * kept (the counting pass); else signatures are compared in full. */
+/* Memo keyed by signature hash; `full` also compares the stored signature
+ * (the counting pass keeps hashes only). */
 static struct memo *memo_find(struct collsim *cs, const struct step *s, uint64_t h, int full)
 {
     if (!cs->memo_cap) return NULL;
@@ -385,25 +368,12 @@ static struct memo *memo_find(struct collsim *cs, const struct step *s, uint64_t
     }
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap) return 0;
-    size_t c = *cap ? *cap : 4096;
-    while (c < need) c *= 2;
-    void *q = realloc(*p, c * size);
-    if (!q) return -1;
-    *p = q;
-    *cap = c;
-    return 0;
-}
-
-/* Add s under h; with `rec` the signature and the per-op records are kept. */
-static struct memo *memo_add(struct collsim *cs, const struct step *s, uint64_t h, int keep)
+static int memo_add(struct collsim *cs, const struct step *s, uint64_t h, int keep, double seconds)
 {
     if (2 * (cs->memo_n + 1) > cs->memo_cap) {
         size_t cap = cs->memo_cap ? 2 * cs->memo_cap : 64;
         struct memo *t = calloc(cap, sizeof *t);
-        if (!t) return NULL;
+        if (!t) return -1;
         for (size_t i = 0; i < cs->memo_cap; i++) {
             if (!cs->memo[i].hash) continue;
             size_t j = cs->memo[i].hash & (cap - 1);
@@ -414,55 +384,66 @@ static struct memo *memo_add(struct collsim *cs, const struct step *s, uint64_t 
         cs->memo = t;
         cs->memo_cap = cap;
     }
-    struct memo m = {h, 0, 0, 0, 0, 0};
+    struct memo m = {h, 0, 0, seconds};
     if (keep) {
-        size_t nrec = 0;
-        for (int i = 0; i < s->n; i++) nrec += (size_t)s->round[i].nops + 1;
-        if (grow((void **)&cs->arena, &cs->arena_cap, cs->arena_n + s->sig_n, sizeof *cs->arena) ||
-            grow((void **)&cs->darena, &cs->darena_cap, cs->darena_n + nrec, sizeof *cs->darena))
-            return NULL;
+        if (cs->arena_n + s->sig_n > cs->arena_cap) {
+            size_t cap = cs->arena_cap ? cs->arena_cap : 4096;
+            while (cap < cs->arena_n + s->sig_n) cap *= 2;
+            uint64_t *a = realloc(cs->arena, cap * sizeof *a);
+            if (!a) return -1;
+            cs->arena = a;
+            cs->arena_cap = cap;
+        }
         memcpy(cs->arena + cs->arena_n, s->sig, s->sig_n * sizeof *s->sig);
         m.off = cs->arena_n;
         m.len = s->sig_n;
-        m.doff = cs->darena_n;
         cs->arena_n += s->sig_n;
-        cs->darena_n += nrec;
     }
     size_t j = h & (cs->memo_cap - 1);
     while (cs->memo[j].hash) j = (j + 1) & (cs->memo_cap - 1);
     cs->memo[j] = m;
     cs->memo_n++;
-    return &cs->memo[j];
+    return 0;
 }
 
 static void memo_clear(struct collsim *cs)
 {
-    memset(cs->memo, 0, cs->memo_cap * sizeof *cs->memo);
-    cs->memo_n = cs->arena_n = cs->darena_n = 0;
+    if (cs->memo) memset(cs->memo, 0, cs->memo_cap * sizeof *cs->memo);
+    cs->memo_n = cs->arena_n = 0;
 }
 
-/* Simulate one step in full on the worker pool: all its flows start
- * together and share links; records land in darena at m->doff. Returns its
- * duration. */
-static double step_simulate(struct collsim *cs, const struct step *s, size_t dsize, const struct memo *m, int *sent)
+/* Simulate one window in full on the worker pool: every rank starts it at
+ * the same time and runs its rounds as exact mode does. Returns its
+ * duration (the time the last rank finishes). */
+static double step_simulate(struct collsim *cs, struct step *s, int N, size_t dsize, int *sent)
 {
-    for (int i = 0; i < s->n; i++)
-        if (worker_start(cs, s->rank[i])) return -1;
-    cs->t0 = simgrid_get_clock();
-    cs->pending = s->n;
+    memset(s->cnt, 0, (size_t)(N + 1) * sizeof *s->cnt);
+    for (int i = 0; i < s->n; i++) s->cnt[s->rank[i] + 1]++;
+    for (int r = 0; r < N; r++) s->cnt[r + 1] += s->cnt[r];
+    for (int i = 0; i < s->n; i++) s->order[s->cnt[s->rank[i]]++] = i; /* cnt[r] -> end of r */
+    int nw = 0;
+    for (int r = 0; r < N; r++) {
+        int first = r ? s->cnt[r - 1] : 0;
+        if (s->cnt[r] == first) continue;
+        if (worker_start(cs, r)) return -1;
+        cs->worker[r].first = first;
+        cs->worker[r].last = s->cnt[r];
+        nw++;
+    }
+    double t0 = simgrid_get_clock();
+    cs->pending = nw;
     cs->sent = 0;
     cs->dsize = dsize;
-    size_t off = m->doff;
-    for (int i = 0; i < s->n; i++) {
-        struct worker *w = &cs->worker[s->rank[i]];
-        w->round = &s->round[i];
-        w->rec = cs->darena + off; /* darena does not move while the step runs */
-        off += (size_t)s->round[i].nops + 1;
+    for (int r = 0; r < N; r++) {
+        struct worker *w = &cs->worker[r];
+        if (w->last == w->first) continue;
+        w->win = s;
         sg_sem_release(w->go);
     }
     sg_sem_acquire(cs->done);
+    for (int r = 0; r < N; r++) cs->worker[r].first = cs->worker[r].last = 0;
     *sent = cs->sent;
-    return simgrid_get_clock() - cs->t0;
+    return simgrid_get_clock() - t0;
 }
 
 static void stepgen_free(struct stepgen *g)
@@ -470,6 +451,7 @@ static void stepgen_free(struct stepgen *g)
     free(g->it);
     free(g->nx);
     free(g->has);
+    memset(g, 0, sizeof *g);
 }
 
 static int stepgen_begin(struct stepgen *g, const struct coll_params *p, dt_err *e)
@@ -490,7 +472,7 @@ static int stepgen_begin(struct stepgen *g, const struct coll_params *p, dt_err 
     return 0;
 }
 
-/* Assemble the next step into s. 1: a step; 0: done; <0: error. */
+/* Append the next step's rounds to s. 1: a step; 0: done; <0: error. */
 static int stepgen_next(struct stepgen *g, struct step *s, struct collsim_stats *st, size_t dsize, dt_err *e)
 {
     uint32_t step = UINT32_MAX;
@@ -498,8 +480,6 @@ static int stepgen_next(struct stepgen *g, struct step *s, struct collsim_stats 
     for (int r = 0; r < g->N; r++)
         if (g->has[r] && (!any || g->nx[r].step < step)) step = g->nx[r].step, any = 1;
     if (!any) return 0;
-    s->n = 0;
-    s->msgs = 0;
     for (int r = 0; r < g->N; r++) {
         if (!g->has[r] || g->nx[r].step != step) continue;
         s->rank[s->n] = r;
@@ -515,111 +495,88 @@ static int stepgen_next(struct stepgen *g, struct step *s, struct collsim_stats 
         if (g->has[r] && g->nx[r].step <= step)
             return dt_errf(e, DT_ESCHED, "'%s': rank %d: step %u after step %u", g->p->algo, r, g->nx[r].step, step);
     }
+    s->nsteps++;
     if (st) st->steps++;
     return 1;
 }
 
-/* Dependency replay of one step (exact mode's rules, durations from the
- * memoised pattern): a flow starts when both ends have finished their
- * previous round (rendezvous), ends its recorded time later; a rank's round
- * ends at its last flow plus its recorded reduction time. */
-static void step_replay(const struct collsim *cs, const struct step *s, const struct memo *m, double *ready,
-                        double *next)
+/* Assemble the next window of up to W steps. 1: a window; 0: done. */
+static int window_next(struct stepgen *g, struct step *s, int W, struct collsim_stats *st, size_t dsize, dt_err *e)
 {
-    const double *rec = cs->darena + m->doff;
-    for (int i = 0; i < s->n; i++) {
-        const struct coll_round *r = &s->round[i];
-        int me = s->rank[i];
-        double start0 = 0, comm = ready[me], last = 0;
-        for (int k = 0; k < r->nops; k++) {
-            int peer = r->ops[k].peer;
-            double start = ready[me] > ready[peer] ? ready[me] : ready[peer];
-            double end = start + rec[k];
-            if (end > comm) comm = end;
-            if (rec[k] > last) last = rec[k];
-        }
-        (void)start0;
-        /* reduction time = record of the round's end minus its last flow */
-        next[i] = comm + (rec[r->nops] - last);
-        rec += r->nops + 1;
+    s->n = s->nsteps = 0;
+    s->msgs = 0;
+    int rc = 0;
+    while (s->nsteps < W && (rc = stepgen_next(g, s, st, dsize, e)) == 1) {
     }
-    for (int i = 0; i < s->n; i++) ready[s->rank[i]] = next[i];
+    if (rc < 0) return rc;
+    return s->nsteps > 0;
 }
 
 static int run_fast(struct collsim *cs, const struct coll_params *p, size_t dsize, struct collsim_stats *st,
                     int *use_exact, dt_err *e)
 {
-    int N = p->nranks, rc = 0;
+    int N = p->nranks, W = cs->o.window_steps > 0 ? cs->o.window_steps : COLLSIM_WINDOW, rc = 0;
     struct stepgen g = {0};
     struct step s = {0};
-    double *ready = calloc((size_t)N, sizeof *ready), *next = malloc((size_t)N * sizeof *next);
-    s.rank = malloc((size_t)N * sizeof *s.rank);
-    s.round = malloc((size_t)N * sizeof *s.round);
-    if (!ready || !next || !s.rank || !s.round) {
-        rc = dt_errf(e, DT_ENOMEM, "out of memory (%d ranks)", N);
-        goto out;
-    }
+    s.cap = W * N;
+    s.rank = malloc((size_t)s.cap * sizeof *s.rank);
+    s.round = malloc((size_t)s.cap * sizeof *s.round);
+    s.order = malloc((size_t)s.cap * sizeof *s.order);
+    s.cnt = malloc((size_t)(N + 1) * sizeof *s.cnt);
+    if (!s.rank || !s.round || !s.order || !s.cnt) goto nomem;
     /* Pass 1: count messages, and messages in first occurrences of each
-     * pattern. Where reuse would not halve the SimGrid work, the exact run
+     * window. Where reuse would not halve the SimGrid work, the exact run
      * costs about the same and is exact: take it. */
     uint64_t msgs = 0, distinct = 0;
     memo_clear(cs);
     if ((rc = stepgen_begin(&g, p, e))) goto out;
-    while ((rc = stepgen_next(&g, &s, NULL, dsize, e)) == 1) {
+    while ((rc = window_next(&g, &s, W, NULL, dsize, e)) == 1) {
         uint64_t h;
         if (step_signature(&s, &h)) goto nomem;
         msgs += s.msgs;
         if (memo_find(cs, &s, h, 0)) continue;
-        if (!memo_add(cs, &s, h, 0)) goto nomem;
+        if (memo_add(cs, &s, h, 0, 0)) goto nomem;
         distinct += s.msgs;
     }
     stepgen_free(&g);
-    memset(&g, 0, sizeof g);
     if (rc < 0) goto out;
     rc = 0;
-    if (2 * distinct > msgs && !getenv("DTSIM_NOFALLBACK")) {
+    if (2 * distinct > msgs && !cs->o.no_fallback) {
         *use_exact = 1;
         goto out;
     }
-    /* Pass 2: simulate each distinct pattern once, replay every step. */
+    /* Pass 2: simulate each distinct window once; a repeat costs a sleep. */
     memo_clear(cs);
-    double t0 = simgrid_get_clock();
+    double pending = 0; /* memoised time not yet slept */
     if ((rc = stepgen_begin(&g, p, e))) goto out;
-    while ((rc = stepgen_next(&g, &s, st, dsize, e)) == 1) {
+    while ((rc = window_next(&g, &s, W, st, dsize, e)) == 1) {
         uint64_t h;
         if (step_signature(&s, &h)) goto nomem;
         struct memo *m = memo_find(cs, &s, h, 1);
-        if (!m) {
-            int sent = 0;
-            if (!(m = memo_add(cs, &s, h, 1))) goto nomem;
-            size_t doff = m->doff; /* step_simulate yields: no memo pointer across it */
-            struct memo tmp = *m;
-            double d = step_simulate(cs, &s, dsize, &tmp, &sent);
-            if (d < 0) goto nomem;
-            m = memo_find(cs, &s, h, 1);
-            m->seconds = d;
-            (void)doff;
-            st->steps_simulated++;
-            st->messages_simulated += (uint64_t)sent;
+        if (m) {
+            pending += m->seconds;
+            continue;
         }
-        step_replay(cs, &s, m, ready, next);
+        if (pending > 0) sg_actor_sleep_for(pending);
+        pending = 0;
+        int sent = 0;
+        double d = step_simulate(cs, &s, N, dsize, &sent);
+        if (d < 0 || memo_add(cs, &s, h, 1, d)) goto nomem;
+        st->steps_simulated += (uint64_t)s.nsteps;
+        st->messages_simulated += (uint64_t)sent;
     }
     if (rc < 0) goto out;
     rc = 0;
-    double T = 0;
-    for (int r = 0; r < N; r++)
-        if (ready[r] > T) T = ready[r];
-    double left = t0 + T - simgrid_get_clock();
-    if (left > 0) sg_actor_sleep_for(left);
+    if (pending > 0) sg_actor_sleep_for(pending);
     goto out;
 nomem:
-    rc = dt_errf(e, DT_ENOMEM, "out of memory");
+    rc = dt_errf(e, DT_ENOMEM, "out of memory (%d ranks, window of %d steps)", N, W);
 out:
     stepgen_free(&g);
-    free(ready);
-    free(next);
     free(s.rank);
     free(s.round);
+    free(s.order);
+    free(s.cnt);
     free(s.sig);
     return rc;
 }

@@ -52,7 +52,13 @@
 
 enum collsim_mode { COLLSIM_EXACT = 0, COLLSIM_FAST = 1 };
 
+/* Fast mode's window: steps simulated together with exact semantics
+ * (1 = lock-step; wider windows measured to help little, docs/sim.md). */
+#define COLLSIM_WINDOW 1
+
 struct collsim_opts {
+    int window_steps;          /* fast: steps per memoised window; 0 = COLLSIM_WINDOW, 1 = lock-step */
+    int no_fallback;           /* fast: never fall back to exact (to measure the approximation itself) */
     double reduce_elems_per_s; /* elements/s reduced by an idle GPU; 0 = one flop per element at host speed */
 };
 

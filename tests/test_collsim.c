@@ -36,7 +36,7 @@ static int sim_child(const struct sim_cluster *c, double reduce_rate, struct col
         int fd = mkstemps(path, 4), rc = -1;
         if (fd >= 0) {
             close(fd);
-            struct collsim_opts o = {reduce_rate};
+            struct collsim_opts o = {.no_fallback = 1, .reduce_elems_per_s = reduce_rate};
             rc = platform_engine_init(1, av, &e);
             if (!rc) rc = platform_load(c, path, &e);
             unlink(path);
