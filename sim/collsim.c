@@ -25,6 +25,12 @@ struct memo {
     double seconds;   /* duration of the window */
 };
 
+/* Open addressing, cap a power of two, hash 0 = empty. */
+struct memotab {
+    struct memo *memo;
+    size_t cap, n;
+};
+
 /* Fast mode runs a step's rounds on a pool of worker actors, one per rank,
  * started on first use and parked on a semaphore between steps: creating
  * thousands of actors per step costs more than simulating the step. */
@@ -47,8 +53,8 @@ struct collsim {
 
     int nhosts, gpus_per_node;
     sg_host_t *host;        /* [nhosts] */
-    struct memo *memo;      /* open addressing, cap a power of two, hash 0 = empty */
-    size_t memo_cap, memo_n;
+    struct memotab memo;    /* simulated windows, kept across runs (same platform, same options) */
+    struct memotab seen;    /* counting pass of one run: hashes only */
     uint64_t *arena;        /* signature words */
     size_t arena_n, arena_cap;
     struct mbox *mbox;      /* (src, dst) -> mailbox, open addressing, key 0 = empty */
@@ -93,7 +99,8 @@ void collsim_free(struct collsim *cs)
     workers_stop(cs);
     free(cs->worker);
     free(cs->host);
-    free(cs->memo);
+    free(cs->memo.memo);
+    free(cs->seen.memo);
     free(cs->arena);
     free(cs->mbox);
     free(cs);
@@ -330,14 +337,14 @@ static int sig_push(struct step *s, uint64_t w)
 
 /* Signature of the assembled window (see collsim.h); returns its hash.
  * Step boundaries are marked by the round's step offset in the window. */
-static int step_signature(struct step *s, uint64_t *hash)
+static int step_signature(struct step *s, size_t dsize, uint64_t *hash)
 {
     uint64_t m = 0;
     for (int i = 0; i < s->n; i++)
         for (int k = 0; k < s->round[i].nops; k++)
             if (s->round[i].ops[k].count > m) m = s->round[i].ops[k].count;
     s->sig_n = 0;
-    if (sig_push(s, m)) return -1;
+    if (sig_push(s, m * dsize)) return -1;
     uint32_t step0 = s->n ? s->round[0].step : 0;
     for (int i = 0; i < s->n; i++) {
         const struct coll_round *r = &s->round[i];
@@ -356,11 +363,12 @@ static int step_signature(struct step *s, uint64_t *hash)
 
 /* Memo keyed by signature hash; `full` also compares the stored signature
  * (the counting pass keeps hashes only). */
-static struct memo *memo_find(struct collsim *cs, const struct step *s, uint64_t h, int full)
+static struct memo *memo_find(const struct collsim *cs, const struct memotab *t, const struct step *s, uint64_t h,
+                              int full)
 {
-    if (!cs->memo_cap) return NULL;
-    for (size_t i = h & (cs->memo_cap - 1);; i = (i + 1) & (cs->memo_cap - 1)) {
-        struct memo *m = &cs->memo[i];
+    if (!t->cap) return NULL;
+    for (size_t i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+        struct memo *m = &t->memo[i];
         if (!m->hash) return NULL;
         if (m->hash == h && (!full || (m->len == s->sig_n &&
                                        !memcmp(cs->arena + m->off, s->sig, s->sig_n * sizeof *s->sig))))
@@ -368,21 +376,32 @@ static struct memo *memo_find(struct collsim *cs, const struct step *s, uint64_t
     }
 }
 
-static int memo_add(struct collsim *cs, const struct step *s, uint64_t h, int keep, double seconds)
+static void memo_clear(struct collsim *cs, struct memotab *t)
 {
-    if (2 * (cs->memo_n + 1) > cs->memo_cap) {
-        size_t cap = cs->memo_cap ? 2 * cs->memo_cap : 64;
-        struct memo *t = calloc(cap, sizeof *t);
-        if (!t) return -1;
-        for (size_t i = 0; i < cs->memo_cap; i++) {
-            if (!cs->memo[i].hash) continue;
-            size_t j = cs->memo[i].hash & (cap - 1);
-            while (t[j].hash) j = (j + 1) & (cap - 1);
-            t[j] = cs->memo[i];
+    if (t->memo) memset(t->memo, 0, t->cap * sizeof *t->memo);
+    t->n = 0;
+    if (t == &cs->memo) cs->arena_n = 0;
+}
+
+/* Signatures kept at most (words); past it the memo starts afresh. */
+#define MEMO_ARENA_MAX ((size_t)1 << 24)
+
+static int memo_add(struct collsim *cs, struct memotab *t, const struct step *s, uint64_t h, int keep, double seconds)
+{
+    if (keep && cs->arena_n + s->sig_n > MEMO_ARENA_MAX) memo_clear(cs, t);
+    if (2 * (t->n + 1) > t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 64;
+        struct memo *nt = calloc(cap, sizeof *nt);
+        if (!nt) return -1;
+        for (size_t i = 0; i < t->cap; i++) {
+            if (!t->memo[i].hash) continue;
+            size_t j = t->memo[i].hash & (cap - 1);
+            while (nt[j].hash) j = (j + 1) & (cap - 1);
+            nt[j] = t->memo[i];
         }
-        free(cs->memo);
-        cs->memo = t;
-        cs->memo_cap = cap;
+        free(t->memo);
+        t->memo = nt;
+        t->cap = cap;
     }
     struct memo m = {h, 0, 0, seconds};
     if (keep) {
@@ -399,17 +418,11 @@ static int memo_add(struct collsim *cs, const struct step *s, uint64_t h, int ke
         m.len = s->sig_n;
         cs->arena_n += s->sig_n;
     }
-    size_t j = h & (cs->memo_cap - 1);
-    while (cs->memo[j].hash) j = (j + 1) & (cs->memo_cap - 1);
-    cs->memo[j] = m;
-    cs->memo_n++;
+    size_t j = h & (t->cap - 1);
+    while (t->memo[j].hash) j = (j + 1) & (t->cap - 1);
+    t->memo[j] = m;
+    t->n++;
     return 0;
-}
-
-static void memo_clear(struct collsim *cs)
-{
-    if (cs->memo) memset(cs->memo, 0, cs->memo_cap * sizeof *cs->memo);
-    cs->memo_n = cs->arena_n = 0;
 }
 
 /* Simulate one window in full on the worker pool: every rank starts it at
@@ -528,14 +541,14 @@ static int run_fast(struct collsim *cs, const struct coll_params *p, size_t dsiz
      * window. Where reuse would not halve the SimGrid work, the exact run
      * costs about the same and is exact: take it. */
     uint64_t msgs = 0, distinct = 0;
-    memo_clear(cs);
+    memo_clear(cs, &cs->seen);
     if ((rc = stepgen_begin(&g, p, e))) goto out;
     while ((rc = window_next(&g, &s, W, NULL, dsize, e)) == 1) {
         uint64_t h;
-        if (step_signature(&s, &h)) goto nomem;
+        if (step_signature(&s, dsize, &h)) goto nomem;
         msgs += s.msgs;
-        if (memo_find(cs, &s, h, 0)) continue;
-        if (memo_add(cs, &s, h, 0, 0)) goto nomem;
+        if (memo_find(cs, &cs->memo, &s, h, 1) || memo_find(cs, &cs->seen, &s, h, 0)) continue;
+        if (memo_add(cs, &cs->seen, &s, h, 0, 0)) goto nomem;
         distinct += s.msgs;
     }
     stepgen_free(&g);
@@ -546,13 +559,12 @@ static int run_fast(struct collsim *cs, const struct coll_params *p, size_t dsiz
         goto out;
     }
     /* Pass 2: simulate each distinct window once; a repeat costs a sleep. */
-    memo_clear(cs);
     double pending = 0; /* memoised time not yet slept */
     if ((rc = stepgen_begin(&g, p, e))) goto out;
     while ((rc = window_next(&g, &s, W, st, dsize, e)) == 1) {
         uint64_t h;
-        if (step_signature(&s, &h)) goto nomem;
-        struct memo *m = memo_find(cs, &s, h, 1);
+        if (step_signature(&s, dsize, &h)) goto nomem;
+        struct memo *m = memo_find(cs, &cs->memo, &s, h, 1);
         if (m) {
             pending += m->seconds;
             continue;
@@ -561,7 +573,7 @@ static int run_fast(struct collsim *cs, const struct coll_params *p, size_t dsiz
         pending = 0;
         int sent = 0;
         double d = step_simulate(cs, &s, N, dsize, &sent);
-        if (d < 0 || memo_add(cs, &s, h, 1, d)) goto nomem;
+        if (d < 0 || memo_add(cs, &cs->memo, &s, h, 1, d)) goto nomem;
         st->steps_simulated += (uint64_t)s.nsteps;
         st->messages_simulated += (uint64_t)sent;
     }
