@@ -1,6 +1,6 @@
 #!/bin/sh
 # Fast mode against the message-exact simulation, every algorithm on several
-# platforms up to 256 GPUs. Prints one line per case and the worst ratio.
+# platforms up to 256 GPUs. Prints one line per case (fast time / exact time).
 #   bench/accuracy.sh [DTSIM]      (default bin/dtsim)
 #   EXTRA=--no-fallback bench/accuracy.sh   measure lock-step even where reuse is low
 set -u
