@@ -127,7 +127,8 @@ static int intra(const struct coll_iter *it, int s, int k, struct coll_round *r)
     r->phase = (uint16_t)s;
     r->step = (uint32_t)(s == 0 ? (uint64_t)k : it->st[19] + it->st[18] + (uint64_t)k);
     if (p->variant == 0) {
-        struct coll__ring g = {G, l, m * G, 1, 0, p->count, 1};
+        struct coll__ring g = {G, l, m * G, 1, 0, p->count, 1, 0, 0};
+        coll__ring_init(&g);
         coll__ring_ops(&g, s == 0, k, 0, r);
         return 1;
     }
@@ -188,7 +189,7 @@ static int hier_cost(const struct coll_params *p, int rank, struct coll_cost *c)
     int G = p->gpus_per_node, m = rank / G, l = rank % G, S1 = stage1_steps(p);
     c->steps = 2 * (uint64_t)S1 + inner_steps(p);
     if (p->variant == 0) {
-        struct coll__ring g = {G, l, m * G, 1, 0, p->count, 1};
+        struct coll__ring g = {G, l, m * G, 1, 0, p->count, 1, 0, 0};
         c->rounds += 2 * (uint64_t)(G - 1);
         coll__ring_cost(&g, 1, p, rank, c);
         coll__ring_cost(&g, 0, p, rank, c);

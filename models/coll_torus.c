@@ -32,8 +32,10 @@ static int torus_prepare(struct coll_params *p, dt_err *e)
         return dt_errf(e, DT_EINVAL, "2d-torus: grid %dx%d has a negative side", p->grid_x, p->grid_y);
     if (p->grid_x == 0 && p->grid_y == 0) {
         int want_g = g > 1 && n % g == 0;
-        for (int x = 1; x <= n; x++)
-            if (n % x == 0 && (int64_t)x * x >= n && (!want_g || x % g == 0)) {
+        int x0 = 1;
+        while ((int64_t)x0 * x0 < n) x0++;
+        for (int x = x0; x <= n; x++)
+            if (n % x == 0 && (!want_g || x % g == 0)) {
                 p->grid_x = x;
                 break;
             }
@@ -64,9 +66,11 @@ static int torus_begin(struct coll_iter *it)
 static void rings(const struct coll_params *p, int rank, struct coll__ring *row, struct coll__ring *col)
 {
     int X = p->grid_x, x = rank % X, y = rank / X;
-    *row = (struct coll__ring){X, x, y * X, 1, 0, p->count, p->chunks};
+    *row = (struct coll__ring){X, x, y * X, 1, 0, p->count, p->chunks, 0, 0};
     *col = (struct coll__ring){p->grid_y, y, x, X, coll__part_off(p->count, (uint64_t)X, (uint64_t)x),
-                               coll__part_len(p->count, (uint64_t)X, (uint64_t)x), p->chunks};
+                               coll__part_len(p->count, (uint64_t)X, (uint64_t)x), p->chunks, 0, 0};
+    coll__ring_init(row);
+    coll__ring_init(col);
 }
 
 static int torus_next(struct coll_iter *it, struct coll_round *r)
