@@ -184,6 +184,40 @@ static int run_exact(struct collsim *cs, const struct coll_params *p, size_t dsi
     return run.failed ? DT_ESCHED : 0;
 }
 
+/* ---- repeated fast runs -------------------------------------------------- */
+
+static int same_name(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+static const struct runcache *run_find(struct collsim *cs, const struct coll_params *p)
+{
+    int n = cs->nruns < COLLSIM_RUNS ? cs->nruns : COLLSIM_RUNS;
+    for (int i = 0; i < n; i++) {
+        const struct runcache *c = &cs->runs[i];
+        const struct coll_params *q = &c->p;
+        if (same_name(q->algo, p->algo) && same_name(q->inner, p->inner) && q->nranks == p->nranks &&
+            q->count == p->count && q->dtype == p->dtype && q->gpus_per_node == p->gpus_per_node &&
+            q->grid_x == p->grid_x && q->grid_y == p->grid_y && q->chunks == p->chunks && q->variant == p->variant)
+            return c;
+    }
+    return NULL;
+}
+
+static void run_keep(struct collsim *cs, const struct coll_params *p, double seconds, const struct collsim_stats *st)
+{
+    if ((p->algo && strlen(p->algo) >= 32) || (p->inner && strlen(p->inner) >= 32)) return;
+    struct runcache *c = &cs->runs[cs->nruns++ % COLLSIM_RUNS];
+    c->p = *p;
+    snprintf(c->algo, sizeof c->algo, "%s", p->algo ? p->algo : "");
+    snprintf(c->inner, sizeof c->inner, "%s", p->inner ? p->inner : "");
+    c->p.algo = c->algo;
+    c->p.inner = p->inner ? c->inner : NULL;
+    c->seconds = seconds;
+    c->st = *st;
+}
+
 int collsim_run(struct collsim *cs, const struct coll_params *p, int mode, double *seconds,
                 struct collsim_stats *st, dt_err *e)
 {
@@ -225,10 +259,24 @@ int collsim_run(struct collsim *cs, const struct coll_params *p, int mode, doubl
         rc = run_exact(cs, p, dsize);
         if (rc) return dt_errf(e, rc, "'%s': exact run failed", p->algo);
     } else {
-        int use_exact = 0;
-        rc = collsim__run_fast(cs, p, dsize, st, &use_exact, e);
-        if (rc) return rc;
-        if (use_exact) return collsim_run(cs, p, COLLSIM_EXACT, seconds, st, e);
+        /* The same collective again: every window would hit the memo (or
+         * the exact fallback would run again), so its time is known. */
+        const struct runcache *hit = run_find(cs, p);
+        if (hit) {
+            *st = hit->st;
+            st->steps_simulated = st->messages_simulated = 0;
+            if (hit->seconds > 0) sg_actor_sleep_for(hit->seconds);
+        } else {
+            int use_exact = 0;
+            rc = collsim__run_fast(cs, p, dsize, st, &use_exact, e);
+            if (rc) return rc;
+            if (use_exact) {
+                rc = collsim_run(cs, p, COLLSIM_EXACT, seconds, st, e);
+                if (!rc) run_keep(cs, p, *seconds, st);
+                return rc;
+            }
+            run_keep(cs, p, simgrid_get_clock() - t0, st);
+        }
     }
     *seconds = simgrid_get_clock() - t0;
     clock_gettime(CLOCK_MONOTONIC, &w1);

@@ -29,6 +29,8 @@
  *                  step; sizes enter as floor(1024 (M - b) / M), so messages
  *                  that differ by less than 0.1% of M (a ring's blocks of
  *                  ceil and floor count/N elements) share a pattern.
+ *                  A run with the same parameters as an earlier fast run
+ *                  of this collsim costs one sleep (nothing is generated).
  *                  Approximations (see docs/sim.md): a step starts when the
  *                  previous one has ended on every rank (exact mode lets a
  *                  rank run ahead of ranks it does not talk to); a memoised

@@ -41,8 +41,19 @@ struct worker {
     int first, last;                /* its rounds: win->order[first..last) */
 };
 
+/* A finished fast run, by its parameters as given. */
+#define COLLSIM_RUNS 64
+struct runcache {
+    struct coll_params p;     /* algo and inner point into the names below */
+    char algo[32], inner[32];
+    double seconds;
+    struct collsim_stats st;
+};
+
 struct collsim {
     struct collsim_opts o;
+    struct runcache runs[COLLSIM_RUNS]; /* ring buffer */
+    int nruns;
     struct worker *worker;  /* [nhosts], go == NULL until started */
     int nworkers;
     sg_sem_t done;          /* released by the last worker of a step */
