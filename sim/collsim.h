@@ -26,9 +26,10 @@
  *                  of step durations.
  *                  Signature: for each participating rank in rank order, its
  *                  ops (kind, peer, size), plus the largest message M of the
- *                  step; sizes enter as floor(1024 (M - b) / M), so messages
- *                  that differ by less than 0.1% of M (a ring's blocks of
- *                  ceil and floor count/N elements) share a pattern.
+ *                  step; sizes enter as floor((M - b) / q), q = max(M/1024,
+ *                  2 elements), so messages that differ by less than q (a
+ *                  ring's blocks of ceil and floor count/N elements) share
+ *                  a pattern.
  *                  A run with the same parameters as an earlier fast run
  *                  of this collsim costs one sleep (nothing is generated).
  *                  Approximations (see docs/sim.md): a step starts when the

@@ -118,6 +118,8 @@ static int step_signature(struct step *s, size_t dsize, uint64_t *hash)
     for (int i = 0; i < s->n; i++)
         for (int k = 0; k < s->round[i].nops; k++)
             if (s->round[i].ops[k].count > m) m = s->round[i].ops[k].count;
+    /* size quantum: 1/1024 of the largest message, at least 2 elements */
+    uint64_t q = m / 1024 > 2 ? m / 1024 : 2;
     s->sig_n = 0;
     if (sig_push(s, m * dsize)) return -1;
     uint32_t step0 = s->n ? s->round[0].step : 0;
@@ -126,7 +128,7 @@ static int step_signature(struct step *s, size_t dsize, uint64_t *hash)
         if (sig_push(s, (uint64_t)(r->step - step0) << 40 | (uint64_t)s->rank[i] << 8 | r->nops)) return -1;
         for (int k = 0; k < r->nops; k++) {
             const struct coll_op *op = &r->ops[k];
-            uint64_t rel = m ? (uint64_t)((double)(m - op->count) * 1024.0 / (double)m) : 0;
+            uint64_t rel = (m - op->count) / q;
             if (sig_push(s, (uint64_t)op->kind | (uint64_t)(uint32_t)op->peer << 2 | rel << 34)) return -1;
         }
     }
