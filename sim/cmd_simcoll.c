@@ -22,15 +22,15 @@ void simcoll_print_row(const struct collsim_job *j, uint64_t bytes)
 {
     int n = j->p.nranks;
     double alg = j->seconds > 0 ? (double)bytes / j->seconds / 1e9 : 0;
-    printf("%-14s %6d %11llu %-5s %12.9f %10.3f %10.3f %10llu %7llu %7llu\n", j->p.algo, n,
-           (unsigned long long)bytes, j->mode == COLLSIM_EXACT ? "exact" : "fast", j->seconds, alg,
+    printf("%-18s %6d %11llu %-5s %12.9f %10.3f %10.3f %10llu %7llu %7llu\n", j->p.algo, n,
+           (unsigned long long)bytes, j->mode == COLLSIM_EXACT ? "exact" : j->st.exact ? "fastx" : "fast", j->seconds, alg,
            alg * 2.0 * (n - 1) / n, (unsigned long long)j->st.messages, (unsigned long long)j->st.steps,
            (unsigned long long)j->st.steps_simulated);
 }
 
 void simcoll_print_header(void)
 {
-    printf("%-14s %6s %11s %-5s %12s %10s %10s %10s %7s %7s\n", "algo", "ranks", "bytes", "mode", "time_s",
+    printf("%-18s %6s %11s %-5s %12s %10s %10s %10s %7s %7s\n", "algo", "ranks", "bytes", "mode", "time_s",
            "algbw_GBps", "busbw_GBps", "messages", "steps", "simstep");
 }
 
@@ -60,7 +60,7 @@ static int cmd_simcoll(int argc, char **argv)
             jobs[n].p = o.p;
             jobs[n++].mode = m;
         }
-    struct collsim_opts co = {o.reduce_rate};
+    struct collsim_opts co = {.window_steps = o.window, .no_fallback = o.no_fallback, .reduce_elems_per_s = o.reduce_rate};
     if (collsim_batch(&o.c, &co, jobs, n, &e)) return cmd_fail("%s", e.msg);
     print_cluster(&o.c);
     simcoll_print_header();

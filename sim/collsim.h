@@ -26,9 +26,12 @@
  *                  of step durations.
  *                  Signature: for each participating rank in rank order, its
  *                  ops (kind, peer, size), plus the largest message M of the
- *                  step; sizes enter as floor(1024 (M - b) / M), so messages
- *                  that differ by less than 0.1% of M (a ring's blocks of
- *                  ceil and floor count/N elements) share a pattern.
+ *                  step; sizes enter as floor((M - b) / q), q = max(M/1024,
+ *                  2 elements), so messages that differ by less than q (a
+ *                  ring's blocks of ceil and floor count/N elements) share
+ *                  a pattern.
+ *                  A run with the same parameters as an earlier fast run
+ *                  of this collsim costs one sleep (nothing is generated).
  *                  Approximations (see docs/sim.md): a step starts when the
  *                  previous one has ended on every rank (exact mode lets a
  *                  rank run ahead of ranks it does not talk to); a memoised
@@ -52,7 +55,13 @@
 
 enum collsim_mode { COLLSIM_EXACT = 0, COLLSIM_FAST = 1 };
 
+/* Fast mode's window: steps simulated together with exact semantics
+ * (1 = lock-step; wider windows measured to help little, docs/sim.md). */
+#define COLLSIM_WINDOW 1
+
 struct collsim_opts {
+    int window_steps;          /* fast: steps per memoised window; 0 = COLLSIM_WINDOW, 1 = lock-step */
+    int no_fallback;           /* fast: never fall back to exact (to measure the approximation itself) */
     double reduce_elems_per_s; /* elements/s reduced by an idle GPU; 0 = one flop per element at host speed */
 };
 
@@ -63,6 +72,7 @@ struct collsim_stats {
     uint64_t steps;           /* distinct step indices */
     uint64_t steps_simulated; /* steps run in SimGrid (fast: memo misses; exact: all) */
     uint64_t messages_simulated; /* SimGrid communications actually run */
+    int exact;                /* 1 when the run was message-exact (asked, or fast mode found little reuse) */
     double wall_s;            /* wall-clock seconds the run took (not deterministic: never print in golden output) */
 };
 
@@ -70,6 +80,9 @@ struct collsim;
 
 /* After platform_load(): bind to the cluster's hosts. */
 int collsim_create(struct collsim **out, const struct sim_cluster *c, const struct collsim_opts *o, dt_err *e);
+/* Fast mode keeps a parked worker actor per rank: free the
+ * collsim from inside an actor once it has run, so that they exit
+ * (until then they keep simgrid_run() from returning). */
 void collsim_free(struct collsim *cs);
 
 /* From inside a running actor: run the collective, return its simulated

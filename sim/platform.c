@@ -89,19 +89,25 @@ const char *platform_host_name(int rank, char *buf, size_t n)
     return buf;
 }
 
-/* Switch-level structure shared by fat-tree and dragonfly. */
+/* Nodes per leaf zone. A single switch is cut into zones of SWITCH_GROUP
+ * nodes joined by zero-latency FATPIPE links (a non-blocking crossbar):
+ * SimGrid's per-source route cache grows as the zone squared. */
+#define SWITCH_GROUP 32
+static int leaf_size(const struct sim_cluster *c)
+{
+    return c->topology == SIM_TOPO_SWITCH ? SWITCH_GROUP : c->nodes_per_leaf;
+}
+
 static int leaf_count(const struct sim_cluster *c)
 {
-    if (c->topology == SIM_TOPO_SWITCH) return 1;
     if (c->topology == SIM_TOPO_TORUS) return 0;
-    return (c->nodes + c->nodes_per_leaf - 1) / c->nodes_per_leaf;
+    return (c->nodes + leaf_size(c) - 1) / leaf_size(c);
 }
 
 static int leaf_nodes(const struct sim_cluster *c, int leaf)
 {
-    if (c->topology == SIM_TOPO_SWITCH) return c->nodes;
-    int first = leaf * c->nodes_per_leaf, n = c->nodes - first;
-    return n < c->nodes_per_leaf ? n : c->nodes_per_leaf;
+    int first = leaf * leaf_size(c), n = c->nodes - first;
+    return n < leaf_size(c) ? n : leaf_size(c);
 }
 
 double platform_uplink_Bps(const struct sim_cluster *c, int leaf)
@@ -117,94 +123,107 @@ static void xml_link(FILE *f, const char *ind, const char *id, double bw, double
             ind, id, bw, lat);
 }
 
-static void xml_node(FILE *f, const struct sim_cluster *c, int node, const char *ind)
+/* A node's hosts, gateway router and links (pass 0) or routes (pass 1). */
+static void xml_node(FILE *f, const struct sim_cluster *c, int node, const char *ind, int pass)
 {
     int G = c->gpus_per_node, base = node * G;
-    fprintf(f, "%s<zone id=\"n%d\" routing=\"Full\">\n", ind, node);
-    for (int j = 0; j < G; j++)
-        fprintf(f, "%s <host id=\"g%d\" speed=\"%.17gf\"/>\n", ind, base + j, c->gpu_flops);
-    fprintf(f, "%s <router id=\"n%dgw\"/>\n", ind, node);
-    char id[64], ind1[64];
-    snprintf(ind1, sizeof ind1, "%s ", ind);
-    double nic_lat = c->nic_lat_s / 2;
-    for (int k = 0; k < c->nics_per_node; k++) {
-        snprintf(id, sizeof id, "n%dnic%d", node, k);
-        xml_link(f, ind1, id, c->nic_bw_Bps > 0 ? c->nic_bw_Bps : 1e9, nic_lat);
-    }
-    if (G > 1 && c->intra == SIM_INTRA_SWITCH) {
-        for (int j = 0; j < G; j++) {
-            snprintf(id, sizeof id, "g%dp", base + j);
-            xml_link(f, ind1, id, c->intra_bw_Bps, c->intra_lat_s / 2);
+    char id[64];
+    if (pass == 0) {
+        for (int j = 0; j < G; j++)
+            fprintf(f, "%s<host id=\"g%d\" speed=\"%.17gf\"/>\n", ind, base + j, c->gpu_flops);
+        fprintf(f, "%s<router id=\"n%dgw\"/>\n", ind, node);
+        for (int k = 0; k < c->nics_per_node; k++) {
+            snprintf(id, sizeof id, "n%dnic%d", node, k);
+            xml_link(f, ind, id, c->nic_bw_Bps > 0 ? c->nic_bw_Bps : 1e9, c->nic_lat_s / 2);
         }
-        for (int a = 0; a < G; a++)
-            for (int b = a + 1; b < G; b++)
+        if (G > 1 && c->intra == SIM_INTRA_SWITCH)
+            for (int j = 0; j < G; j++) {
+                snprintf(id, sizeof id, "g%dp", base + j);
+                xml_link(f, ind, id, c->intra_bw_Bps, c->intra_lat_s / 2);
+            }
+        else if (G > 1)
+            for (int a = 0; a < G; a++)
+                for (int b = a + 1; b < G; b++) {
+                    snprintf(id, sizeof id, "g%d-%d", base + a, base + b);
+                    xml_link(f, ind, id, c->intra_bw_Bps / (G - 1), c->intra_lat_s);
+                }
+        return;
+    }
+    for (int a = 0; a < G; a++)
+        for (int b = a + 1; b < G; b++) {
+            if (c->intra == SIM_INTRA_SWITCH)
                 fprintf(f,
-                        "%s <route src=\"g%d\" dst=\"g%d\"><link_ctn id=\"g%dp\" direction=\"UP\"/>"
+                        "%s<route src=\"g%d\" dst=\"g%d\"><link_ctn id=\"g%dp\" direction=\"UP\"/>"
                         "<link_ctn id=\"g%dp\" direction=\"DOWN\"/></route>\n",
                         ind, base + a, base + b, base + a, base + b);
-    } else if (G > 1) {
-        for (int a = 0; a < G; a++)
-            for (int b = a + 1; b < G; b++) {
-                snprintf(id, sizeof id, "g%d-%d", base + a, base + b);
-                xml_link(f, ind1, id, c->intra_bw_Bps / (G - 1), c->intra_lat_s);
-            }
-        for (int a = 0; a < G; a++)
-            for (int b = a + 1; b < G; b++)
-                fprintf(f, "%s <route src=\"g%d\" dst=\"g%d\"><link_ctn id=\"g%d-%d\" direction=\"UP\"/></route>\n",
+            else
+                fprintf(f, "%s<route src=\"g%d\" dst=\"g%d\"><link_ctn id=\"g%d-%d\" direction=\"UP\"/></route>\n",
                         ind, base + a, base + b, base + a, base + b);
-    }
+        }
     for (int j = 0; j < G; j++) {
         int k = (int)((long long)j * c->nics_per_node / G);
-        fprintf(f, "%s <route src=\"g%d\" dst=\"n%dgw\"><link_ctn id=\"n%dnic%d\" direction=\"UP\"/></route>\n",
-                ind, base + j, node, node, k);
+        fprintf(f, "%s<route src=\"g%d\" dst=\"n%dgw\"><link_ctn id=\"n%dnic%d\" direction=\"UP\"/></route>\n", ind,
+                base + j, node, node, k);
     }
-    fprintf(f, "%s</zone>\n", ind);
 }
 
-/* A leaf: one switch router and the nodes under it, star-shaped. */
+/* A node as a zone of its own (torus: nodes are the vertices of the top zone). */
+static void xml_node_zone(FILE *f, const struct sim_cluster *c, int node)
+{
+    fprintf(f, " <zone id=\"n%d\" routing=\"Full\">\n", node);
+    xml_node(f, c, node, "  ", 0);
+    xml_node(f, c, node, "  ", 1);
+    fprintf(f, " </zone>\n");
+}
+
+/* A leaf: one switch router and the nodes under it, in one flat zone (a
+ * zone per node would make SimGrid's link-name checks quadratic at load).
+ * Each node reaches the switch through a latency-only link (FATPIPE, never
+ * a bottleneck) of half a switch hop: SimGrid forbids empty routes. */
 static void xml_leaf(FILE *f, const struct sim_cluster *c, int leaf, const char *ind)
 {
-    int first = c->topology == SIM_TOPO_SWITCH ? 0 : leaf * c->nodes_per_leaf;
-    int n = leaf_nodes(c, leaf);
+    int first = leaf * leaf_size(c), n = leaf_nodes(c, leaf);
     char ind1[64];
     snprintf(ind1, sizeof ind1, "%s ", ind);
     fprintf(f, "%s<zone id=\"l%d\" routing=\"DijkstraCache\">\n", ind, leaf);
-    /* an internal zone holds no router: the switch gets a zone of its own */
-    fprintf(f, "%s <zone id=\"l%ds\" routing=\"Full\"><router id=\"l%dsw\"/></zone>\n", ind, leaf, leaf);
-    for (int i = first; i < first + n; i++) xml_node(f, c, i, ind1);
-    /* SimGrid forbids empty routes: each node reaches the switch through a
-     * latency-only link (FATPIPE, never a bottleneck) of half a switch hop */
+    for (int i = first; i < first + n; i++) xml_node(f, c, i, ind1, 0);
+    fprintf(f, "%s <router id=\"l%dsw\"/>\n", ind, leaf);
     for (int i = first; i < first + n; i++)
         fprintf(f, "%s <link id=\"n%dsw\" bandwidth=\"1e15Bps\" latency=\"%.17gs\" sharing_policy=\"FATPIPE\"/>\n", ind, i,
                 c->switch_lat_s / 2);
+    for (int i = first; i < first + n; i++) xml_node(f, c, i, ind1, 1);
     for (int i = first; i < first + n; i++)
-        fprintf(f,
-                "%s <zoneRoute src=\"n%d\" dst=\"l%ds\" gw_src=\"n%dgw\" gw_dst=\"l%dsw\"><link_ctn id=\"n%dsw\"/></zoneRoute>\n",
-                ind, i, leaf, i, leaf, i);
+        fprintf(f, "%s <route src=\"n%dgw\" dst=\"l%dsw\"><link_ctn id=\"n%dsw\"/></route>\n", ind, i, leaf, i);
     fprintf(f, "%s</zone>\n", ind);
 }
 
 static void xml_edge(FILE *f, const char *src, const char *gsrc, const char *dst, const char *gdst,
                      const char *link)
 {
-    fprintf(f,
-            " <zoneRoute src=\"%s\" dst=\"%s\" gw_src=\"%s\" gw_dst=\"%s\"><link_ctn id=\"%s\" "
-            "direction=\"UP\"/></zoneRoute>\n",
-            src, dst, gsrc, gdst, link);
+    int split = link[0] != 'x'; /* "x..." links are FATPIPE: no direction */
+    fprintf(f, " <zoneRoute src=\"%s\" dst=\"%s\" gw_src=\"%s\" gw_dst=\"%s\"><link_ctn id=\"%s\"%s/></zoneRoute>\n", src,
+            dst, gsrc, gdst, link, split ? " direction=\"UP\"" : "");
 }
 
 static void xml_fattree(FILE *f, const struct sim_cluster *c)
 {
     int L = leaf_count(c);
+    if (L == 1) {
+        xml_leaf(f, c, 0, "");
+        return;
+    }
     char id[32], src[32], gsrc[32];
     fprintf(f, "<zone id=\"top\" routing=\"DijkstraCache\">\n <zone id=\"sp\" routing=\"Full\"><router id=\"spine\"/></zone>\n");
     for (int l = 0; l < L; l++) xml_leaf(f, c, l, " ");
     for (int l = 0; l < L; l++) {
-        snprintf(id, sizeof id, "l%dup", l);
-        xml_link(f, " ", id, platform_uplink_Bps(c, l), c->switch_lat_s);
+        snprintf(id, sizeof id, "%sl%dup", c->topology == SIM_TOPO_SWITCH ? "x" : "", l);
+        if (c->topology == SIM_TOPO_SWITCH)
+            fprintf(f, " <link id=\"%s\" bandwidth=\"1e15Bps\" latency=\"0s\" sharing_policy=\"FATPIPE\"/>\n", id);
+        else
+            xml_link(f, " ", id, platform_uplink_Bps(c, l), c->switch_lat_s);
     }
     for (int l = 0; l < L; l++) {
-        snprintf(id, sizeof id, "l%dup", l);
+        snprintf(id, sizeof id, "%sl%dup", c->topology == SIM_TOPO_SWITCH ? "x" : "", l);
         snprintf(src, sizeof src, "l%d", l);
         snprintf(gsrc, sizeof gsrc, "l%dsw", l);
         xml_edge(f, src, gsrc, "sp", "spine", id);
@@ -237,7 +256,7 @@ static void xml_torus(FILE *f, const struct sim_cluster *c)
     int dims[3] = {c->torus_x, c->torus_y, c->torus_z};
     char id[48], a[32], ga[32], b[32], gb[32];
     fprintf(f, "<zone id=\"top\" routing=\"DijkstraCache\">\n");
-    for (int i = 0; i < c->nodes; i++) xml_node(f, c, i, " ");
+    for (int i = 0; i < c->nodes; i++) xml_node_zone(f, c, i);
     for (int pass = 0; pass < 2; pass++)
         for (int i = 0; i < c->nodes; i++) {
             int x = i % c->torus_x, y = (i / c->torus_x) % c->torus_y, z = i / (c->torus_x * c->torus_y);
@@ -298,7 +317,7 @@ int platform_write_xml(const struct sim_cluster *c, FILE *f, dt_err *e)
     fprintf(f, "<?xml version='1.0'?>\n<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
                "<platform version=\"4.1\">\n");
     switch (c->topology) {
-    case SIM_TOPO_SWITCH: xml_leaf(f, c, 0, ""); break;
+    case SIM_TOPO_SWITCH: /* fall through: groups under one crossbar */
     case SIM_TOPO_FATTREE: xml_fattree(f, c); break;
     case SIM_TOPO_TORUS: xml_torus(f, c); break;
     case SIM_TOPO_DRAGONFLY: xml_dragonfly(f, c); break;

@@ -36,6 +36,8 @@ const char simopt_help[] =
     "simulation:\n"
     "  --mode exact|fast|both  message-exact, memoised lock-step, or both (default fast)\n"
     "  --reduce-rate R         elements/s reduced by a GPU (default: one flop per element)\n"
+    "  --window W              fast mode: steps per memoised window (default 1 = lock-step)\n"
+    "  --no-fallback           fast mode: never fall back to exact when reuse is low\n"
     "  --xml PATH              also write the platform XML to PATH\n";
 
 void simopt_default(struct simopt *o)
@@ -99,16 +101,19 @@ static int pick(const char *s, const char *const *names, int n, dt_err *e, const
 int simopt_parse(struct simopt *o, int argc, char **argv, int *i, dt_err *e)
 {
     const char *opt = argv[*i];
-    static const char *const flags[] = {"--fp16"};
-    if (strcmp(opt, flags[0]) == 0) {
+    if (strcmp(opt, "--fp16") == 0) {
         o->p.dtype = COLL_FP16;
+        return 1;
+    }
+    if (strcmp(opt, "--no-fallback") == 0) {
+        o->no_fallback = 1;
         return 1;
     }
     static const char *const valued[] = {
         "--preset", "--nodes", "--gpus-per-node", "--nics", "--intra-GBps", "--intra", "--intra-lat-us",
         "--nic-GBps", "--nic-lat-us", "--switch-lat-us", "--topology", "--nodes-per-leaf", "--oversub", "--torus",
         "--dfly-routers", "--algo", "--bytes", "--ranks", "--chunks", "--grid", "--inner", "--variant", "--mode",
-        "--reduce-rate", "--xml"};
+        "--reduce-rate", "--xml", "--window"};
     int k = -1;
     for (int j = 0; j < (int)(sizeof valued / sizeof *valued); j++)
         if (strcmp(opt, valued[j]) == 0) k = j;
@@ -176,6 +181,7 @@ int simopt_parse(struct simopt *o, int argc, char **argv, int *i, dt_err *e)
     }
     case 23: rc = num(v, &o->reduce_rate, e, opt); break;
     case 24: o->xml = v; break;
+    case 25: rc = inum(v, &o->window, e, opt); break;
     }
     return rc < 0 ? rc : 1;
 }

@@ -10,7 +10,8 @@
  *   --oversub X  --torus XxYxZ  --dfly-routers R
  *   --algo NAME  --bytes B[k|M|G]  --fp16  --chunks C  --grid XxY
  *   --inner NAME  --variant V  --ranks N (default: every GPU)
- *   --mode exact|fast|both  --reduce-rate ELEMS_PER_S
+ *   --mode exact|fast|both  --reduce-rate ELEMS_PER_S  --window W
+ *   --no-fallback
  */
 #ifndef DT_SIMOPT_H
 #define DT_SIMOPT_H
@@ -26,6 +27,8 @@ struct simopt {
     int ranks;             /* 0 = every GPU */
     int modes;             /* bit 1 << COLLSIM_EXACT, 1 << COLLSIM_FAST */
     double reduce_rate;    /* elements/s, 0 = host flops */
+    int window;            /* fast mode window in steps, 0 = default */
+    int no_fallback;       /* fast mode never falls back to exact */
     const char *xml;       /* --xml PATH: also keep the platform here */
 };
 
