@@ -229,10 +229,12 @@ static int recv_words(int fd, uint32_t *w, int n, double timeout_s, int *err)
     return 0;
 }
 
-/* Rank 0's answer: status word, length word, then text or the table. */
-static void rdv_reply(int fd, int ok, const char *msg, const struct mesh *m)
+/* Rank 0's answer: status word (0 ok, else -DT_E code), length word, then
+ * the error text or the address table. */
+static void rdv_reply(int fd, int code, const char *msg, const struct mesh *m)
 {
-    uint32_t h[2] = {(uint32_t)ok, ok ? (uint32_t)m->size : (uint32_t)strlen(msg)};
+    int ok = code == 0;
+    uint32_t h[2] = {(uint32_t)-code, ok ? (uint32_t)m->size : (uint32_t)strlen(msg)};
     int err;
     if (send_words(fd, h, 2, 2.0)) return;
     if (!ok) {
@@ -248,7 +250,6 @@ static void rdv_reply(int fd, int ok, const char *msg, const struct mesh *m)
 static int rdv_master(struct mesh *m, uint32_t mip, const struct bench_world *w, const struct mesh_opts *o,
                       int *conn, dt_err *e)
 {
-    char ab[INET_ADDRSTRLEN];
     uint16_t port;
     int lfd = listen_on(mip, (uint16_t)w->master_port, m->size, 0, &port);
     if (lfd < 0 && errno == EADDRNOTAVAIL) /* MASTER_ADDR names another interface */
@@ -300,14 +301,14 @@ static int rdv_master(struct mesh *m, uint32_t mip, const struct bench_world *w,
                      "rank %d (pid %u) has world size %d but rank 0 has %d: every rank must get the same "
                      "WORLD_SIZE",
                      r, h[5], sz, m->size);
-            rdv_reply(fd, 0, msg, m);
+            rdv_reply(fd, DT_EINVAL, msg, m);
             close(fd);
             rc = DT_EINVAL;
             break;
         }
         if (r <= 0 || r >= m->size || conn[r] >= 0) {
             snprintf(msg, sizeof msg, "rank %d joined twice (pid %u): two processes got the same RANK", r, h[5]);
-            rdv_reply(fd, 0, msg, m);
+            rdv_reply(fd, DT_EINVAL, msg, m);
             close(fd);
             rc = DT_EINVAL;
             break;
@@ -319,8 +320,7 @@ static int rdv_master(struct mesh *m, uint32_t mip, const struct bench_world *w,
     }
     close(lfd);
     for (int r = 1; r < m->size; r++)
-        if (conn[r] >= 0) rdv_reply(conn[r], rc == 0, msg, m);
-    (void)ab;
+        if (conn[r] >= 0) rdv_reply(conn[r], rc, msg, m);
     if (rc) return dt_errf(e, rc, "%s", msg);
     return 0;
 }
@@ -362,13 +362,14 @@ static int rdv_join(struct mesh *m, uint32_t mip, const struct bench_world *w, c
                        : err == ETIMEDOUT ? "no answer in time"
                                           : strerror(err));
     }
-    if (!r[0]) {
+    if (r[0]) {
+        int code = r[0] < 16 ? -(int)r[0] : DT_EIO;
         char msg[sizeof e->msg];
         size_t n = r[1] < sizeof msg - 1 ? r[1] : sizeof msg - 1;
         if (xfer(fd, msg, n, 0, 2.0, &err)) n = 0;
         msg[n] = 0;
         close(fd);
-        return dt_errf(e, DT_EINVAL, "rendezvous failed: %s", n ? msg : "(no reason given by rank 0)");
+        return dt_errf(e, code, "rendezvous failed: %s", n ? msg : "(no reason given by rank 0)");
     }
     if ((int)r[1] != m->size) {
         close(fd);

@@ -136,7 +136,7 @@ static int tcp_round(void *ctx, const struct coll_round *r, struct sched_xfer *x
             if (pf->events == POLLRDHUP) {
                 /* Data for a later round is fine; a hang-up is not. */
                 if (pf->revents & (POLLRDHUP | POLLHUP | POLLERR))
-                    return mesh_peer_error(m, p, 0, "(noticed while waiting for other ranks)", e);
+                    return mesh_peer_error(m, p, 0, "while this rank waited on others", e);
                 continue;
             }
             while (t->rnext[p] >= 0 && (pf->revents & (POLLIN | POLLHUP | POLLERR | POLLRDHUP))) {
