@@ -8,7 +8,8 @@
 
 /* The registry: one row per algorithm file, in the order `--list` shows. */
 static const struct coll_algo *const registry[] = {
-    &coll_algo_ring, &coll_algo_reduce_scatter, &coll_algo_all_gather,
+    &coll_algo_ring, &coll_algo_reduce_scatter, &coll_algo_all_gather, &coll_algo_hd, &coll_algo_bblocks,
+    &coll_algo_dbtree, &coll_algo_hier, &coll_algo_torus,
 };
 #define NALGOS (sizeof registry / sizeof registry[0])
 

@@ -65,7 +65,15 @@ struct coll__ring {
     uint64_t off;     /* region start, elements */
     uint64_t count;   /* region length, elements */
     int chunks;       /* sub-rounds per ring step, >= 1 */
+    uint64_t blk, rem; /* count / n, count % n (coll__ring_init) */
 };
+
+/* Fill blk and rem once, so that ring rounds need no division. */
+static inline void coll__ring_init(struct coll__ring *g)
+{
+    g->blk = g->count / (uint64_t)g->n;
+    g->rem = g->count % (uint64_t)g->n;
+}
 
 /* Append ring step k, chunk c (reduce-scatter when rs, else all-gather). */
 int coll__ring_ops(const struct coll__ring *g, int rs, int k, int c, struct coll_round *r);

@@ -14,24 +14,37 @@
  *
  * where len(i) is block i's element count. The standalone reduce-scatter and
  * all-gather are the two halves (rank r owns block r between them).
- * State: st[0] = next round index t; round t is ring step t / C, chunk t % C.
+ * State: st[0] = next round index t; round t is ring step t / C, chunk t % C;
+ * st[1], st[2] = count / N, count % N.
  */
 #include "coll_int.h"
+
+static inline int wrap(int a, int n) /* a in [-n, 2n) */
+{
+    return a < 0 ? a + n : a >= n ? a - n : a;
+}
 
 int coll__ring_ops(const struct coll__ring *g, int rs, int k, int c, struct coll_round *r)
 {
     int n = g->n;
-    int sb = rs ? coll__mod((int64_t)g->pos - k - 1, n) : coll__mod((int64_t)g->pos - k, n);
-    int rb = rs ? coll__mod((int64_t)g->pos - k - 2, n) : coll__mod((int64_t)g->pos - k - 1, n);
-    int right = g->base + coll__mod(g->pos + 1, n) * g->stride;
-    int left = g->base + coll__mod((int64_t)g->pos - 1, n) * g->stride;
-    uint64_t C = (uint64_t)g->chunks;
-    uint64_t so = coll__part_off(g->count, n, sb), sl = coll__part_len(g->count, n, sb);
-    uint64_t ro = coll__part_off(g->count, n, rb), rl = coll__part_len(g->count, n, rb);
-    if (coll__op(r, COLL_SEND, right, g->off + so + coll__part_off(sl, C, c), coll__part_len(sl, C, c)) ||
-        coll__op(r, rs ? COLL_RECV_REDUCE : COLL_RECV_COPY, left, g->off + ro + coll__part_off(rl, C, c),
-                 coll__part_len(rl, C, c)))
-        return DT_ESCHED;
+    int sb = wrap(g->pos - k - rs, n), rb = wrap(sb - 1, n);
+    int right = g->base + wrap(g->pos + 1, n) * g->stride;
+    int left = g->base + wrap(g->pos - 1, n) * g->stride;
+    uint64_t so = (uint64_t)sb * g->blk + ((uint64_t)sb < g->rem ? (uint64_t)sb : g->rem);
+    uint64_t ro = (uint64_t)rb * g->blk + ((uint64_t)rb < g->rem ? (uint64_t)rb : g->rem);
+    uint64_t sl = g->blk + ((uint64_t)sb < g->rem), rl = g->blk + ((uint64_t)rb < g->rem);
+    if (g->chunks > 1) {
+        uint64_t C = (uint64_t)g->chunks;
+        so += coll__part_off(sl, C, (uint64_t)c);
+        sl = coll__part_len(sl, C, (uint64_t)c);
+        ro += coll__part_off(rl, C, (uint64_t)c);
+        rl = coll__part_len(rl, C, (uint64_t)c);
+    }
+    if (r->nops + 2 > COLL_MAX_OPS) return DT_ESCHED;
+    struct coll_op *o = &r->ops[r->nops];
+    r->nops += 2;
+    o[0] = (struct coll_op){COLL_SEND, right, g->off + so, sl};
+    o[1] = (struct coll_op){(uint8_t)(rs ? COLL_RECV_REDUCE : COLL_RECV_COPY), left, g->off + ro, rl};
     return 0;
 }
 
@@ -60,6 +73,8 @@ static int ring_prepare(struct coll_params *p, dt_err *e)
 static int ring_begin(struct coll_iter *it)
 {
     it->st[0] = 0;
+    it->st[1] = it->p.count / (uint64_t)it->p.nranks; /* blk, rem: no division per round */
+    it->st[2] = it->p.count % (uint64_t)it->p.nranks;
     return 0;
 }
 
@@ -72,6 +87,8 @@ static void whole_ring(const struct coll_iter *it, struct coll__ring *g)
     g->off = 0;
     g->count = it->p.count;
     g->chunks = it->p.chunks;
+    g->blk = it->st[1];
+    g->rem = it->st[2];
 }
 
 /* phases: bit 0 reduce-scatter, bit 1 all-gather. */
@@ -89,7 +106,7 @@ static int ring_next_phases(struct coll_iter *it, struct coll_round *r, int phas
     r->step = (uint32_t)t;
     r->phase = rs ? 0 : 1;
     r->nops = 0;
-    int rc = coll__ring_ops(&g, rs, (int)(u / C), (int)(u % C), r);
+    int rc = C == 1 ? coll__ring_ops(&g, rs, (int)u, 0, r) : coll__ring_ops(&g, rs, (int)(u / C), (int)(u % C), r);
     return rc ? rc : 1;
 }
 
@@ -97,7 +114,7 @@ static int ring_cost_phases(const struct coll_params *p, int rank, struct coll_c
 {
     coll__cost_zero(c);
     if (p->count == 0 || p->nranks < 2) return 0;
-    struct coll__ring g = {p->nranks, rank, 0, 1, 0, p->count, p->chunks};
+    struct coll__ring g = {p->nranks, rank, 0, 1, 0, p->count, p->chunks, 0, 0};
     int nph = (phases & 1) + (phases >> 1);
     c->rounds = c->steps = (uint64_t)nph * (uint64_t)(p->nranks - 1) * (uint64_t)p->chunks;
     if (phases & 1) coll__ring_cost(&g, 1, p, rank, c);
