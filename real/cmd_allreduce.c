@@ -16,7 +16,7 @@
 
 #include "bench.h"
 #include "mesh.h"
-#include "reduce.h"
+#include "coll_exec.h"
 #include "transport.h"
 
 #include <arpa/inet.h>
@@ -210,7 +210,7 @@ static void fill(void *buf, int dtype, uint64_t n, int rank, int k)
     int s = sign_of(rank);
     if (dtype == COLL_FP16) {
         uint16_t *b = buf;
-        for (uint64_t i = 0; i < n; i++) b[i] = reduce_float_to_half(value(i, k, s));
+        for (uint64_t i = 0; i < n; i++) b[i] = coll_float_to_half(value(i, k, s));
     } else {
         float *b = buf;
         for (uint64_t i = 0; i < n; i++) b[i] = value(i, k, s);
@@ -225,7 +225,7 @@ static int64_t count_wrong(const void *buf, int dtype, uint64_t n, int nranks, i
     for (uint64_t i = 0; i < n; i++) {
         int g = (int)((7 * i + (uint64_t)k) % 17) - 8, h = (int)((3 * i + (uint64_t)k) % 5) - 2;
         float want = (float)(nranks * g + ssum * h);
-        float got = dtype == COLL_FP16 ? reduce_half_to_float(((const uint16_t *)buf)[i]) : ((const float *)buf)[i];
+        float got = dtype == COLL_FP16 ? coll_half_to_float(((const uint16_t *)buf)[i]) : ((const float *)buf)[i];
         wrong += got != want;
     }
     return wrong;

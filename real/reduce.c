@@ -1,6 +1,7 @@
 #include "reduce.h"
 
 #include "coll.h"
+#include "coll_exec.h"
 
 #include <string.h>
 
@@ -8,47 +9,6 @@
 #include <immintrin.h>
 #define HAVE_F16C_PATH 1
 #endif
-
-float reduce_half_to_float(uint16_t h)
-{
-    uint32_t s = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff, bits;
-    if (e == 0x1f) {
-        bits = s | 0x7f800000u | (m << 13); /* inf, nan */
-    } else if (e) {
-        bits = s | ((e + 112) << 23) | (m << 13);
-    } else if (!m) {
-        bits = s;
-    } else { /* subnormal: normalise */
-        e = 113;
-        while (!(m & 0x400)) {
-            m <<= 1;
-            e--;
-        }
-        bits = s | (e << 23) | ((m & 0x3ff) << 13);
-    }
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
-uint16_t reduce_float_to_half(float f)
-{
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    uint32_t s = (x >> 16) & 0x8000, a = x & 0x7fffffffu;
-    if (a >= 0x7f800000u) return (uint16_t)(s | 0x7c00 | (a > 0x7f800000u ? 0x200 : 0));
-    if (a >= 0x477ff000u) return (uint16_t)(s | 0x7c00); /* rounds to inf */
-    if (a < 0x38800000u) {                              /* subnormal or zero */
-        if (a < 0x33000000u) return (uint16_t)s;
-        uint32_t e = a >> 23, m = (a & 0x7fffff) | 0x800000, sh = 126 - e;
-        uint32_t q = m >> sh, rem = m & ((1u << sh) - 1), half = 1u << (sh - 1);
-        if (rem > half || (rem == half && (q & 1))) q++;
-        return (uint16_t)(s | q);
-    }
-    uint32_t q = ((a >> 13) - (112u << 10)), rem = a & 0x1fff;
-    if (rem > 0x1000 || (rem == 0x1000 && (q & 1))) q++;
-    return (uint16_t)(s | q);
-}
 
 #define BLK 16
 
@@ -71,7 +31,7 @@ static void add_f32(float *restrict d, const float *restrict a, const float *res
 static void add_f16_soft(uint16_t *d, const uint16_t *a, const uint16_t *b, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        d[i] = reduce_float_to_half(reduce_half_to_float(a[i]) + reduce_half_to_float(b[i]));
+        d[i] = coll_float_to_half(coll_half_to_float(a[i]) + coll_half_to_float(b[i]));
 }
 
 #ifdef HAVE_F16C_PATH

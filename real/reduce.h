@@ -7,7 +7,8 @@
  * rounded once to nearest-even (as NCCL does). The fp32 loops are written
  * in fixed blocks of 16 so that GCC's -O2 vectoriser (very-cheap cost
  * model, no epilogue) takes them; fp16 uses F16C + AVX conversions when the
- * CPU has them (checked once), else a portable bit-exact conversion.
+ * CPU has them (checked once), else the scalar conversions of
+ * models/coll_exec.h (the in-memory executor's, bit-identical).
  */
 #ifndef DT_REDUCE_H
 #define DT_REDUCE_H
@@ -17,8 +18,5 @@
 
 void reduce_acc(int dtype, void *d, const void *b, size_t n);
 void reduce_add(int dtype, void *d, const void *a, const void *b, size_t n);
-
-float reduce_half_to_float(uint16_t h);
-uint16_t reduce_float_to_half(float f);
 
 #endif
