@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define STREAM_MIN_BYTES (256 << 10)
+
 void sched_init(struct sched *s)
 {
     memset(s, 0, sizeof *s);
@@ -12,6 +14,7 @@ void sched_init(struct sched *s)
 
 void sched_free(struct sched *s)
 {
+    free(s->st);
     free(s->scratch);
     free(s->x);
     free(s->iv);
@@ -94,7 +97,7 @@ static int push_xfer(struct sched *s, int n, int peer, int send, void *ptr, size
         s->x = p;
         s->xcap = cap;
     }
-    s->x[n] = (struct sched_xfer){peer, send, ptr, bytes};
+    s->x[n] = (struct sched_xfer){peer, send, ptr, bytes, NULL, NULL};
     return n + 1;
 }
 
@@ -120,6 +123,23 @@ static int reduce_piece(void *c, uint64_t a, uint64_t b, int written)
     return 0;
 }
 
+/* A REDUCE streamed as its bytes arrive. */
+struct sched_stream {
+    struct rctx c;      /* tmp, off0 set for this op */
+    uint64_t count;     /* elements of the op */
+    uint64_t applied;   /* elements reduced so far */
+};
+
+static void stream_progress(void *arg, size_t done)
+{
+    struct sched_stream *q = arg;
+    uint64_t upto = done / q->c.esz;
+    if (upto <= q->applied) return;
+    if (upto < q->count && (upto - q->applied) * q->c.esz < STREAM_MIN_BYTES) return;
+    iv_walk(q->c.s, q->c.off0 + q->applied, q->c.off0 + upto, reduce_piece, &q->c);
+    q->applied = upto;
+}
+
 static int overlaps(const struct coll_op *o, const struct coll_op *q)
 {
     return o->off < q->off + q->count && q->off < o->off + o->count;
@@ -138,6 +158,9 @@ int sched_allreduce(struct sched *s, const struct coll_params *p, int rank, cons
     struct coll_round r;
     struct rctx c = {.s = s, .esz = esz, .src = src, .dst = dst, .dtype = p->dtype};
     void *recvptr[COLL_MAX_OPS];
+    int stream[COLL_MAX_OPS];
+    if (!s->st && !(s->st = calloc(COLL_MAX_OPS, sizeof *s->st)))
+        return dt_errf(e, DT_ENOMEM, "out of memory");
     while ((rc = coll_next(&it, &r)) == 1) {
         /* Scratch for every receive that is not landing straight in dst. */
         size_t need = 0, at[COLL_MAX_OPS];
@@ -148,11 +171,13 @@ int sched_allreduce(struct sched *s, const struct coll_params *p, int rank, cons
                                p->algo, rank, r.step, o->peer, (unsigned long long)o->off,
                                (unsigned long long)o->count, (unsigned long long)p->count);
             recvptr[i] = NULL;
+            stream[i] = 0;
             if (o->kind == COLL_SEND) continue;
-            int direct = o->kind == COLL_RECV_COPY;
-            for (int j = 0; j < r.nops && direct; j++)
-                if (j != i && overlaps(o, &r.ops[j])) direct = 0;
-            if (direct) {
+            int alone = 1;
+            for (int j = 0; j < r.nops && alone; j++)
+                if (j != i && overlaps(o, &r.ops[j])) alone = 0;
+            stream[i] = alone && o->kind == COLL_RECV_REDUCE;
+            if (alone && o->kind == COLL_RECV_COPY) {
                 recvptr[i] = (char *)dst + o->off * esz;
                 continue;
             }
@@ -179,6 +204,16 @@ int sched_allreduce(struct sched *s, const struct coll_params *p, int rank, cons
             if (!recvptr[i]) recvptr[i] = (char *)s->scratch + at[i];
             int n = push_xfer(s, c.nx, o->peer, 0, recvptr[i], (size_t)o->count * esz);
             if (n < 0) return dt_errf(e, DT_ENOMEM, "out of memory");
+            if (stream[i]) {
+                struct sched_stream *q = &s->st[i];
+                q->c = c;
+                q->c.tmp = recvptr[i];
+                q->c.off0 = o->off;
+                q->count = o->count;
+                q->applied = 0;
+                s->x[c.nx].progress = stream_progress;
+                s->x[c.nx].arg = q;
+            }
             c.nx = n;
             s->bytes_recv += o->count * esz;
         }
@@ -192,9 +227,10 @@ int sched_allreduce(struct sched *s, const struct coll_params *p, int rank, cons
             if (o->kind == COLL_RECV_COPY) {
                 if (recvptr[i] != d) memcpy(d, recvptr[i], (size_t)o->count * esz);
             } else {
+                uint64_t from = stream[i] ? s->st[i].applied : 0;
                 c.tmp = recvptr[i];
                 c.off0 = o->off;
-                iv_walk(s, o->off, o->off + o->count, reduce_piece, &c);
+                iv_walk(s, o->off + from, o->off + o->count, reduce_piece, &c);
             }
             if (iv_add(s, o->off, o->off + o->count)) return dt_errf(e, DT_ENOMEM, "out of memory");
         }

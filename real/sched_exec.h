@@ -11,6 +11,12 @@
  *                             and returns when all are done;
  *     apply RECVs in order:   dst += scratch (REDUCE), dst = scratch (COPY).
  *
+ * A REDUCE whose range overlaps nothing else in the round (no SEND, no
+ * other RECV) is streamed: reduced in pieces of >= 256 KB as its bytes
+ * arrive, so the sum overlaps the transfer instead of following it (on a
+ * ring every reduce-scatter step qualifies). The result is the same: those
+ * elements are read by nothing else in the round.
+ *
  * Out of place (src != dst) costs no up-front copy: the executor keeps the
  * set of element ranges of dst already written. A SEND of an unwritten
  * range reads src, a REDUCE onto it computes dst = src + scratch, and what
@@ -33,10 +39,17 @@ struct sched_xfer {
     int send;         /* 1 send, 0 receive */
     void *ptr;        /* host memory */
     size_t bytes;
+    /* Receives only, may be NULL: the transport calls progress(arg, done)
+     * whenever `done` bytes of this transfer have arrived, in order, up to
+     * bytes, so the executor can reduce while the rest is on the wire. */
+    void (*progress)(void *arg, size_t done);
+    void *arg;
 };
 
 /* Post every transfer, return when all are complete (0) or on error. */
 typedef int (*sched_round_fn)(void *ctx, const struct coll_round *r, struct sched_xfer *x, int n, dt_err *e);
+
+struct sched_stream;
 
 struct sched {
     void *scratch;          /* receive staging, grown on demand */
@@ -45,6 +58,7 @@ struct sched {
     int xcap;
     uint64_t (*iv)[2];      /* written ranges of dst [a, b), sorted, disjoint */
     int niv, ivcap;
+    struct sched_stream *st; /* per op of the current round: streamed reduce state */
     uint64_t rounds;        /* counters since init, for reports */
     uint64_t bytes_sent;
     uint64_t bytes_recv;

@@ -149,6 +149,7 @@ static int tcp_round(void *ctx, const struct coll_round *r, struct sched_xfer *x
                 }
                 last = mesh_now();
                 t->rdone[p] += (size_t)got;
+                if (q->progress) q->progress(q->arg, t->rdone[p]);
                 if (t->rdone[p] == q->bytes) {
                     t->rdone[p] = 0;
                     t->rnext[p] = next_of(x, n, t->rnext[p], p, 0);
