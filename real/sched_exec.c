@@ -7,6 +7,33 @@
 
 #define STREAM_MIN_BYTES (256 << 10)
 
+/* What every callback needs about the running all-reduce. */
+struct exec {
+    struct sched *s;
+    const char *src;
+    char *dst;
+    size_t esz;
+    int dtype;
+    int ncur;           /* ops in the current round */
+};
+
+/* One op of the current round. Receives that overlap nothing else in the
+ * round are `streamed`: [off, off + applied) of dst is final already. */
+struct sched_op_state {
+    struct exec *x;
+    int kind;
+    int streamed;
+    uint64_t off, end;  /* elements */
+    uint64_t applied;   /* elements final in dst */
+    char *tmp;          /* where the bytes land (scratch, or dst itself) */
+};
+
+/* An early send piece: elements [a, b) of dst. */
+struct early {
+    struct exec *x;
+    uint64_t a, b;
+};
+
 void sched_init(struct sched *s)
 {
     memset(s, 0, sizeof *s);
@@ -14,59 +41,74 @@ void sched_init(struct sched *s)
 
 void sched_free(struct sched *s)
 {
-    free(s->st);
     free(s->scratch);
     free(s->x);
-    free(s->iv);
+    free(s->written.iv);
+    free(s->pred.iv);
+    free(s->ops);
+    free(s->early);
     memset(s, 0, sizeof *s);
 }
 
-/* --- written ranges -------------------------------------------------------- */
+/* --- element range sets ------------------------------------------------------ */
 
-static int iv_add(struct sched *s, uint64_t a, uint64_t b)
+static int ivs_add(struct sched_ivset *v, uint64_t a, uint64_t b)
 {
     if (a >= b) return 0;
     int i = 0;
-    while (i < s->niv && s->iv[i][1] < a) i++;
+    while (i < v->n && v->iv[i][1] < a) i++;
     int j = i;
-    while (j < s->niv && s->iv[j][0] <= b) {
-        if (s->iv[j][0] < a) a = s->iv[j][0];
-        if (s->iv[j][1] > b) b = s->iv[j][1];
+    while (j < v->n && v->iv[j][0] <= b) {
+        if (v->iv[j][0] < a) a = v->iv[j][0];
+        if (v->iv[j][1] > b) b = v->iv[j][1];
         j++;
     }
     if (j == i) { /* insert at i */
-        if (s->niv == s->ivcap) {
-            int cap = s->ivcap ? 2 * s->ivcap : 16;
-            void *p = realloc(s->iv, sizeof *s->iv * (size_t)cap);
+        if (v->n == v->cap) {
+            int cap = v->cap ? 2 * v->cap : 16;
+            void *p = realloc(v->iv, sizeof *v->iv * (size_t)cap);
             if (!p) return -1;
-            s->iv = p;
-            s->ivcap = cap;
+            v->iv = p;
+            v->cap = cap;
         }
-        memmove(s->iv + i + 1, s->iv + i, sizeof *s->iv * (size_t)(s->niv - i));
-        s->niv++;
+        memmove(v->iv + i + 1, v->iv + i, sizeof *v->iv * (size_t)(v->n - i));
+        v->n++;
     } else if (j > i + 1) { /* merge i..j-1 into i */
-        memmove(s->iv + i + 1, s->iv + j, sizeof *s->iv * (size_t)(s->niv - j));
-        s->niv -= j - i - 1;
+        memmove(v->iv + i + 1, v->iv + j, sizeof *v->iv * (size_t)(v->n - j));
+        v->n -= j - i - 1;
     }
-    s->iv[i][0] = a;
-    s->iv[i][1] = b;
+    v->iv[i][0] = a;
+    v->iv[i][1] = b;
     return 0;
 }
 
-/* Split [a, b) into pieces by written state; calls f(piece, written). */
-typedef int (*piece_fn)(void *ctx, uint64_t a, uint64_t b, int written);
-
-static int iv_walk(const struct sched *s, uint64_t a, uint64_t b, piece_fn f, void *ctx)
+static int ivs_copy(struct sched_ivset *d, const struct sched_ivset *v)
 {
-    for (int i = 0; i < s->niv && a < b; i++) {
-        if (s->iv[i][1] <= a) continue;
-        if (s->iv[i][0] >= b) break;
-        if (s->iv[i][0] > a) {
-            int rc = f(ctx, a, s->iv[i][0], 0);
+    if (d->cap < v->n) {
+        void *p = realloc(d->iv, sizeof *d->iv * (size_t)(v->n + 16));
+        if (!p) return -1;
+        d->iv = p;
+        d->cap = v->n + 16;
+    }
+    if (v->n) memcpy(d->iv, v->iv, sizeof *v->iv * (size_t)v->n);
+    d->n = v->n;
+    return 0;
+}
+
+/* Split [a, b) by membership; f(ctx, piece, in_set). */
+typedef int (*piece_fn)(void *ctx, uint64_t a, uint64_t b, int in);
+
+static int ivs_walk(const struct sched_ivset *v, uint64_t a, uint64_t b, piece_fn f, void *ctx)
+{
+    for (int i = 0; i < v->n && a < b; i++) {
+        if (v->iv[i][1] <= a) continue;
+        if (v->iv[i][0] >= b) break;
+        if (v->iv[i][0] > a) {
+            int rc = f(ctx, a, v->iv[i][0], 0);
             if (rc) return rc;
-            a = s->iv[i][0];
+            a = v->iv[i][0];
         }
-        uint64_t end = s->iv[i][1] < b ? s->iv[i][1] : b;
+        uint64_t end = v->iv[i][1] < b ? v->iv[i][1] : b;
         int rc = f(ctx, a, end, 1);
         if (rc) return rc;
         a = end;
@@ -74,70 +116,127 @@ static int iv_walk(const struct sched *s, uint64_t a, uint64_t b, piece_fn f, vo
     return a < b ? f(ctx, a, b, 0) : 0;
 }
 
-/* --- one round ------------------------------------------------------------- */
+/* --- transfers ------------------------------------------------------------------ */
 
-struct rctx {
-    struct sched *s;
-    int peer;
-    size_t esz;
-    const char *src;
-    char *dst;
-    const char *tmp;   /* REDUCE: scratch for the op's first element */
-    uint64_t off0;     /* REDUCE: the op's first element */
-    int dtype;
-    int nx;            /* transfers pushed this round */
-};
-
-static int push_xfer(struct sched *s, int n, int peer, int send, void *ptr, size_t bytes)
+static struct sched_xfer *push_xfer(struct sched *s)
 {
-    if (n == s->xcap) {
+    if (s->nx == s->xcap) {
         int cap = s->xcap ? 2 * s->xcap : 32;
         void *p = realloc(s->x, sizeof *s->x * (size_t)cap);
-        if (!p) return -1;
+        if (!p) return NULL;
         s->x = p;
         s->xcap = cap;
     }
-    s->x[n] = (struct sched_xfer){peer, send, ptr, bytes, NULL, NULL};
-    return n + 1;
+    struct sched_xfer *x = &s->x[s->nx++];
+    memset(x, 0, sizeof *x);
+    return x;
 }
 
-static int send_piece(void *c, uint64_t a, uint64_t b, int written)
+struct sendctx {
+    struct exec *x;
+    int peer, early;
+};
+
+/* A send piece reads dst where the data is (or will be, for an early send)
+ * written, src elsewhere. */
+static int send_piece(void *c, uint64_t a, uint64_t b, int in_dst)
 {
-    struct rctx *r = c;
-    const char *base = written ? r->dst : r->src;
-    int n = push_xfer(r->s, r->nx, r->peer, 1, (void *)(base + a * r->esz), (size_t)(b - a) * r->esz);
-    if (n < 0) return -1;
-    r->nx = n;
+    struct sendctx *sc = c;
+    struct sched_xfer *t = push_xfer(sc->x->s);
+    if (!t) return -1;
+    const char *base = in_dst ? sc->x->dst : sc->x->src;
+    t->peer = sc->peer;
+    t->send = 1;
+    t->early = sc->early;
+    t->ptr = (void *)(base + a * sc->x->esz);
+    t->bytes = (size_t)(b - a) * sc->x->esz;
     return 0;
 }
+
+static int plan_sends(struct exec *x, const struct coll_round *r, const struct sched_ivset *state, int early)
+{
+    struct sendctx sc = {x, 0, early};
+    for (int i = 0; i < r->nops; i++) {
+        const struct coll_op *o = &r->ops[i];
+        if (o->kind != COLL_SEND || !o->count) continue;
+        sc.peer = o->peer;
+        if (ivs_walk(state, o->off, o->off + o->count, send_piece, &sc)) return -1;
+        x->s->bytes_sent += o->count * x->esz;
+    }
+    return 0;
+}
+
+/* --- reductions -------------------------------------------------------------------- */
+
+struct redctx {
+    struct sched_op_state *q;
+};
 
 static int reduce_piece(void *c, uint64_t a, uint64_t b, int written)
 {
-    struct rctx *r = c;
-    const char *t = r->tmp + (a - r->off0) * r->esz;
-    char *d = r->dst + a * r->esz;
+    struct sched_op_state *q = ((struct redctx *)c)->q;
+    struct exec *x = q->x;
+    const char *t = q->tmp + (a - q->off) * x->esz;
+    char *d = x->dst + a * x->esz;
     if (written)
-        reduce_acc(r->dtype, d, t, (size_t)(b - a));
+        reduce_acc(x->dtype, d, t, (size_t)(b - a));
     else
-        reduce_add(r->dtype, d, r->src + a * r->esz, t, (size_t)(b - a));
+        reduce_add(x->dtype, d, x->src + a * x->esz, t, (size_t)(b - a));
     return 0;
 }
 
-/* A REDUCE streamed as its bytes arrive. */
-struct sched_stream {
-    struct rctx c;      /* tmp, off0 set for this op */
-    uint64_t count;     /* elements of the op */
-    uint64_t applied;   /* elements reduced so far */
-};
-
-static void stream_progress(void *arg, size_t done)
+static void reduce_range(struct sched_op_state *q, uint64_t a, uint64_t b)
 {
-    struct sched_stream *q = arg;
-    uint64_t upto = done / q->c.esz;
-    if (upto <= q->applied) return;
-    if (upto < q->count && (upto - q->applied) * q->c.esz < STREAM_MIN_BYTES) return;
-    iv_walk(q->c.s, q->c.off0 + q->applied, q->c.off0 + upto, reduce_piece, &q->c);
-    q->applied = upto;
+    struct redctx c = {q};
+    ivs_walk(&q->x->s->written, a, b, reduce_piece, &c);
+}
+
+static void on_progress(void *arg, size_t done)
+{
+    struct sched_op_state *q = arg;
+    uint64_t upto = q->off + done / q->x->esz;
+    if (upto <= q->off + q->applied) return;
+    if (q->kind == COLL_RECV_COPY) { /* landed in dst: final as it arrives */
+        q->applied = upto - q->off;
+        return;
+    }
+    if (upto < q->end && (upto - q->off - q->applied) * q->x->esz < STREAM_MIN_BYTES) return;
+    reduce_range(q, q->off + q->applied, upto);
+    q->applied = upto - q->off;
+}
+
+/* Leading bytes of an early send piece that are final now. */
+static size_t early_ready(void *arg)
+{
+    const struct early *e = arg;
+    const struct exec *x = e->x;
+    uint64_t pos = e->a;
+    while (pos < e->b) {
+        const struct sched_op_state *in = NULL;
+        uint64_t next = e->b;
+        for (int i = 0; i < x->ncur; i++) {
+            const struct sched_op_state *o = &x->s->ops[i];
+            if (o->kind == COLL_SEND || o->end <= o->off) continue;
+            if (o->off <= pos && pos < o->end) {
+                in = o;
+                break;
+            }
+            if (o->off > pos && o->off < next) next = o->off;
+        }
+        if (!in) {
+            pos = next;
+            continue;
+        }
+        uint64_t lim = in->streamed ? in->off + in->applied : in->off;
+        if (lim <= pos) break;
+        if (lim < in->end) {
+            pos = lim;
+            break;
+        }
+        pos = in->end;
+    }
+    if (pos > e->b) pos = e->b;
+    return (size_t)(pos - e->a) * x->esz;
 }
 
 static int overlaps(const struct coll_op *o, const struct coll_op *q)
@@ -145,105 +244,152 @@ static int overlaps(const struct coll_op *o, const struct coll_op *q)
     return o->off < q->off + q->count && q->off < o->off + o->count;
 }
 
+/* --- the executor -------------------------------------------------------------------- */
+
+static int check_round(const struct coll_params *p, int rank, const struct coll_round *r, dt_err *e)
+{
+    for (int i = 0; i < r->nops; i++) {
+        const struct coll_op *o = &r->ops[i];
+        if (o->off + o->count > p->count || o->peer < 0 || o->peer >= p->nranks || o->peer == rank ||
+            o->kind > COLL_RECV_COPY)
+            return dt_errf(e, DT_ESCHED, "%s: rank %d step %u: bad op (kind %d, peer %d, elements %llu+%llu of %llu)",
+                           p->algo, rank, r->step, o->kind, o->peer, (unsigned long long)o->off,
+                           (unsigned long long)o->count, (unsigned long long)p->count);
+    }
+    return 0;
+}
+
 int sched_allreduce(struct sched *s, const struct coll_params *p, int rank, const void *src, void *dst,
                     sched_round_fn round, void *ctx, dt_err *e)
 {
-    size_t esz = coll_dtype_size(p->dtype);
+    struct exec x = {.s = s, .src = src, .dst = dst, .esz = coll_dtype_size(p->dtype), .dtype = p->dtype};
     struct coll_iter it;
+    struct coll_round rr[2], *cur = &rr[0], *nxt = &rr[1];
     int rc = coll_begin(&it, p, rank, e);
     if (rc) return rc;
-    s->niv = 0;
+    if (!s->ops && !(s->ops = calloc(COLL_MAX_OPS, sizeof *s->ops))) return dt_errf(e, DT_ENOMEM, "out of memory");
+    s->written.n = 0;
     int oop = src != dst;
-    if (!oop) iv_add(s, 0, p->count); /* in place: everything counts as written */
-    struct coll_round r;
-    struct rctx c = {.s = s, .esz = esz, .src = src, .dst = dst, .dtype = p->dtype};
-    void *recvptr[COLL_MAX_OPS];
-    int stream[COLL_MAX_OPS];
-    if (!s->st && !(s->st = calloc(COLL_MAX_OPS, sizeof *s->st)))
-        return dt_errf(e, DT_ENOMEM, "out of memory");
-    while ((rc = coll_next(&it, &r)) == 1) {
-        /* Scratch for every receive that is not landing straight in dst. */
+    if (!oop && ivs_add(&s->written, 0, p->count)) return dt_errf(e, DT_ENOMEM, "out of memory");
+    s->nx = 0;
+    rc = coll_next(&it, cur);
+    if (rc == 1) {
+        if (check_round(p, rank, cur, e)) return DT_ESCHED;
+        if (plan_sends(&x, cur, &s->written, 0)) return dt_errf(e, DT_ENOMEM, "out of memory");
+    }
+    while (rc == 1) {
+        /* s->x[0..nx) holds this round's sends (partly sent early). */
         size_t need = 0, at[COLL_MAX_OPS];
-        for (int i = 0; i < r.nops; i++) {
-            const struct coll_op *o = &r.ops[i];
-            if (o->off + o->count > p->count || o->peer < 0 || o->peer >= p->nranks || o->peer == rank)
-                return dt_errf(e, DT_ESCHED, "%s: rank %d step %u: bad op (peer %d, elements %llu+%llu of %llu)",
-                               p->algo, rank, r.step, o->peer, (unsigned long long)o->off,
-                               (unsigned long long)o->count, (unsigned long long)p->count);
-            recvptr[i] = NULL;
-            stream[i] = 0;
+        x.ncur = cur->nops;
+        for (int i = 0; i < cur->nops; i++) {
+            const struct coll_op *o = &cur->ops[i];
+            struct sched_op_state *q = &s->ops[i];
+            *q = (struct sched_op_state){.x = &x, .kind = o->kind, .off = o->off, .end = o->off + o->count};
             if (o->kind == COLL_SEND) continue;
             int alone = 1;
-            for (int j = 0; j < r.nops && alone; j++)
-                if (j != i && overlaps(o, &r.ops[j])) alone = 0;
-            stream[i] = alone && o->kind == COLL_RECV_REDUCE;
+            for (int j = 0; j < cur->nops && alone; j++)
+                if (j != i && overlaps(o, &cur->ops[j])) alone = 0;
+            q->streamed = alone;
             if (alone && o->kind == COLL_RECV_COPY) {
-                recvptr[i] = (char *)dst + o->off * esz;
+                q->tmp = (char *)dst + o->off * x.esz;
                 continue;
             }
             at[i] = need;
-            need += o->count * esz;
+            need += o->count * x.esz;
         }
-        if (need > s->scratch_bytes) {
+        if (need > s->scratch_bytes) { /* no transfer points into scratch now */
             void *q = realloc(s->scratch, need);
             if (!q) return dt_errf(e, DT_ENOMEM, "out of memory for %zu bytes of scratch", need);
             s->scratch = q;
             s->scratch_bytes = need;
         }
-        c.nx = 0;
-        for (int i = 0; i < r.nops; i++) {
-            const struct coll_op *o = &r.ops[i];
-            if (!o->count) continue;
-            c.peer = o->peer;
-            if (o->kind == COLL_SEND) {
-                if (iv_walk(s, o->off, o->off + o->count, send_piece, &c))
-                    return dt_errf(e, DT_ENOMEM, "out of memory");
-                s->bytes_sent += o->count * esz;
-                continue;
-            }
-            if (!recvptr[i]) recvptr[i] = (char *)s->scratch + at[i];
-            int n = push_xfer(s, c.nx, o->peer, 0, recvptr[i], (size_t)o->count * esz);
-            if (n < 0) return dt_errf(e, DT_ENOMEM, "out of memory");
-            if (stream[i]) {
-                struct sched_stream *q = &s->st[i];
-                q->c = c;
-                q->c.tmp = recvptr[i];
-                q->c.off0 = o->off;
-                q->count = o->count;
-                q->applied = 0;
-                s->x[c.nx].progress = stream_progress;
-                s->x[c.nx].arg = q;
-            }
-            c.nx = n;
-            s->bytes_recv += o->count * esz;
-        }
-        rc = round(ctx, &r, s->x, c.nx, e);
-        if (rc) return rc;
-        s->rounds++;
-        for (int i = 0; i < r.nops; i++) {
-            const struct coll_op *o = &r.ops[i];
+        for (int i = 0; i < cur->nops; i++) {
+            const struct coll_op *o = &cur->ops[i];
+            struct sched_op_state *q = &s->ops[i];
             if (o->kind == COLL_SEND || !o->count) continue;
-            char *d = (char *)dst + o->off * esz;
-            if (o->kind == COLL_RECV_COPY) {
-                if (recvptr[i] != d) memcpy(d, recvptr[i], (size_t)o->count * esz);
-            } else {
-                uint64_t from = stream[i] ? s->st[i].applied : 0;
-                c.tmp = recvptr[i];
-                c.off0 = o->off;
-                iv_walk(s, o->off + from, o->off + o->count, reduce_piece, &c);
+            if (!q->tmp) q->tmp = (char *)s->scratch + at[i];
+            struct sched_xfer *t = push_xfer(s);
+            if (!t) return dt_errf(e, DT_ENOMEM, "out of memory");
+            *t = (struct sched_xfer){.peer = o->peer, .ptr = q->tmp, .bytes = (size_t)o->count * x.esz};
+            if (q->streamed) {
+                t->progress = on_progress;
+                t->arg = q;
             }
-            if (iv_add(s, o->off, o->off + o->count)) return dt_errf(e, DT_ENOMEM, "out of memory");
+            s->bytes_recv += o->count * x.esz;
         }
+        /* Look ahead: the next round's sends, to go as soon as final. */
+        int first_early = s->nx;
+        int have_next = coll_next(&it, nxt);
+        if (have_next < 0) {
+            rc = have_next;
+            break;
+        }
+        if (have_next) {
+            if (check_round(p, rank, nxt, e)) return DT_ESCHED;
+            if (ivs_copy(&s->pred, &s->written)) return dt_errf(e, DT_ENOMEM, "out of memory");
+            for (int i = 0; i < cur->nops; i++)
+                if (cur->ops[i].kind != COLL_SEND &&
+                    ivs_add(&s->pred, cur->ops[i].off, cur->ops[i].off + cur->ops[i].count))
+                    return dt_errf(e, DT_ENOMEM, "out of memory");
+            if (plan_sends(&x, nxt, &s->pred, 1)) return dt_errf(e, DT_ENOMEM, "out of memory");
+            int ne = s->nx - first_early;
+            if (ne > s->earlycap) {
+                void *q = realloc(s->early, sizeof(struct early) * (size_t)ne);
+                if (!q) return dt_errf(e, DT_ENOMEM, "out of memory");
+                s->early = q;
+                s->earlycap = ne;
+            }
+            struct early *ea = s->early;
+            for (int k = 0; k < ne; k++) {
+                struct sched_xfer *t = &s->x[first_early + k];
+                if ((const char *)t->ptr < x.dst || (const char *)t->ptr >= x.dst + p->count * x.esz)
+                    continue; /* reads src: final all along */
+                uint64_t a = (uint64_t)((const char *)t->ptr - x.dst) / x.esz;
+                ea[k] = (struct early){&x, a, a + t->bytes / x.esz};
+                t->ready = early_ready;
+                t->arg = &ea[k];
+            }
+        }
+        int rrc = round(ctx, cur, s->x, s->nx, e);
+        if (rrc) return rrc;
+        s->rounds++;
+        for (int i = 0; i < cur->nops; i++) {
+            const struct coll_op *o = &cur->ops[i];
+            struct sched_op_state *q = &s->ops[i];
+            if (o->kind == COLL_SEND || !o->count) continue;
+            char *d = (char *)dst + o->off * x.esz;
+            if (o->kind == COLL_RECV_COPY) {
+                if (q->tmp != d) memcpy(d, q->tmp, (size_t)o->count * x.esz);
+            } else {
+                reduce_range(q, o->off + (q->streamed ? q->applied : 0), o->off + o->count);
+            }
+            if (ivs_add(&s->written, o->off, o->off + o->count)) return dt_errf(e, DT_ENOMEM, "out of memory");
+        }
+        x.ncur = 0;
+        if (!have_next) break;
+        /* The next round's sends move to the front, keeping what they sent. */
+        int ne = s->nx - first_early;
+        memmove(s->x, s->x + first_early, sizeof *s->x * (size_t)ne);
+        s->nx = ne;
+        for (int k = 0; k < ne; k++) {
+            s->x[k].early = 0;
+            s->x[k].ready = NULL;
+            s->x[k].arg = NULL;
+        }
+        struct coll_round *t = cur;
+        cur = nxt;
+        nxt = t;
     }
     if (rc < 0) return dt_errf(e, DT_ESCHED, "%s: schedule error at rank %d", p->algo, rank);
     /* Whatever no round wrote (1 rank, or an algorithm that leaves a block
      * untouched) is src's value. */
-    if (oop && (s->niv != 1 || s->iv[0][0] != 0 || s->iv[0][1] != p->count)) {
+    const struct sched_ivset *w = &s->written;
+    if (oop && (w->n != 1 || w->iv[0][0] != 0 || w->iv[0][1] != p->count)) {
         uint64_t a = 0;
-        for (int i = 0; i <= s->niv; i++) {
-            uint64_t b = i < s->niv ? s->iv[i][0] : p->count;
-            if (b > a) memcpy((char *)dst + a * esz, (const char *)src + a * esz, (size_t)(b - a) * esz);
-            if (i < s->niv) a = s->iv[i][1];
+        for (int i = 0; i <= w->n; i++) {
+            uint64_t b = i < w->n ? w->iv[i][0] : p->count;
+            if (b > a) memcpy((char *)dst + a * x.esz, (const char *)src + a * x.esz, (size_t)(b - a) * x.esz);
+            if (i < w->n) a = w->iv[i][1];
         }
     }
     return 0;
