@@ -70,6 +70,9 @@ for a in $algos; do
         fi
     done
 done
+nextport
+if run "hierarchical 2x2" 0 $DTBENCH launch -n 4 --port $PORT -- allreduce --algo hierarchical --gpus-per-node 2 \
+       -b 12 -e 120K -f 10 -n 2 -w 1 && rows_ok "$TMP/out"; then ok "loopback hierarchical, 2 nodes x 2 ranks: #wrong 0"; fi
 if run "single rank" 0 env -u RANK -u WORLD_SIZE $DTBENCH allreduce -b 8 -e 64K -f 8 -n 2 -w 1 && rows_ok "$TMP/out"
 then ok "single rank, no launcher"; fi
 
