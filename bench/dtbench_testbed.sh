@@ -2,6 +2,7 @@
 # busbw vs size on the emulated cluster, against the line rate.
 #
 #   bench/dtbench_testbed.sh [HOSTS...]      (root; default: 2 4 8)
+#   RT=1 bench/dtbench_testbed.sh            ranks under SCHED_RR (launch --rt)
 #
 # For each host count: testbed up at $BW (default 1Gbit), ring all-reduce
 # over TCP from $MIN to $MAX, out-of-place and in-place; prints one line per
@@ -28,14 +29,14 @@ line=$(echo "$BW" | awk '
     { v = $0 + 0; u = $0; sub(/^[0-9.]+/, "", u)
       m = (u ~ /^[Gg]/) ? 1e9 : (u ~ /^[Mm]/) ? 1e6 : (u ~ /^[Kk]/) ? 1e3 : 1
       print v * m / 8 / 1e9 }')
-echo "# line rate $BW = $line GB/s; algo $ALGO; sizes $MIN..$MAX; $ITERS iterations; $(nproc) cores"
+echo "# line rate $BW = $line GB/s; algo $ALGO; sizes $MIN..$MAX; $ITERS iterations; $(nproc) cores${RT:+; ranks SCHED_RR}"
 echo "# hosts        size   oop busbw   ip busbw  %line(oop)  %line(ip)   load"
 port=$((25000 + $$ % 10000))
 for n in $hosts; do
     $DTBENCH testbed down --prefix $PREFIX >/dev/null 2>&1 || true
     $DTBENCH testbed up --prefix $PREFIX --hosts "$n" --bw "$BW" --lat "$LAT" --ini $OUT/testbed-$n.ini 2>/dev/null >/dev/null
     port=$((port + 1))
-    $DTBENCH launch --testbed --prefix $PREFIX --port $port -- allreduce --algo "$ALGO" -b "$MIN" -e "$MAX" \
+    $DTBENCH launch --testbed --prefix $PREFIX --port $port ${RT:+--rt} -- allreduce --algo "$ALGO" -b "$MIN" -e "$MAX" \
         -n "$ITERS" -w 2 -c 1 --csv > $OUT/testbed-$n.csv
     load=$(cut -d' ' -f1 /proc/loadavg)
     awk -F, -v n="$n" -v line="$line" -v load="$load" 'NR > 1 {

@@ -7,6 +7,12 @@
  * With --testbed, rank i first joins network namespace <prefix>i (setns),
  * so its traffic crosses the emulated links of `dtbench testbed up`.
  *
+ * --rt puts the launcher under SCHED_RR (priority 10) before forking, so
+ * every rank inherits it: a lock-step collective is as fast as its most
+ * descheduled rank, and on a shared machine the wake-up latency of normal
+ * tasks, not the network, sets the pace. Ranks block in poll() between
+ * bursts, so they take little CPU; kernel RT throttling bounds the rest.
+ *
  * Supervision: children die with the launcher (PR_SET_PDEATHSIG). When a
  * rank fails, the others get `--grace` seconds to notice and exit on their
  * own (they do, within their --timeout), then SIGTERM, then SIGKILL. Every
@@ -34,7 +40,7 @@
 
 static void help(void)
 {
-    printf("usage: dtbench launch [-n RANKS] [--port PORT] [--testbed] [--prefix P] [--grace S] -- COMMAND [ARGS]\n\n"
+    printf("usage: dtbench launch [-n RANKS] [--port PORT] [--testbed] [--prefix P] [--grace S] [--rt] -- COMMAND [ARGS]\n\n"
            "Start RANKS local processes of 'dtbench COMMAND ARGS' with RANK, WORLD_SIZE, MASTER_ADDR and\n"
            "MASTER_PORT set (as torchrun does), wait for them, and report how each ended.\n\n"
            "  -n, --nranks N   ranks to start (default 2; with --testbed: one per testbed host)\n"
@@ -42,7 +48,9 @@ static void help(void)
            "  --testbed        run rank i inside network namespace <prefix>i of 'dtbench testbed up',\n"
            "                   MASTER_ADDR=" TESTBED_NET ".1 (needs root)\n"
            "  --prefix P       testbed namespace prefix (default " TESTBED_DEFAULT_PREFIX ")\n"
-           "  --grace S        after a rank fails, seconds the others get to exit on their own (default 15)\n\n"
+           "  --grace S        after a rank fails, seconds the others get to exit on their own (default 15)\n"
+           "  --rt             run the ranks (and the launcher) under SCHED_RR priority 10, so that on a\n"
+           "                   busy machine a waking rank is not queued behind other work (root)\n\n"
            "example: dtbench launch -n 4 -- allreduce -b 1M -e 64M\n",
            BENCH_DEFAULT_PORT);
 }
@@ -63,9 +71,10 @@ static void sleep_ms(int ms)
 static int cmd_launch(int argc, char **argv)
 {
     static const struct option lo[] = {{"nranks", 1, 0, 'n'}, {"port", 1, 0, 'p'},  {"testbed", 0, 0, 't'},
-                                       {"prefix", 1, 0, 'P'}, {"grace", 1, 0, 'g'}, {"help", 0, 0, 'h'},
+                                       {"prefix", 1, 0, 'P'}, {"grace", 1, 0, 'g'}, {"rt", 0, 0, 'r'},
+                                       {"help", 0, 0, 'h'},
                                        {0, 0, 0, 0}};
-    int n = 0, port = BENCH_DEFAULT_PORT, testbed = 0, c;
+    int n = 0, port = BENCH_DEFAULT_PORT, testbed = 0, rt = 0, c;
     double grace = 15;
     const char *prefix = TESTBED_DEFAULT_PREFIX;
     const char *ep = getenv("MASTER_PORT");
@@ -84,6 +93,7 @@ static int cmd_launch(int argc, char **argv)
             if (*end || port < 1 || port > 65535) return cmd_fail("launch: bad port '%s' (1..65535)", optarg);
             break;
         case 't': testbed = 1; break;
+        case 'r': rt = 1; break;
         case 'P': prefix = optarg; break;
         case 'g': {
             dt_err e;
@@ -108,6 +118,11 @@ static int cmd_launch(int argc, char **argv)
             return cmd_fail("launch: %d ranks but testbed '%s' has %d hosts (run 'dtbench testbed up --hosts %d')", n,
                             prefix, hosts, n);
         if (geteuid() != 0) return cmd_fail("launch: --testbed needs root (to enter the network namespaces)");
+    }
+    if (rt) {
+        struct sched_param sp = {.sched_priority = 10};
+        if (sched_setscheduler(0, SCHED_RR, &sp) < 0)
+            return cmd_fail("launch: --rt: cannot use SCHED_RR (%s; needs root or CAP_SYS_NICE)", strerror(errno));
     }
     if (n == 0) n = 2;
 
