@@ -369,7 +369,7 @@ int sched_allreduce(struct sched *s, const struct coll_params *p, int rank, cons
         if (!have_next) break;
         /* The next round's sends move to the front, keeping what they sent. */
         int ne = s->nx - first_early;
-        memmove(s->x, s->x + first_early, sizeof *s->x * (size_t)ne);
+        if (ne) memmove(s->x, s->x + first_early, sizeof *s->x * (size_t)ne);
         s->nx = ne;
         for (int k = 0; k < ne; k++) {
             s->x[k].early = 0;

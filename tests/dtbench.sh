@@ -73,6 +73,9 @@ done
 nextport
 if run "hierarchical 2x2" 0 $DTBENCH launch -n 4 --port $PORT -- allreduce --algo hierarchical --gpus-per-node 2 \
        -b 12 -e 120K -f 10 -n 2 -w 1 && rows_ok "$TMP/out"; then ok "loopback hierarchical, 2 nodes x 2 ranks: #wrong 0"; fi
+nextport
+if run "5 ranks" 0 $DTBENCH launch -n 5 --port $PORT -- allreduce --algo ring -b 12 -e 120K -f 10 -n 2 -w 1 &&
+    rows_ok "$TMP/out"; then ok "loopback 5 ranks ring (blocks of 0 elements): #wrong 0"; fi
 if run "single rank" 0 env -u RANK -u WORLD_SIZE $DTBENCH allreduce -b 8 -e 64K -f 8 -n 2 -w 1 && rows_ok "$TMP/out"
 then ok "single rank, no launcher"; fi
 
