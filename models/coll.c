@@ -71,6 +71,9 @@ int coll__prepare_common(struct coll_params *p, dt_err *e)
     if (p->gpus_per_node == 0) p->gpus_per_node = 1;
     if (p->chunks < 0 || p->chunks > COLL_MAX_CHUNKS)
         return dt_errf(e, DT_ERANGE, "%s: chunks must be 1..%d, got %d", p->algo, COLL_MAX_CHUNKS, p->chunks);
+    /* step indices are uint32; the ring's 2(N-1)C is the most any algorithm takes */
+    if ((uint64_t)2 * (uint64_t)p->nranks * (uint64_t)(p->chunks ? p->chunks : 8) > UINT32_MAX)
+        return dt_errf(e, DT_ERANGE, "%s: %d ranks x %d chunks is too many steps", p->algo, p->nranks, p->chunks);
     if (p->count > UINT64_MAX / 8)
         return dt_errf(e, DT_ERANGE, "%s: %llu elements is too many", p->algo, (unsigned long long)p->count);
     return 0;

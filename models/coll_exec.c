@@ -68,6 +68,7 @@ struct rk {
 struct ex {
     const struct coll_params *p;
     struct rk *rk;
+    int *node;                   /* rank -> node */
     unsigned char *buf;          /* nranks * count * size, or NULL */
     size_t sz;
     struct coll_cost *per_rank;
@@ -160,9 +161,12 @@ static int pair(struct ex *x, int r, int i)
     k->ndone++;
     pk->done[j] = 1;
     pk->ndone++;
-    if (x->per_rank) {
-        coll__cost_send(&x->per_rank[s], x->p, s, d, so->count);
-        coll__cost_recv(&x->per_rank[d], x->p, d, s, ro->count, ro->kind == COLL_RECV_REDUCE);
+    if (x->per_rank) { /* coll_linkclass without its divisions */
+        int lc = x->node[s] == x->node[d] ? COLL_INTRA : COLL_INTER;
+        uint64_t b = so->count * x->sz;
+        x->per_rank[s].bytes_sent[lc] += b;
+        x->per_rank[d].bytes_recv[lc] += b;
+        if (ro->kind == COLL_RECV_REDUCE) x->per_rank[d].reduce_elems += ro->count;
     }
     return 1;
 }
@@ -301,7 +305,7 @@ int coll_exec_run(const struct coll_algo *a, const struct coll_params *p0, int d
     int rc = a->prepare(&p, e);
     if (rc) return rc;
     int n = p.nranks;
-    struct ex x = {&p, NULL, NULL, coll_dtype_size(p.dtype), per_rank, res, e};
+    struct ex x = {&p, NULL, NULL, NULL, coll_dtype_size(p.dtype), per_rank, res, e};
     if (data != COLL_DATA_NONE) {
         if (p.count > COLL_EXEC_MAX_BYTES / x.sz / (uint64_t)n)
             return dt_errf(e, DT_ERANGE, "%d ranks x %llu elements is more than the executor's %llu MiB of buffers", n,
@@ -311,11 +315,13 @@ int coll_exec_run(const struct coll_algo *a, const struct coll_params *p0, int d
         fill(&x, data, a->op);
     }
     x.rk = calloc((size_t)n, sizeof *x.rk);
-    if (!x.rk) {
+    x.node = malloc((size_t)n * sizeof *x.node);
+    if (!x.rk || !x.node) {
         rc = dt_errf(e, DT_ENOMEM, "out of memory for %d ranks", n);
         goto err;
     }
     if (per_rank) memset(per_rank, 0, (size_t)n * sizeof *per_rank);
+    for (int r = 0; r < n; r++) x.node[r] = r / p.gpus_per_node;
     for (int r = 0; r < n; r++) {
         struct rk *k = &x.rk[r];
         k->it.algo = a;
@@ -360,6 +366,7 @@ err:
         for (int r = 0; r < n; r++)
             for (int i = 0; i < COLL_MAX_OPS; i++) free(x.rk[r].tmp[i]);
     free(x.rk);
+    free(x.node);
     free(x.buf);
     return rc;
 }

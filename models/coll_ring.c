@@ -24,7 +24,7 @@ static inline int wrap(int a, int n) /* a in [-n, 2n) */
     return a < 0 ? a + n : a >= n ? a - n : a;
 }
 
-int coll__ring_ops(const struct coll__ring *g, int rs, int k, int c, struct coll_round *r)
+static inline int ring_ops(const struct coll__ring *g, int rs, int k, int c, struct coll_round *r)
 {
     int n = g->n;
     int sb = wrap(g->pos - k - rs, n), rb = wrap(sb - 1, n);
@@ -46,6 +46,12 @@ int coll__ring_ops(const struct coll__ring *g, int rs, int k, int c, struct coll
     o[0] = (struct coll_op){COLL_SEND, right, g->off + so, sl};
     o[1] = (struct coll_op){(uint8_t)(rs ? COLL_RECV_REDUCE : COLL_RECV_COPY), left, g->off + ro, rl};
     return 0;
+}
+
+
+int coll__ring_ops(const struct coll__ring *g, int rs, int k, int c, struct coll_round *r)
+{
+    return ring_ops(g, rs, k, c, r);
 }
 
 void coll__ring_cost(const struct coll__ring *g, int rs, const struct coll_params *p, int rank,
@@ -106,7 +112,7 @@ static int ring_next_phases(struct coll_iter *it, struct coll_round *r, int phas
     r->step = (uint32_t)t;
     r->phase = rs ? 0 : 1;
     r->nops = 0;
-    int rc = C == 1 ? coll__ring_ops(&g, rs, (int)u, 0, r) : coll__ring_ops(&g, rs, (int)(u / C), (int)(u % C), r);
+    int rc = C == 1 ? ring_ops(&g, rs, (int)u, 0, r) : ring_ops(&g, rs, (int)(u / C), (int)(u % C), r);
     return rc ? rc : 1;
 }
 

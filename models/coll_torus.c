@@ -32,8 +32,10 @@ static int torus_prepare(struct coll_params *p, dt_err *e)
         return dt_errf(e, DT_EINVAL, "2d-torus: grid %dx%d has a negative side", p->grid_x, p->grid_y);
     if (p->grid_x == 0 && p->grid_y == 0) {
         int want_g = g > 1 && n % g == 0;
-        for (int x = 1; x <= n; x++)
-            if (n % x == 0 && (int64_t)x * x >= n && (!want_g || x % g == 0)) {
+        int x0 = 1;
+        while ((int64_t)x0 * x0 < n) x0++;
+        for (int x = x0; x <= n; x++)
+            if (n % x == 0 && (!want_g || x % g == 0)) {
                 p->grid_x = x;
                 break;
             }

@@ -67,7 +67,7 @@ static int parse_bytes(const char *s, uint64_t *out)
     uint64_t whole = 0, frac = 0, fden = 1;
     int digits = 0;
     while (*p >= '0' && *p <= '9') {
-        if (whole > (UINT64_MAX - 9) / 10) return -1;
+        if (whole > (UINT64_MAX - 9) / 10) return -4;
         whole = whole * 10 + (uint64_t)(*p++ - '0');
         digits++;
     }
@@ -88,7 +88,7 @@ static int parse_bytes(const char *s, uint64_t *out)
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
         if (strlen(units[i].u) != ul || strncmp(units[i].u, p, ul) != 0) continue;
         long double v = ((long double)whole + (long double)frac / fden) * units[i].m;
-        if (v > 1.8e19L) return -1;
+        if (v > 1.8e19L) return -4;
         uint64_t b = (uint64_t)(v + 0.5L);
         if (fabsl(v - (long double)b) > 1e-6L * (v > 1 ? v : 1)) return -2;
         *out = b;
@@ -380,6 +380,7 @@ static int cmd_collective(int argc, char **argv)
     uint64_t bytes;
     int brc = bytes_s[0] == '-' ? -3 : parse_bytes(bytes_s, &bytes);
     if (brc == -3) return cmd_fail("--bytes: '%s' is negative", bytes_s);
+    if (brc == -4) return cmd_fail("--bytes: '%s' is too large", bytes_s);
     if (brc == -2) return cmd_fail("--bytes: '%s' is not a whole number of bytes", bytes_s);
     if (brc) return cmd_fail("--bytes: bad size '%s' (e.g. 4096, 100MB, 64MiB)", bytes_s);
     size_t sz = coll_dtype_size(p.dtype);

@@ -181,6 +181,48 @@ static void test_ring_known(void)
     CU_ASSERT_EQUAL(r.ops[1].off, 6);
 }
 
+static void expect_cost(const char *algo, int n, uint64_t count, int rank, uint64_t rounds, uint64_t sent,
+                        uint64_t recv, uint64_t reduce, uint64_t steps)
+{
+    struct coll_params p = {.algo = algo, .nranks = n, .count = count, .gpus_per_node = 1, .chunks = 1};
+    struct coll_cost c;
+    dt_err e;
+    CU_ASSERT_EQUAL_FATAL(coll_rank_cost(&p, rank, &c, &e), 0);
+    CU_ASSERT_EQUAL(c.rounds, rounds);
+    CU_ASSERT_EQUAL(c.bytes_sent[COLL_INTER], sent);
+    CU_ASSERT_EQUAL(c.bytes_recv[COLL_INTER], recv);
+    CU_ASSERT_EQUAL(c.reduce_elems, reduce);
+    CU_ASSERT_EQUAL(c.steps, steps);
+}
+
+/* Worked by hand. halving-doubling, N = 5, 8 elements: P = 4, rank 0 folds
+ * into rank 1 (8 elements each way, 2 rounds). Rank 1 is v = 0: receives 8
+ * (pre), halving swaps 4 with rank 3 then 2 with rank 2, doubling 2 with
+ * rank 2 then 4 with rank 3, sends 8 back: 20 elements each way, reduces
+ * 8 + 4 + 2, 6 rounds of 6 steps.
+ * double-binary-tree, N = 12, 24 elements, 1 chunk (NCCL trees.cc picture):
+ * rank 8 is inner in tree 0 (parent 0, children 4 and 10, depth 1) and a
+ * leaf in the mirror tree (it is 3 there: parent 2 -> rank 9, depth 4).
+ * Halves of 12: sends 12 up + 24 down + 12 up = 48, receives the same,
+ * reduces 24; D = 4, active at steps {2,3,4,5} (tree 0) and {0,7} (tree 1):
+ * 6 rounds, 2D + C - 1 = 8 steps. */
+static void test_known_costs(void)
+{
+    expect_cost("halving-doubling", 5, 8, 0, 2, 32, 32, 0, 6);
+    expect_cost("halving-doubling", 5, 8, 1, 6, 80, 80, 14, 6);
+    expect_cost("double-binary-tree", 12, 24, 8, 6, 192, 192, 24, 8);
+    /* 2d-torus 4x2, 16 elements, rank 5 (x 1, y 1): row reduce-scatter
+     * sends 12, receives 12; column ring of 4 elements in 2: 2 + 2 each way;
+     * row all-gather 12 + 12. Reduces 12 + 2. 2*3 + 2*1 = 8 steps. */
+    struct coll_params t = {.algo = "2d-torus", .nranks = 8, .count = 16, .grid_x = 4, .grid_y = 2};
+    struct coll_cost c;
+    dt_err e;
+    CU_ASSERT_EQUAL_FATAL(coll_rank_cost(&t, 5, &c, &e), 0);
+    CU_ASSERT_EQUAL(c.bytes_sent[COLL_INTER], 4 * (12 + 2 + 2 + 12));
+    CU_ASSERT_EQUAL(c.reduce_elems, 14);
+    CU_ASSERT_EQUAL(c.rounds, 8);
+}
+
 static void test_half(void)
 {
     CU_ASSERT_EQUAL(coll_float_to_half(1.0f), 0x3c00);
@@ -326,6 +368,7 @@ int test_coll_register(void)
     CU_pSuite s = CU_add_suite("coll", NULL, NULL);
     if (!s) return -1;
     if (!CU_add_test(s, "half", test_half) || !CU_add_test(s, "ring_known", test_ring_known) ||
+        !CU_add_test(s, "known_costs", test_known_costs) ||
         !CU_add_test(s, "errors", test_errors) || !CU_add_test(s, "checker", test_checker) ||
         !CU_add_test(s, "algorithms", test_algorithms) || !CU_add_test(s, "fp16_bound", test_fp16_bound) ||
         !CU_add_test(s, "bblocks_wide", test_bblocks_wide))
