@@ -20,7 +20,9 @@ fails=0
 checks=0
 tb_up=0
 
+L=
 cleanup() {
+    [ -n "$L" ] && kill "$L" 2>/dev/null
     [ $tb_up = 1 ] && $DTBENCH testbed down --prefix $PREFIX >/dev/null 2>&1
     rm -rf "$TMP"
 }
@@ -91,7 +93,9 @@ until grep -q '^ *4194304' "$TMP/out" 2>/dev/null || [ $i -ge 300 ]; do sleep 0.
 sleep 1 # inside the timed loop of the second (in-place) half or the next
 victim=$(pgrep -P $L | sed -n 3p)
 if [ -z "$victim" ]; then
-    bad "kill test: ranks not found"
+    bad "kill test: ranks not found" "$TMP/err"
+    kill $L
+    wait $L
 else
     t0=$(date +%s%N)
     kill -9 "$victim"
@@ -105,6 +109,7 @@ else
         bad "kill test: rc $rc after $ms ms, $died ranks exited on their own" "$TMP/err"
     fi
 fi
+L=
 
 # Busy port: another rank 0 holds it.
 nextport
