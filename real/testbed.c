@@ -17,9 +17,9 @@
  * link) and each host sends and receives at most BW at once.
  *
  * `up` writes the [cluster] description dtsim reads (default
- * out/testbed.ini): nodes, gpus_per_node = 1, nic_bw, nic_lat. The key
- * names nic_bw / nic_lat are provisional until the config module defines
- * its [cluster] link keys.
+ * out/testbed.ini): nodes, gpus_per_node = 1, nic_bw (the config schema's
+ * NIC rate override). The schema has no latency override, so the link
+ * latency is written as a comment.
  *
  * Nothing touches the root namespace: the veth pairs are created inside
  * the switch namespace with their peer end moved straight into the host's.
@@ -197,12 +197,18 @@ static int up(int hosts, double bw_Bps, double lat_s, const char *prefix, const 
     if (u) strcpy(u, "bps");
     fprintf(f, "; written by dtbench testbed up: %d network namespaces %s0..%s%d on a bridge in %s,\n"
                "; each host link shaped to %s both ways (tc htb)%s.\n"
-               "; nic_bw / nic_lat are provisional key names until the config module defines them.\n"
-               "[cluster]\nnodes = %d\ngpus_per_node = 1\nnic_bw = %s\nnic_lat = %s\n",
+               "; Include it in an experiment (include = testbed.ini) that names the gpu.\n"
+               "[cluster]\nnodes = %d\ngpus_per_node = 1\nnic_bw = %s\n",
             hosts, prefix, prefix, hosts - 1, sw, rate,
             netem ? ", one-way latency per link by netem" : "; latency NOT emulated (kernel lacks netem)", hosts,
-            bwn, netem ? lat : "0us");
-    if (!netem && lat_s > 0) fprintf(f, "; requested nic_lat = %s\n", lat);
+            bwn);
+    /* [cluster] has no latency override (the NIC row's latency applies):
+     * say what the links have, as a comment. */
+    if (netem)
+        fprintf(f, "; link latency: %s one way per link (2 x %s host to host); no [cluster] key for it yet\n", lat,
+                lat);
+    else
+        fprintf(f, "; link latency: none added (veth + bridge only, a few us); %s was requested\n", lat);
     fclose(f);
     printf("testbed %s: %d hosts %s0..%s%d (" TESTBED_NET ".1..%d), %s per link%s%s; wrote %s\n", prefix, hosts, prefix,
            prefix, hosts - 1, hosts, rate, netem ? ", latency " : "", netem ? lat : " (no latency: no netem)", ini);
