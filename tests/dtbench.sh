@@ -178,6 +178,8 @@ else
     ok "testbed up: $(cat "$TMP/out")"
     grep -q '^nodes = 4' "$TMP/testbed.ini" && grep -q '^nic_bw = 1Gbps' "$TMP/testbed.ini" &&
         ok "testbed [cluster] description" || bad "testbed.ini" "$TMP/testbed.ini"
+    run "testbed status" 0 $DTBENCH testbed status --prefix $PREFIX && grep -q "4 hosts" "$TMP/out" &&
+        grep -q "198.18.0.4/24" "$TMP/out" && ok "testbed status: $(head -1 "$TMP/out")"
     for a in $algos; do
         for d in fp32 fp16; do
             nextport
