@@ -351,8 +351,8 @@ static int run_gemm(const struct opts *o)
     int reps = o->reps > 0 ? o->reps : 10;
     dt_err e;
     printf("# gemm: cublasGemmEx NN, m=n=k, fp16/bf16 accumulate in fp32, fp32 without TF32;"
-           " median of %d runs after %d warm-ups\n", reps, o->warmup);
-    printf("%-6s %7s %11s %9s %9s\n", "dtype", "m=n=k", "time_ms", "TFLOP/s", "best");
+           " median of %d runs after %d warm-ups;\n# GPU time between CUDA events, runs queued behind a hold kernel; host_us = host time to enqueue one\n", reps, o->warmup);
+    printf("%-6s %7s %11s %9s %9s %9s\n", "dtype", "m=n=k", "time_ms", "TFLOP/s", "best", "host_us");
     for (int d = 0; d < o->ndtypes; d++)
         for (int i = 0; i < o->nsizes; i++) {
             struct cc_time t;
@@ -360,8 +360,8 @@ static int run_gemm(const struct opts *o)
             if (cc_gemm((enum cc_dtype)o->dtypes[d], m, m, m, 0, 0, o->warmup, reps, &t, &e))
                 return cuda_fail(&e);
             double fl = 2.0 * m * m * (double)m;
-            printf("%-6s %7d %11.4f %9.2f %9.2f\n", dtype_names[o->dtypes[d]], m, t.med_s * 1e3,
-                   fl / t.med_s * 1e-12, fl / t.min_s * 1e-12);
+            printf("%-6s %7d %11.4f %9.2f %9.2f %9.1f%s\n", dtype_names[o->dtypes[d]], m, t.med_s * 1e3,
+                   fl / t.med_s * 1e-12, fl / t.min_s * 1e-12, t.host_s * 1e6, t.held ? "" : " (not held)");
             fflush(stdout);
         }
     return 0;
@@ -380,6 +380,7 @@ static int run_membw(const struct opts *o, const struct cc_info *in)
                2.0 * in->mem_clock_khz * 1e3 * in->bus_bits / 8 * 1e-9, in->mem_clock_khz / 1000,
                in->bus_bits);
     printf("%-12s %11s %9s %9s\n", "method", "time_ms", "GB/s", "best");
+    if (!k.held || !m.held) printf("# (not held: the host enqueued the runs while the GPU ran them)\n");
     double b2 = 2.0 * (double)(o->mem_bytes & ~15LL);
     printf("%-12s %11.4f %9.1f %9.1f\n", "copy_kernel", k.med_s * 1e3, b2 / k.med_s * 1e-9, b2 / k.min_s * 1e-9);
     printf("%-12s %11.4f %9.1f %9.1f\n", "cudaMemcpy", m.med_s * 1e3, b2 / m.med_s * 1e-9, b2 / m.min_s * 1e-9);
@@ -443,6 +444,7 @@ static int run_conv(const struct opts *o, const struct cc_info *in, int dt)
         return fail("cannot write trace '%s': %s", o->trace, strerror(errno));
     char desc[512];
     snprintf(desc, sizeof desc, "# conv: %s batch %d %s %s; median of %d runs after %d warm-ups, CUDA events;"
+             " runs queued behind a hold kernel (GPU time);"
              " algorithm: fastest of cuDNN's first %d heuristic candidates, workspace <= %lld bytes\n",
              o->model, o->batch, dtype_names[dt], o->nhwc ? "nhwc" : "nchw", reps, o->warmup, o->ntry,
              o->ws_limit);
@@ -450,13 +452,13 @@ static int run_conv(const struct opts *o, const struct cc_info *in, int dt)
         fprintf(tf, "# dtbench compute trace v1\n# command: %s\n", o->cmdline);
         print_header(tf, in);
         fputs(desc, tf);
-        fprintf(tf, "layer,kind,pass,batch,dtype,time_s,flops,c,h,w,k,r,stride,pad,algo\n");
+        fprintf(tf, "layer,kind,pass,batch,dtype,time_s,flops,c,h,w,k,r,stride,pad,host_s,algo\n");
     }
     fputs(desc, stdout);
     printf("%-22s %5s %4s %5s %2s %2s %9s %9s %9s %7s %7s %7s\n", "layer", "c", "h", "k", "r", "s",
            "fwd_ms", "bwdd_ms", "bwdf_ms", "fwd_TF", "bwdd_TF", "bwdf_TF");
-    double tot[3] = {0, 0, 0}, flops = 0;
-    int rc = 0;
+    double tot[3] = {0, 0, 0}, flops = 0, host = 0;
+    int rc = 0, held = 1;
     for (int i = 0; i < n && !rc; i++) {
         const struct compute_layer *l = &L[i];
         double fl = compute_layer_flops(l, o->batch), ms[3] = {-1, -1, -1};
@@ -469,11 +471,13 @@ static int run_conv(const struct opts *o, const struct cc_info *in, int dt)
             }
             ms[p] = r.t.med_s * 1e3;
             tot[p] += r.t.med_s;
+            host += r.t.host_s;
+            held &= r.t.held;
             flops += fl;
             if (tf)
-                fprintf(tf, "%s,%s,%s,%d,%s,%.6e,%.0f,%d,%d,%d,%d,%d,%d,%d,%s\n", l->name, l->kind,
+                fprintf(tf, "%s,%s,%s,%d,%s,%.6e,%.0f,%d,%d,%d,%d,%d,%d,%d,%.3e,%s\n", l->name, l->kind,
                         pass_names[p], o->batch, dtype_names[dt], r.t.med_s, fl, l->c, l->h, l->w,
-                        l->k, l->r, l->stride, l->pad, r.algo);
+                        l->k, l->r, l->stride, l->pad, r.t.host_s, r.algo);
         }
         if (rc) break;
         printf("%-22s %5d %4d %5d %2d %2d", l->name, l->c, l->h, l->k, l->r, l->stride);
@@ -492,7 +496,9 @@ static int run_conv(const struct opts *o, const struct cc_info *in, int dt)
                " = %.0f images/s for these layers alone, %.1f TFLOP/s\n",
                tot[0] * 1e3, (tot[1] + tot[2]) * 1e3, tot[1] * 1e3, tot[2] * 1e3, step * 1e3,
                o->batch / step, flops / step * 1e-12);
-        if (tf) fprintf(tf, "# total_s: fwd %.6e bwd_data %.6e bwd_filter %.6e\n", tot[0], tot[1], tot[2]);
+        printf("# host: %.3f ms to enqueue the calls of one step (not in the GPU times above)%s\n",
+               host * 1e3, held ? "" : "; some runs not held: GPU times may include host gaps");
+        if (tf) fprintf(tf, "# total_s: fwd %.6e bwd_data %.6e bwd_filter %.6e host %.6e\n", tot[0], tot[1], tot[2], host);
     }
     if (tf && fclose(tf) != 0 && !rc) rc = fail("cannot write trace '%s': %s", o->trace, strerror(errno));
     return rc;

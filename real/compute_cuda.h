@@ -7,9 +7,15 @@
  *
  * Timing (every probe): `warmup` untimed runs, then `reps` runs on one
  * stream, each bracketed by CUDA events (event i before run i, event reps
- * after the last), so a run's time is the gap between two events and
- * includes no host overhead beyond the launch queue. The median run is
- * reported; the minimum is kept beside it.
+ * after the last), so a run's time is the gap between two events. The
+ * timed runs are queued behind a "hold" kernel that spins until the host
+ * has enqueued all of them: the GPU then runs them back to back, and a
+ * gap is GPU time even where a library call takes longer on the host than
+ * on the GPU (cuDNN's legacy API does for small layers: about 0.1 ms).
+ * The host's enqueue time per run is kept as host_s. Should a call wait
+ * for the GPU while held, the hold kernel gives up after 1 s, and that
+ * probe and all later ones are timed without it (held = 0). The median
+ * run is reported; the minimum is kept beside it.
  *
  * FLOP counts (the caller's; a multiply-add is 2 FLOPs):
  *   GEMM m x n x k:                  2 m n k
@@ -57,8 +63,10 @@ struct cc_info {
 };
 
 struct cc_time {
-    double med_s;  /* median run, seconds */
+    double med_s;  /* median run, seconds (GPU time between events) */
     double min_s;  /* fastest run, seconds */
+    double host_s; /* host time to enqueue one run, seconds */
+    int held;      /* 1: runs were queued behind the hold kernel */
 };
 
 /* One 2-D convolution, groups 1, dilation 1, square kernel, padding and
