@@ -89,6 +89,10 @@ double compute_layer_weights(const struct compute_layer *l) { return (double)l->
 
 /* ---- options ------------------------------------------------------------ */
 
+/* cmd_is_help lives in each program's main.c; these modules also link into
+ * the unit tests, which have none. */
+static int is_help(const char *a) { return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0; }
+
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int fail(const char *fmt, ...)
 {
@@ -232,7 +236,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
                                         "--workspace", "--mem-bytes", "--list", "--help"};
     for (; i < argc; i++) {
         const char *a = argv[i];
-        if (cmd_is_help(a)) {
+        if (is_help(a)) {
             usage(stdout);
             return -1;
         }

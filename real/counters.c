@@ -81,7 +81,7 @@ int counters_open(struct counters *c, int force_sw)
             counters_close(c);
             return 0;
         }
-        if (c->fd[i] < 0) snprintf(c->why, sizeof c->why, "no LLC miss event: %s", why);
+        if (c->fd[i] < 0) snprintf(c->why, sizeof c->why, "no LLC miss event: %.200s", why);
     }
     c->hw = 1;
     return 0;

@@ -13,6 +13,10 @@
 #include <strings.h>
 #include <unistd.h>
 
+/* cmd_is_help lives in each program's main.c; these modules also link into
+ * the unit tests, which have none. */
+static int is_help(const char *a) { return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0; }
+
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int fail(const char *fmt, ...)
 {
@@ -84,7 +88,7 @@ int dtbench_io_main(int argc, char **argv)
     static const char *const opts[] = {"--dir", "--files", "--size", "--classes", "--threads", "--seed",
                                        "--cold", "--warm", "--direct", "--decode", "--side",
                                        "--no-counters", "--max-files", "--help"};
-    if (argc < 2 || cmd_is_help(argv[1])) {
+    if (argc < 2 || is_help(argv[1])) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? DT_EXIT_USAGE : DT_EXIT_OK;
     }
@@ -100,7 +104,7 @@ int dtbench_io_main(int argc, char **argv)
     enum io_mode mode = IO_COLD;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
-        if (cmd_is_help(a)) {
+        if (is_help(a)) {
             usage(stdout);
             return DT_EXIT_OK;
         }
