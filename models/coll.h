@@ -28,6 +28,16 @@
  * Generation is lazy: coll_iter holds O(1) (at most O(log N)) state per
  * rank; a 4096-rank ring (8190 rounds per rank, 33 M in all) is never
  * materialised.
+ *
+ * Matching rule: within rounds of equal `step`, the i-th SEND from rank a
+ * to rank b pairs with the i-th RECV_* from a in b's round; both carry the
+ * same count. (A round may hold a send and a receive to the same peer.)
+ *
+ * Block partition used by every algorithm (and by reduce-scatter's result):
+ * n blocks of `count` elements, block i has count/n + (i < count%n)
+ * elements and starts at i*(count/n) + min(i, count%n).
+ *
+ * A zero-element collective (count 0) and a 1-rank one have no rounds.
  */
 #ifndef DT_COLL_H
 #define DT_COLL_H
@@ -92,7 +102,13 @@ struct coll_cost {
     uint64_t bytes_sent[2];     /* by enum coll_linkclass */
     uint64_t bytes_recv[2];
     uint64_t reduce_elems;      /* elements added (gamma term: flops = reduce_elems) */
+    uint64_t steps;             /* whole collective: max step + 1 over all ranks */
 };
+
+/* What holds on return. all-reduce: every rank holds the sum. reduce-scatter:
+ * rank r holds the sum on block r (partition above), the rest is scratch.
+ * all-gather: rank r starts with block r, every rank ends with all blocks. */
+enum coll_collop { COLL_ALLREDUCE = 0, COLL_REDUCE_SCATTER = 1, COLL_ALLGATHER = 2 };
 
 /* An algorithm: a const descriptor in its own file, found by name. */
 struct coll_algo {
@@ -104,12 +120,19 @@ struct coll_algo {
     /* 1: *r holds the next round; 0: done; <0: error. */
     int (*next)(struct coll_iter *it, struct coll_round *r);
     int (*cost)(const struct coll_params *p, int rank, struct coll_cost *c);
+    int op;                /* enum coll_collop */
 };
 
 /* Registry. An unknown name fills e with the list of valid names. */
 const struct coll_algo *coll_find(const char *name, dt_err *e);
 size_t coll_count(void);
 const struct coll_algo *coll_at(size_t i);
+
+/* Find p->algo and run its prepare (fills defaults: gpus_per_node 0 -> 1,
+ * chunks, grid, inner). cost() and the iterators expect prepared params. */
+int coll_prepare(struct coll_params *p, dt_err *e);
+/* Cost of `rank` for (unprepared or prepared) params; prepares a copy. */
+int coll_rank_cost(const struct coll_params *p, int rank, struct coll_cost *c, dt_err *e);
 
 /* Validate params (prepare) and start rank's iterator. */
 int coll_begin(struct coll_iter *it, const struct coll_params *p, int rank, dt_err *e);

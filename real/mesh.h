@@ -1,0 +1,71 @@
+/* mesh.h -- rendezvous at rank 0 and a full mesh of TCP connections.
+ *
+ *   1. rank 0 listens on MASTER_ADDR:MASTER_PORT (the rendezvous);
+ *   2. every rank opens a data listener on an ephemeral port of the local
+ *      address that reaches rank 0 (loopback, a testbed 198.18.0.x, ...);
+ *   3. ranks 1..n-1 connect to the rendezvous (retrying until the deadline)
+ *      and send a hello {magic, rank, size, ip, port, pid};
+ *   4. rank 0 checks them (same world size, no rank twice), and sends every
+ *      rank either the address table or the error that stopped it;
+ *   5. rank r connects to every rank below it and accepts every rank above
+ *      it: one full-duplex socket per pair, TCP_NODELAY, nonblocking.
+ *
+ *     rank 0  <--rdv--  rank 1, 2, 3        (closed once the table is out)
+ *     0 <-> 1, 0 <-> 2, 1 <-> 2, ...        (mesh, kept)
+ *
+ * Every wait has a deadline: a rank that cannot meet the others fails with
+ * a sentence naming the missing ranks; a peer that dies mid-run shows as
+ * EOF or a reset on its socket (error at once), a peer that hangs as no
+ * progress for `timeout_s` (error then). Never an endless wait.
+ *
+ * Small collectives for the harness ride on the mesh (star through rank 0):
+ * barrier, sum/max of a few doubles, broadcast.
+ */
+#ifndef DT_MESH_H
+#define DT_MESH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bench.h"
+#include "err.h"
+
+struct mesh {
+    int rank;              /* this rank */
+    int size;              /* ranks */
+    int *fd;               /* fd[peer]: socket to peer, -1 for self */
+    double timeout_s;      /* no-progress limit on any wait, s */
+    uint32_t *ip;          /* ip[peer]: IPv4 (network order) of its listener */
+    uint16_t *port;        /* port[peer]: its data port (host order) */
+};
+
+struct mesh_opts {
+    double rdv_timeout_s;  /* to gather every rank at the rendezvous, s */
+    double timeout_s;      /* no progress on a socket for this long -> error, s */
+    int sockbuf_bytes;     /* SO_SNDBUF/SO_RCVBUF when the kernel allows it; 0 = autotune */
+};
+
+/* Meet the others and connect the mesh. size 1: no sockets at all. */
+int mesh_open(struct mesh *m, const struct bench_world *w, const struct mesh_opts *o, dt_err *e);
+void mesh_close(struct mesh *m);
+
+/* Monotonic clock, s. */
+double mesh_now(void);
+
+/* Move exactly `bytes` on a nonblocking socket, failing after timeout_s
+ * without progress, or at once when the peer is gone. */
+int mesh_send(struct mesh *m, int peer, const void *buf, size_t bytes, dt_err *e);
+int mesh_recv(struct mesh *m, int peer, void *buf, size_t bytes, dt_err *e);
+
+int mesh_barrier(struct mesh *m, dt_err *e);
+/* v[i] <- sum (op 0) or max (op 1) over ranks, on every rank. */
+enum { MESH_SUM = 0, MESH_MAX = 1 };
+int mesh_allreduce_f64(struct mesh *m, double *v, int n, int op, dt_err *e);
+int mesh_bcast(struct mesh *m, void *buf, size_t bytes, dt_err *e);
+
+/* Set TCP_NODELAY and nonblocking (and the buffer sizes, see mesh_opts). */
+int mesh_tune_socket(int fd, int sockbuf_bytes);
+/* Name a socket error for a peer: "rank 3 closed the connection". */
+int mesh_peer_error(struct mesh *m, int peer, int err, const char *during, dt_err *e);
+
+#endif

@@ -1,0 +1,188 @@
+#!/bin/sh
+# dtbench end-to-end tests: real processes, real sockets.
+#
+#   tests/dtbench.sh            (DTBENCH=path/to/dtbench to test another build)
+#
+# 1. loopback: 4 ranks, every all-reduce schedule, fp32 and fp16, odd sizes;
+#    exit 0 and #wrong 0 on every row; 1 rank alone;
+# 2. failures: a rank killed mid-run -> the others exit with an error by
+#    themselves within 10 s; busy port, wrong rank count, missing peer ->
+#    the error says so; verbs / nccl without hardware -> skipped (3);
+# 3. testbed (root only, else SKIP): 4 namespaces at 1Gbit/100us, every
+#    schedule, fp32 and fp16.
+# Prints one line per check; exit 1 if any failed. About a minute.
+set -u
+DTBENCH=${DTBENCH:-bin/dtbench}
+TMP=$(mktemp -d /tmp/dtbench-test.XXXXXX)
+PORT=$((20000 + $$ % 20000))
+PREFIX=dtbt$$
+fails=0
+checks=0
+tb_up=0
+
+cleanup() {
+    [ $tb_up = 1 ] && $DTBENCH testbed down --prefix $PREFIX >/dev/null 2>&1
+    rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+ok() { checks=$((checks + 1)); echo "ok   $1"; }
+bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && sed 's/^/     | /' "$2" | tail -20; }
+nextport() { PORT=$((PORT + 1)); }
+
+# All rows of a table must have #wrong 0 (columns 9 and 13), and at least one row.
+rows_ok() {
+    awk '!/^#/ && NF == 13 { n++; if ($9 != "0" || $13 != "0") bad = 1 }
+         END { exit (n > 0 && !bad) ? 0 : 1 }' "$1"
+}
+
+# run NAME EXPECTED_RC CMD...: output in $TMP/out, $TMP/err
+run() {
+    name=$1 want=$2
+    shift 2
+    "$@" >"$TMP/out" 2>"$TMP/err"
+    rc=$?
+    if [ "$rc" != "$want" ]; then
+        bad "$name (exit $rc, want $want)" "$TMP/err"
+        return 1
+    fi
+    return 0
+}
+
+algos=$($DTBENCH allreduce --list | awk '/^schedules/ { s = 1; next } /^[a-z]/ { s = 0 } s { print $1 }')
+[ -n "$algos" ] || bad "no schedules listed by 'allreduce --list'"
+
+# --- 1. loopback ----------------------------------------------------------------
+for a in $algos; do
+    for d in fp32 fp16; do
+        nextport
+        # 12 B .. 120 KB by 10: counts 3, 30, ... (uneven blocks, fewer
+        # elements than ranks), then 1 MiB.
+        if run "loopback $a $d" 0 $DTBENCH launch -n 4 --port $PORT -- allreduce --algo $a --dtype $d \
+               -b 12 -e 120K -f 10 -n 2 -w 1; then
+            if rows_ok "$TMP/out"; then ok "loopback 4 ranks $a $d: #wrong 0"; else bad "loopback $a $d: wrong" "$TMP/out"; fi
+        fi
+        nextport
+        if run "loopback 1M $a $d" 0 $DTBENCH launch -n 4 --port $PORT -- allreduce --algo $a --dtype $d \
+               -b 1M -e 1M -n 2 -w 1 --csv; then
+            if awk -F, 'NR > 1 && ($12 != 0 || $16 != 0) { b = 1 } END { exit (NR == 2 && !b) ? 0 : 1 }' "$TMP/out"
+            then ok "loopback 4 ranks $a $d 1 MiB (csv): #wrong 0"; else bad "loopback 1M $a $d" "$TMP/out"; fi
+        fi
+    done
+done
+if run "single rank" 0 env -u RANK -u WORLD_SIZE $DTBENCH allreduce -b 8 -e 64K -f 8 -n 2 -w 1 && rows_ok "$TMP/out"
+then ok "single rank, no launcher"; fi
+
+# --- 2. failures ------------------------------------------------------------------
+# A rank killed mid-run: the others must fail by themselves (the launcher's
+# grace is 60 s, so it does not do it for them) within 10 s.
+nextport
+$DTBENCH launch -n 4 --port $PORT --grace 60 -- allreduce -b 4M -e 4M -n 100000 -w 0 -c 0 \
+    >"$TMP/out" 2>"$TMP/err" &
+L=$!
+i=0
+until grep -q '^ *4194304' "$TMP/out" 2>/dev/null || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 1 # inside the timed loop of the second (in-place) half or the next
+victim=$(pgrep -P $L | sed -n 3p)
+if [ -z "$victim" ]; then
+    bad "kill test: ranks not found"
+else
+    t0=$(date +%s%N)
+    kill -9 "$victim"
+    wait $L
+    rc=$?
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    died=$(grep -c 'exited with status 1' "$TMP/err")
+    if [ $rc -ne 0 ] && [ $ms -lt 10000 ] && [ "$died" = 3 ] && ! grep -q terminating "$TMP/err"; then
+        ok "rank killed mid-run: the other 3 exited with an error in $ms ms"
+    else
+        bad "kill test: rc $rc after $ms ms, $died ranks exited on their own" "$TMP/err"
+    fi
+fi
+
+# Busy port: another rank 0 holds it.
+nextport
+RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$PORT $DTBENCH allreduce --rdv-timeout 6 >/dev/null 2>&1 &
+H=$!
+sleep 0.5
+if run "busy port" 1 env RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$PORT $DTBENCH allreduce \
+       --rdv-timeout 2 && grep -q "port already in use" "$TMP/err"; then
+    ok "busy port: $(cat "$TMP/err")"
+elif [ "$rc" = 1 ]; then bad "busy port: message" "$TMP/err"; fi
+kill $H 2>/dev/null
+wait $H 2>/dev/null
+
+# Wrong rank count: rank 1 believes in 3 ranks, rank 0 in 2.
+nextport
+RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$PORT $DTBENCH allreduce --rdv-timeout 5 \
+    >/dev/null 2>"$TMP/err0" &
+H=$!
+if run "wrong rank count" 2 env RANK=1 WORLD_SIZE=3 MASTER_ADDR=127.0.0.1 MASTER_PORT=$PORT $DTBENCH allreduce \
+       --rdv-timeout 5 && grep -q "has world size 3 but rank 0 has 2" "$TMP/err"; then
+    ok "wrong rank count: $(cat "$TMP/err")"
+elif [ "$rc" = 2 ]; then bad "wrong rank count: message" "$TMP/err"; fi
+wait $H
+[ $? = 2 ] && grep -q "world size 3" "$TMP/err0" && ok "wrong rank count: rank 0 fails too (exit 2)" ||
+    bad "wrong rank count: rank 0" "$TMP/err0"
+if run "rank out of range" 2 env RANK=4 WORLD_SIZE=4 $DTBENCH allreduce && grep -q "out of range" "$TMP/err"
+then ok "rank out of range: $(cat "$TMP/err")"; fi
+
+# Missing peer: 3 ranks announced, 2 started.
+nextport
+RANK=1 WORLD_SIZE=3 MASTER_ADDR=127.0.0.1 MASTER_PORT=$PORT $DTBENCH allreduce --rdv-timeout 2 \
+    >/dev/null 2>"$TMP/err1" &
+H=$!
+if run "missing peer" 1 env RANK=0 WORLD_SIZE=3 MASTER_ADDR=127.0.0.1 MASTER_PORT=$PORT $DTBENCH allreduce \
+       --rdv-timeout 2 && grep -q "2 of 3 ranks joined, missing rank 2" "$TMP/err"; then
+    ok "missing peer: $(cat "$TMP/err")"
+elif [ "$rc" = 1 ]; then bad "missing peer: message" "$TMP/err"; fi
+wait $H
+[ $? = 1 ] && grep -q "missing rank 2" "$TMP/err1" && ok "missing peer: rank 1 told why" ||
+    bad "missing peer: rank 1" "$TMP/err1"
+if run "no rank 0" 1 env RANK=1 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$PORT $DTBENCH allreduce \
+       --rdv-timeout 1 && grep -q "cannot reach the rendezvous" "$TMP/err"; then ok "no rank 0: clear error"; fi
+
+# Skips: no RDMA device here; NCCL only in a CUDA build.
+$DTBENCH allreduce --transport verbs >"$TMP/out" 2>&1
+rc=$?
+if [ $rc = 3 ] && grep -q "skipped: verbs" "$TMP/out"; then ok "verbs: $(cat "$TMP/out") (exit 3)"
+elif [ $rc = 0 ]; then ok "verbs: ran"; else bad "verbs (exit $rc)" "$TMP/out"; fi
+$DTBENCH allreduce --transport nccl -b 8 -e 8 >"$TMP/out" 2>&1
+rc=$?
+if [ $rc = 3 ]; then ok "nccl: skipped: $(tail -1 "$TMP/out")"; elif [ $rc = 0 ]; then ok "nccl: ran"
+else bad "nccl (exit $rc)" "$TMP/out"; fi
+if run "bad option" 2 $DTBENCH allreduce --dtype fp64 && grep -q "unknown dtype 'fp64'" "$TMP/err"
+then ok "bad input: $(cat "$TMP/err")"; fi
+
+# --- 3. testbed -------------------------------------------------------------------
+if [ "$(id -u)" != 0 ]; then
+    echo "SKIP testbed: needs root (network namespaces)"
+    run "testbed as non-root" 2 $DTBENCH testbed up --prefix $PREFIX && grep -q "needs root" "$TMP/err" &&
+        ok "testbed as non-root: clear error"
+elif ! run "testbed up" 0 $DTBENCH testbed up --prefix $PREFIX --hosts 4 --bw 1Gbit --lat 100us \
+        --ini "$TMP/testbed.ini"; then
+    :
+else
+    tb_up=1
+    ok "testbed up: $(cat "$TMP/out")"
+    grep -q '^nodes = 4' "$TMP/testbed.ini" && grep -q '^nic_bw = 1Gbps' "$TMP/testbed.ini" &&
+        ok "testbed [cluster] description" || bad "testbed.ini" "$TMP/testbed.ini"
+    for a in $algos; do
+        for d in fp32 fp16; do
+            nextport
+            if run "testbed $a $d" 0 $DTBENCH launch --testbed --prefix $PREFIX --port $PORT -- allreduce \
+                   --algo $a --dtype $d -b 1000 -e 1M -f 32 -n 2 -w 1; then
+                if rows_ok "$TMP/out" && grep -q "198.18.0.4" "$TMP/out"; then
+                    ok "testbed 4 hosts $a $d: #wrong 0"
+                else bad "testbed $a $d" "$TMP/out"; fi
+            fi
+        done
+    done
+    if run "testbed down" 0 $DTBENCH testbed down --prefix $PREFIX && ! ip netns list | grep -q "^$PREFIX"; then
+        tb_up=0
+        ok "testbed down: $(cat "$TMP/out")"
+    fi
+fi
+
+echo "$checks checks, $fails failed"
+[ $fails = 0 ]
