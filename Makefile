@@ -21,6 +21,18 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 # CUDA/NCCL parts build only where nvcc exists (PATH or /usr/local/cuda).
 NVCC    := $(or $(shell command -v nvcc 2>/dev/null),$(wildcard /usr/local/cuda/bin/nvcc))
 
+# dtbench's libraries: libjpeg-turbo (dtbench io), libpfm4 (counters).
+REAL_LIBS += -lturbojpeg -lpfm
+# With nvcc: real/*.cu are built and linked, and C code sees DT_HAVE_CUDA.
+ifneq ($(NVCC),)
+CUDA_HOME := $(patsubst %/bin/,%,$(dir $(NVCC)))
+NVCCFLAGS ?= -O2 -g -arch=all-major
+CU_SRC    := $(sort $(wildcard real/*.cu))
+INC       += -DDT_HAVE_CUDA
+REAL_LIBS += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudnn -lcublas -lcudart -lnccl -lstdc++
+endif
+CU_OBJ  := $(patsubst %.cu,out/obj/%.o,$(CU_SRC))
+
 MODELS_SRC := $(sort $(wildcard models/*.c))
 TRACES_SRC := $(sort $(wildcard traces/*.c))
 SIM_SRC    := $(sort $(filter-out sim/main.c,$(wildcard sim/*.c)))
@@ -62,7 +74,16 @@ out/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) $(INC) -MMD -MP -c $< -o $@
 
+out/obj/%.o: %.cu
+	@mkdir -p $(@D)
+	$(NVCC) -std=c++17 $(NVCCFLAGS) $(INC) -Xcompiler -Wall,-Wextra -MMD -MP -c $< -o $@
+
 out/obj/libdt.a: $(call objs,obj,$(LIB_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+# dtbench's modules, also linked into the unit tests.
+out/obj/libreal.a: $(call objs,obj,$(REAL_SRC)) $(CU_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -70,11 +91,11 @@ bin/dtsim: out/obj/sim/main.o out/obj/libdt.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-bin/dtsim-tests: $(call objs,obj,$(TEST_SRC)) out/obj/libdt.a
+bin/dtsim-tests: $(call objs,obj,$(TEST_SRC)) out/obj/libreal.a out/obj/libdt.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(REAL_LIBS)
 
-bin/dtbench: out/obj/real/main.o $(call objs,obj,$(REAL_SRC)) out/obj/libdt.a
+bin/dtbench: out/obj/real/main.o $(call objs,obj,$(REAL_SRC)) $(CU_OBJ) out/obj/libdt.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(REAL_LIBS)
 
@@ -90,8 +111,12 @@ out/asan/libdt.a: $(call objs,asan,$(LIB_SRC))
 out/asan/dtsim: out/asan/sim/main.o out/asan/libdt.a
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
 
-out/asan/dtsim-tests: $(call objs,asan,$(TEST_SRC)) out/asan/libdt.a
-	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
+out/asan/libreal.a: $(call objs,asan,$(REAL_SRC)) $(CU_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+out/asan/dtsim-tests: $(call objs,asan,$(TEST_SRC)) out/asan/libreal.a out/asan/libdt.a
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS) $(REAL_LIBS)
 
 asan: gen
 	@$(MAKE) --no-print-directory out/asan/dtsim out/asan/dtsim-tests
