@@ -136,6 +136,8 @@ check: build asan
 	DTSIM=bin/dtsim ./tests/cli.sh
 	@echo "== gnuplot scripts on sample data"
 	./tests/plots.sh
+	@echo "== dtbench end-to-end (the testbed part needs root, else SKIP)"
+	DTBENCH=bin/dtbench ./tests/dtbench.sh
 	@echo "== the reproduction against its golden CSV (release build)"
 	DTSIM=bin/dtsim ./tests/reproduce.sh
 

@@ -2,7 +2,7 @@
  * counts, and (only where a CUDA device exists) one GEMM and one
  * convolution through compute_cuda. Without a GPU the GPU test is not
  * registered and "SKIP: no GPU (...)" is printed: a skip, not a pass. */
-#include "compute.h"
+#include "gpucompute.h"
 
 #include <CUnit/CUnit.h>
 #include <stdio.h>

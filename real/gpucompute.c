@@ -1,10 +1,10 @@
 /* compute.c -- `dtbench compute`: the command layer over compute_cuda.cu,
- * the ResNet-50 layer table and the per-layer trace writer (see compute.h
+ * the ResNet-50 layer table and the per-layer trace writer (see gpucompute.h
  * for the table, docs/traces.md for the trace, docs/dtbench-compute.md for
  * the command). Built with or without CUDA: without it (no DT_HAVE_CUDA)
  * every probe reports a skip, exit 3; `conv --list` works either way.
  */
-#include "compute.h"
+#include "gpucompute.h"
 
 #include "cmd.h"
 #include "strsim.h"

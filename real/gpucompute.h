@@ -1,4 +1,4 @@
-/* compute.h -- `dtbench compute`: GPU compute probes (cuBLAS GEMM sweep,
+/* gpucompute.h -- `dtbench compute`: GPU compute probes (cuBLAS GEMM sweep,
  * device memory bandwidth, every ResNet-50 convolution through cuDNN) and
  * the per-layer trace that `dtsim run --trace-in` reads (docs/traces.md).
  *
@@ -25,8 +25,8 @@
  * plus 2 048 000 in fc; with fc's 1 000 biases and 53 120 batch-norm
  * parameters that is torchvision's 25 557 032.
  */
-#ifndef DT_COMPUTE_H
-#define DT_COMPUTE_H
+#ifndef DT_GPUCOMPUTE_H
+#define DT_GPUCOMPUTE_H
 
 #include <stddef.h>
 
