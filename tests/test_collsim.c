@@ -5,6 +5,7 @@
  * through a pipe. */
 #include "collsim.h"
 #include "platform.h"
+#include "simchild.h"
 
 #include <CUnit/CUnit.h>
 #include <math.h>
@@ -19,52 +20,47 @@ struct result {
     struct collsim_stats st;
 };
 
+/* What a child needs: the cluster, options and jobs (copied at fork). */
+struct childarg {
+    const struct sim_cluster *c;
+    double reduce_rate;
+    int no_fallback;
+    struct collsim_job *jobs;
+    int n;
+};
+
+static int batch_child(void *argp, void *outp)
+{
+    const struct childarg *a = argp;
+    struct result *res = outp;
+    dt_err e = {0};
+    char *av[] = {"dtsim-tests", NULL};
+    char path[] = "/tmp/dtsim-test-XXXXXX.xml";
+    int fd = mkstemps(path, 4), rc = -1;
+    if (fd >= 0) {
+        close(fd);
+        struct collsim_opts o = {.no_fallback = a->no_fallback, .reduce_elems_per_s = a->reduce_rate};
+        rc = platform_engine_init(1, av, &e);
+        if (!rc) rc = platform_load(a->c, path, &e);
+        unlink(path);
+        if (!rc) rc = collsim_batch(a->c, &o, a->jobs, a->n, &e);
+        if (rc) fprintf(stderr, "sim_child: %s\n", e.msg);
+    }
+    for (int i = 0; i < a->n; i++) {
+        res[i].seconds = rc ? -1 : a->jobs[i].seconds;
+        res[i].st = a->jobs[i].st;
+    }
+    return rc ? 1 : 0;
+}
+
 /* Run jobs on cluster c in a child; fill res. Returns 0 or -1. */
 static int sim_child_opts(const struct sim_cluster *c, double reduce_rate, int no_fallback, struct collsim_job *jobs,
                           int n, struct result *res)
 {
-    int fds[2];
-    if (pipe(fds)) return -1;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) return -1;
-    if (pid == 0) {
-        close(fds[0]);
-        dt_err e = {0};
-        char *av[] = {"dtsim-tests", NULL};
-        char path[] = "/tmp/dtsim-test-XXXXXX.xml";
-        int fd = mkstemps(path, 4), rc = -1;
-        if (fd >= 0) {
-            close(fd);
-            struct collsim_opts o = {.no_fallback = no_fallback, .reduce_elems_per_s = reduce_rate};
-            rc = platform_engine_init(1, av, &e);
-            if (!rc) rc = platform_load(c, path, &e);
-            unlink(path);
-            if (!rc) rc = collsim_batch(c, &o, jobs, n, &e);
-            if (rc) fprintf(stderr, "sim_child: %s\n", e.msg);
-        }
-        for (int i = 0; i < n; i++) {
-            struct result r = {jobs[i].seconds, jobs[i].st};
-            if (rc) r.seconds = -1;
-            if (write(fds[1], &r, sizeof r) != (ssize_t)sizeof r) _exit(2);
-        }
-        _exit(rc ? 1 : 0);
-    }
-    close(fds[1]);
-    size_t want = (size_t)n * sizeof *res, got = 0;
-    while (got < want) {
-        ssize_t k = read(fds[0], (char *)res + got, want - got);
-        if (k <= 0) break;
-        got += (size_t)k;
-    }
-    close(fds[0]);
-    int status;
-    waitpid(pid, &status, 0);
-    return got == want && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+    struct childarg a = {c, reduce_rate, no_fallback, jobs, n};
+    return simchild_run(batch_child, &a, res, (size_t)n * sizeof *res) == 0 ? 0 : -1;
 }
 
-/* Fast mode without its exact fallback: these checks measure the lock-step
- * approximation itself. */
 static int sim_child(const struct sim_cluster *c, double reduce_rate, struct collsim_job *jobs, int n,
                      struct result *res)
 {

@@ -23,17 +23,18 @@ static void test_iterations(void)
 }
 
 struct rjob {
-    int full;
+    int full;              /* simulate every iteration */
 };
 
 struct tout {
     struct run_result r;
-    struct iter_trace tr;
+    struct iter_trace tr;  /* phase 0's last step */
 };
 
-static int trace_child(void *arg, void *out)
+/* Simulate tests/data/run/small.ini in a child, with a trace. */
+static int child(void *arg, void *out)
 {
-    (void)arg;
+    const struct rjob *j = arg;
     struct tout *o = out;
     memset(o, 0, sizeof *o);
     struct experiment x;
@@ -44,11 +45,13 @@ static int trace_child(void *arg, void *out)
     if (!rc) {
         struct run_opts opt;
         run_opts_default(&opt);
+        opt.full = j->full;
         opt.trace = &o->tr;
         rc = run_simulate(&x, cat, &opt, &o->r, &e);
     }
     if (rc) fprintf(stderr, "run test: %s\n", e.msg);
     o->r.compute_arch = NULL;
+    o->r.wall_s = 0;
     catalog_free(cat);
     if (!rc) experiment_free(&x);
     return rc;
@@ -57,7 +60,8 @@ static int trace_child(void *arg, void *out)
 static void test_trace(void)
 {
     static struct tout o;
-    CU_ASSERT_EQUAL_FATAL(simchild_run(trace_child, NULL, &o, sizeof o), 0);
+    struct rjob a = {0};
+    CU_ASSERT_EQUAL_FATAL(simchild_run(child, &a, &o, sizeof o), 0);
     const struct iter_result *s = &o.r.ph[0].r;
     int ar = 0, fwd = 0;
     double end = 0, ar_s = 0;
@@ -79,50 +83,27 @@ static void test_trace(void)
     CU_ASSERT_DOUBLE_EQUAL(end, s->step_s, 1e-9);
 }
 
-static int child(void *arg, void *out)
-{
-    const struct rjob *j = arg;
-    struct run_result *r = out;
-    memset(r, 0, sizeof *r);
-    struct experiment x;
-    dt_err e = {0};
-    struct catalog *cat = NULL;
-    int rc = experiment_load_ex(&x, "tests/data/run/small.ini", NULL, 0, cmd_resolve, NULL, &e);
-    if (!rc) rc = catalog_load(&cat, NULL, &e);
-    if (!rc) {
-        struct run_opts o;
-        run_opts_default(&o);
-        o.full = j->full;
-        rc = run_simulate(&x, cat, &o, r, &e);
-    }
-    if (rc) fprintf(stderr, "run test: %s\n", e.msg);
-    r->compute_arch = NULL;
-    r->wall_s = 0;
-    catalog_free(cat);
-    if (!rc) experiment_free(&x);
-    return rc;
-}
-
 static void test_full_agrees(void)
 {
-    struct run_result steady, full, again;
+    static struct tout st, fu, ag;
     struct rjob a = {0}, b = {1};
-    CU_ASSERT_EQUAL_FATAL(simchild_run(child, &a, &steady, sizeof steady), 0);
-    CU_ASSERT_EQUAL_FATAL(simchild_run(child, &b, &full, sizeof full), 0);
+    CU_ASSERT_EQUAL_FATAL(simchild_run(child, &a, &st, sizeof st), 0);
+    CU_ASSERT_EQUAL_FATAL(simchild_run(child, &b, &fu, sizeof fu), 0);
+    const struct run_result *steady = &st.r, *full = &fu.r;
     /* 20000 images: ceil(20000/256) = 79 steps in epoch 0, ceil(20000/512)
      * = 40 in epoch 1 */
-    CU_ASSERT_EQUAL(steady.nphases, 2);
-    CU_ASSERT_EQUAL(steady.ph[0].iterations, 79);
-    CU_ASSERT_EQUAL(steady.ph[1].iterations, 40);
-    CU_ASSERT_EQUAL(steady.ph[0].batch_per_gpu, 32);
-    CU_ASSERT_EQUAL(steady.ph[1].batch_per_gpu, 64);
-    CU_ASSERT(steady.time_to_train_s > 0);
+    CU_ASSERT_EQUAL(steady->nphases, 2);
+    CU_ASSERT_EQUAL(steady->ph[0].iterations, 79);
+    CU_ASSERT_EQUAL(steady->ph[1].iterations, 40);
+    CU_ASSERT_EQUAL(steady->ph[0].batch_per_gpu, 32);
+    CU_ASSERT_EQUAL(steady->ph[1].batch_per_gpu, 64);
+    CU_ASSERT(steady->time_to_train_s > 0);
     /* every iteration simulated agrees with the extrapolation within 1% */
-    CU_ASSERT(fabs(full.time_to_train_s / steady.time_to_train_s - 1) < 0.01);
+    CU_ASSERT(fabs(full->time_to_train_s / steady->time_to_train_s - 1) < 0.01);
     /* the same config gives the same numbers */
-    CU_ASSERT_EQUAL_FATAL(simchild_run(child, &a, &again, sizeof again), 0);
-    CU_ASSERT(memcmp(&steady.ph, &again.ph, sizeof steady.ph) == 0);
-    CU_ASSERT_DOUBLE_EQUAL(steady.time_to_train_s, again.time_to_train_s, 0);
+    CU_ASSERT_EQUAL_FATAL(simchild_run(child, &a, &ag, sizeof ag), 0);
+    CU_ASSERT(memcmp(&steady->ph, &ag.r.ph, sizeof steady->ph) == 0);
+    CU_ASSERT_DOUBLE_EQUAL(steady->time_to_train_s, ag.r.time_to_train_s, 0);
 }
 
 int test_run_register(void)
