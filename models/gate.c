@@ -55,9 +55,7 @@ static int parse_num(const char *p, double *out)
     return 0;
 }
 
-/* Split one line (modified in place) into fields; quoted fields may hold
- * commas and "" for a quote. Returns the field count, or -1 with *why. */
-static int split_csv(char *line, char **f, int max, const char **why)
+int gate_csv_split(char *line, char **f, int max, const char **why)
 {
     int n = 0;
     char *p = line;
@@ -168,7 +166,7 @@ static int parse_line(struct gate_set *s, char *line, int ln, int ncol, const ch
 {
     char *f[MAXF];
     const char *why = "";
-    int n = split_csv(line, f, MAXF, &why);
+    int n = gate_csv_split(line, f, MAXF, &why);
     if (n < 0) return dt_errf(e, DT_EINVAL, "%s:%d: %s", path, ln, why);
     if (n != ncol && !(ncol == 5 && n == 4))
         return dt_errf(e, DT_EINVAL, "%s:%d: %d fields, expected %d (%s)", path, ln, n, ncol,
@@ -272,12 +270,8 @@ static void put_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
-int gate_save(const struct gate_set *s, const char *path, dt_err *e)
+void gate_write(const struct gate_set *s, FILE *f)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) return dt_errf(e, DT_EINVAL, "path too long");
-    FILE *f = fopen(tmp, "w");
-    if (!f) return dt_errf(e, DT_EIO, "cannot write '%s': %s", tmp, strerror(errno));
     fprintf(f, "%s\n", GATE_HEADER);
     for (int i = 0; i < s->n; i++) {
         const struct gate_metric *m = &s->m[i];
@@ -289,6 +283,15 @@ int gate_save(const struct gate_set *s, const char *path, dt_err *e)
         else if (m->tol.kind == GATE_TOL_ABS) fprintf(f, "%.15g", m->tol.value);
         fputc('\n', f);
     }
+}
+
+int gate_save(const struct gate_set *s, const char *path, dt_err *e)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) return dt_errf(e, DT_EINVAL, "path too long");
+    FILE *f = fopen(tmp, "w");
+    if (!f) return dt_errf(e, DT_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+    gate_write(s, f);
     int bad = ferror(f);
     if (fclose(f) || bad) {
         remove(tmp);

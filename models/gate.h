@@ -37,6 +37,8 @@
 
 #include "err.h"
 
+#include <stdio.h>
+
 enum gate_better { GATE_LOWER, GATE_HIGHER, GATE_EQUAL };
 enum gate_tol_kind { GATE_TOL_NONE, GATE_TOL_PCT, GATE_TOL_ABS };
 enum gate_verdict { GATE_OK, GATE_WORSE, GATE_BETTER, GATE_CHANGED, GATE_MISSING, GATE_NEW };
@@ -79,8 +81,10 @@ int gate_parse(struct gate_set *s, const char *text, const char *path, dt_err *e
 /* gate_parse on a file's contents; DT_ENOENT/DT_EIO when it cannot be read. */
 int gate_load(struct gate_set *s, const char *path, dt_err *e);
 
-/* Write s as a metrics CSV to path (through PATH.tmp and rename). */
+/* Write s as a metrics CSV to path (through PATH.tmp and rename), or to
+ * an open stream. Values print with %.15g (round-trips what was read). */
 int gate_save(const struct gate_set *s, const char *path, dt_err *e);
+void gate_write(const struct gate_set *s, FILE *f);
 
 /* Append a metric (strings copied). Returns 0, DT_EINVAL on a duplicate
  * name, DT_ENOMEM. */
@@ -88,6 +92,12 @@ int gate_add(struct gate_set *s, const char *name, double value, const char *uni
              struct gate_tol tol, dt_err *e);
 
 void gate_free(struct gate_set *s);
+
+/* Split one CSV line (modified in place; no newline) into at most max
+ * fields, spaces around unquoted fields trimmed; "quoted" fields may hold
+ * commas and "" for a quote. Returns the field count, or -1 with *why set
+ * ("unterminated quote", "too many fields", ...). */
+int gate_csv_split(char *line, char **f, int max, const char **why);
 
 /* Parse a tolerance: "5%" (percent) or "0.5", "0.5s", "0.5 s" (absolute;
  * a unit, if written, must equal `unit`). unit NULL: percent only. */
