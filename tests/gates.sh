@@ -50,7 +50,7 @@ fi
 # depend on scheduling.
 if command -v valgrind >/dev/null 2>&1; then
     set -- "simcoll.ring.256gpu.fast" "simcoll --nodes 64 --mode fast" \
-           "simcoll.ring.64gpu.exact" "simcoll --nodes 16 --mode exact" \
+           "simcoll.ring.32gpu.exact" "simcoll --nodes 8 --mode exact" \
            "run.small" "run tests/data/run/small.ini"
     pairs=
     while [ $# -ge 2 ]; do
