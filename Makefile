@@ -140,6 +140,8 @@ check: build asan
 	DTBENCH=bin/dtbench ./tests/dtbench.sh
 	@echo "== the reproduction against its golden CSV (release build)"
 	DTSIM=bin/dtsim ./tests/reproduce.sh
+	@echo "== performance gates (bench/baselines)"
+	DTSIM=bin/dtsim REPRODUCE_CSV=out/test-reproduce/reproduce.csv ./tests/gates.sh
 
 golden-update: build
 	DTSIM=bin/dtsim ./tests/cli.sh --update
