@@ -440,7 +440,8 @@ static int cmd_plan(int argc, char **argv)
         }
         printf("\nbinds: compute = the GPUs, network = exposed all-reduce time >= input stall,\n"
                "input = the input pipeline stalls (either over 10%% of the step).\n"
-               "wrote %s and %s (the top answer: dtsim run %s)\n", csv, best, best);
+               "wrote %s and %s (the top answer: dtsim run %s)\n"
+               "top answer: time_to_train_s %.3f, cost %.2f USD\n", csv, best, best, c[0].t_s, c[0].cost);
     } else {
         fprintf(stderr, "dtsim: error: plan: no configuration trains %s in %s%s; try more GPUs (--gpus), faster ones or "
                         "a later deadline\n", model, dl, budget > 0 ? " within the budget" : "");

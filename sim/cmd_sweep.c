@@ -16,7 +16,7 @@ static int usage(FILE *f)
     fprintf(f,
             "usage: dtsim sweep EXPERIMENT.ini --vary KEY=VALUES [--vary ...] [--set S.K=V ...]\n"
             "                   [--per-gpu-batch B] [--jobs N] [--out FILE] [--prices FILE | --no-cost]\n"
-            "                   [--point K] [--dry-run] [--emit slurm|list]\n"
+            "                   [--point K] [--dry-run] [--fresh] [--emit slurm|list]\n"
             "       dtsim sweep --merge OUT.csv PART.csv...\n\n"
             "Simulate every point of the cross product of the --vary values (dtsim run each)\n"
             "and write one CSV row per point: point, the varied keys, gpus, nodes, global_batch,\n"
@@ -35,6 +35,7 @@ static int usage(FILE *f)
             "                     configs/catalog/prices.ini); --no-cost drops the column\n"
             "  --point K          run point K only (0-based), for job arrays\n"
             "  --dry-run          list the points that would run (missing from --out) and stop\n"
+            "  --fresh            start over: remove --out first (default: resume from it)\n"
             "  --emit slurm|list  print a Slurm job-array script, or one command per point\n"
             "                     (GNU parallel, xargs), each writing OUT.part-K.csv; then\n"
             "  --merge OUT PART.. merge the parts (same sweep) into OUT, in point order\n"
@@ -72,7 +73,7 @@ static void emit_args(FILE *f, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--dry-run") == 0) continue;
+        if (strcmp(a, "--dry-run") == 0 || strcmp(a, "--fresh") == 0) continue;
         if ((strcmp(a, "--out") == 0 || strcmp(a, "--jobs") == 0 || strcmp(a, "--emit") == 0 ||
              strcmp(a, "--point") == 0) && i + 1 < argc) {
             i++;
@@ -129,7 +130,7 @@ static int cmd_sweep(int argc, char **argv)
     s.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
     s.only_point = -1;
     const char *prices = NULL, *how = NULL;
-    int nocost = 0;
+    int nocost = 0, fresh = 0;
     struct catalog *cat = NULL;
     dt_err e = {0, ""};
     if (argc > 1 && strcmp(argv[1], "--merge") == 0) {
@@ -149,6 +150,7 @@ static int cmd_sweep(int argc, char **argv)
             goto out;
         }
         if (strcmp(a, "--dry-run") == 0) s.dry_run = 1;
+        else if (strcmp(a, "--fresh") == 0) fresh = 1;
         else if (strcmp(a, "--no-cost") == 0) nocost = 1;
         else if (i + 1 < argc && strcmp(a, "--vary") == 0) {
             if (nvary == MAXVARY) { cmd_fail("sweep: at most %d --vary", MAXVARY); goto out; }
@@ -197,6 +199,10 @@ static int cmd_sweep(int argc, char **argv)
         goto out;
     }
     s.progress = isatty(2) && !s.dry_run;
+    if (fresh && !s.dry_run && unlink(s.out) != 0 && errno != ENOENT) {
+        cmd_fail("sweep: cannot remove '%s': %s", s.out, strerror(errno));
+        goto out;
+    }
     if (sweep_run(&s, &e)) { cmd_fail("sweep: %s", e.msg); goto out; }
     if (s.dry_run)
         printf("dtsim sweep: %lld points, %lld already in %s, %lld to run\n", s.npoints, s.already, s.out, s.ran);
