@@ -26,13 +26,15 @@ static int usage(FILE *f)
             "usage: dtsim plan --deadline TIME [--model M] [--epochs E] [--gpu G1,G2,...]\n"
             "                  [--network N1,N2,...] [--algorithm A1,A2,...] [--gpus RANGE]\n"
             "                  [--per-gpu-batch B] [--budget USD] [--top K] [--template FILE]\n"
-            "                  [--prices FILE] [--jobs N] [--out DIR] [--resume]\n\n"
+            "                  [--prices FILE] [--jobs N] [--out DIR] [--resume] [--no-plots]\n\n"
             "Search GPU type x GPU count x network x all-reduce algorithm on a template\n"
             "cluster and print the cheapest configurations that train within the deadline,\n"
             "the Pareto front of time vs cost, and which resource binds each (compute,\n"
             "network: exposed communication dominates, input: the input pipeline stalls).\n"
             "Writes DIR/plan.csv (every configuration, as dtsim sweep) and DIR/plan-best.ini,\n"
-            "the top answer as an experiment file for dtsim run.\n\n"
+            "the top answer as an experiment file for dtsim run, and pictures with gnuplot:\n"
+            "DIR/sweep-time (time vs GPUs per network), sweep-scaling (efficiency per\n"
+            "algorithm), sweep-pareto (cost vs time, the front, the deadline), PNG and SVG.\n\n"
             "  --deadline TIME   e.g. 10min, 2h, 600s (required)\n"
             "  --model M         DNN (default resnet50; dtsim model --list)\n"
             "  --epochs E        epochs to train (default 90)\n"
@@ -49,6 +51,7 @@ static int usage(FILE *f)
             "  --jobs N          simulations at once (default: the number of CPUs)\n"
             "  --out DIR         output directory (default out)\n"
             "  --resume          keep DIR/plan.csv rows from an interrupted plan with the same options\n"
+            "  --no-plots        skip gnuplot\n"
             "Exit status: 0 an answer, 1 no configuration meets the deadline (the closest are\n"
             "printed), 2 bad input.\n");
     return f == stdout ? DT_EXIT_OK : DT_EXIT_USAGE;
@@ -244,6 +247,32 @@ static int check_algo(const struct catalog *c, const char *n, dt_err *e)
     return coll_find(n, e) ? 0 : DT_ENOENT;
 }
 
+/* Pictures of plan.csv: plots/sweep-{time,scaling,pareto}.gp, PNG and SVG.
+ * gnuplot missing or failing is reported, not fatal. Returns pictures made. */
+static int plots(const char *catdir, const char *outdir, double deadline_s)
+{
+    static const char *const names[] = {"sweep-time", "sweep-scaling", "sweep-pareto"};
+    static const char *const terms[] = {"png", "svg"};
+    int made = 0;
+    if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "dtsim plan: gnuplot not found; no pictures (install gnuplot-nox)\n");
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        for (int t = 0; t < 2; t++) {
+            char cmd[9000], gp[4200];
+            int w = snprintf(gp, sizeof gp, "%s/../../plots/%s.gp", catdir, names[i]);
+            if (w < 0 || (size_t)w >= sizeof gp || access(gp, R_OK) != 0) continue;
+            w = snprintf(cmd, sizeof cmd,
+                         "gnuplot -e \"datadir='%s'; outdir='%s'; csv='plan.csv'; deadline=%.3f; term='%s'\" '%s' 2>&1",
+                         outdir, outdir, deadline_s, terms[t], gp);
+            if (w < 0 || (size_t)w >= sizeof cmd) continue;
+            if (system(cmd) != 0) fprintf(stderr, "dtsim plan: gnuplot failed on %s\n", gp);
+            else made++;
+        }
+    return made;
+}
+
 static int cmd_plan(int argc, char **argv)
 {
     const char *model = "resnet50", *epochs = "90", *deadline = NULL, *gpus = "V100-SXM2-16GB,A100-SXM4-80GB,H100-SXM5";
@@ -251,13 +280,14 @@ static int cmd_plan(int argc, char **argv)
     const char *tmpl = NULL, *prices = NULL, *outdir = "out";
     long long pgb = 32;
     double budget = 0, deadline_s = 0;
-    int top = 5, resume = 0, par = (int)sysconf(_SC_NPROCESSORS_ONLN), rc = DT_EXIT_USAGE;
+    int top = 5, resume = 0, noplots = 0, par = (int)sysconf(_SC_NPROCESSORS_ONLN), rc = DT_EXIT_USAGE;
     dt_err e = {0, ""};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         char *end;
         if (cmd_is_help(a)) return usage(stdout);
         if (strcmp(a, "--resume") == 0) resume = 1;
+        else if (strcmp(a, "--no-plots") == 0) noplots = 1;
         else if (i + 1 < argc && strcmp(a, "--model") == 0) model = argv[++i];
         else if (i + 1 < argc && strcmp(a, "--epochs") == 0) epochs = argv[++i];
         else if (i + 1 < argc && strcmp(a, "--deadline") == 0) deadline = argv[++i];
@@ -306,8 +336,8 @@ static int cmd_plan(int argc, char **argv)
         cmd_fail("plan: %s", e.msg);
         goto out;
     }
+    catalog_dir(catdir, sizeof catdir, NULL, &e);
     if (!tmpl) {
-        catalog_dir(catdir, sizeof catdir, NULL, &e);
         snprintf(tbuf, sizeof tbuf, "%s/../plan/template.ini", catdir);
         tmpl = tbuf;
     }
@@ -433,6 +463,8 @@ static int cmd_plan(int argc, char **argv)
             print_cand(++k, &all[i]);
         }
     free(all);
+    if (!noplots && plots(catdir, outdir, deadline_s) > 0)
+        printf("\npictures: %s/sweep-time, sweep-scaling, sweep-pareto (.png, .svg)\n", outdir);
     if (rc == DT_EXIT_OK) {
         if (write_best(best, &s, &c[0], dl, &e)) {
             rc = cmd_fail("plan: %s", e.msg);

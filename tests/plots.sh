@@ -20,7 +20,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/a" "$tmp/b"
 pass=0; fail=0
-scripts=$(ls plots/reproduce-*.gp 2>/dev/null)
+scripts=$(ls plots/reproduce-*.gp plots/sweep-*.gp 2>/dev/null)
 if [ -z "$scripts" ]; then echo "plots: no plots/reproduce-*.gp"; exit 1; fi
 
 # run DATADIR OUTDIR TERM SCRIPT: gnuplot's messages go to $tmp/log
