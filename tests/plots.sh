@@ -1,5 +1,6 @@
 #!/bin/sh
-# Tests for the gnuplot scripts of `dtsim reproduce` (plots/reproduce-*.gp).
+# Tests for the gnuplot scripts of `dtsim reproduce` (plots/reproduce-*.gp)
+# and of `dtsim sweep` / `dtsim plan` (plots/sweep-*.gp, on sweep.csv).
 #
 # For every script and each term (png, svg): run it on the sample CSVs in
 # tests/data/plots into a temporary directory, check that outdir/NAME.TERM
