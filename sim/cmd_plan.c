@@ -425,7 +425,7 @@ static int cmd_plan(int argc, char **argv)
            "on the template cluster %s\n",
            s.npoints, vary[0].nvals, vary[1].nvals, vary[2].nvals, vary[3].nvals, tmpl == tbuf ? "configs/plan/template.ini" : tmpl);
     if (nerr) printf("%d of them did not run (see the error column of %s)\n", nerr, csv);
-    qsort(c, (size_t)nc, sizeof *c, by_cost);
+    if (nc) qsort(c, (size_t)nc, sizeof *c, by_cost);
     int nok = 0;
     for (int i = 0; i < nc; i++)
         if (c[i].t_s <= deadline_s && (budget <= 0 || c[i].cost <= budget)) c[nok++] = c[i]; /* keeps order */
@@ -442,7 +442,7 @@ static int cmd_plan(int argc, char **argv)
         for (int i = 0; i < nok && i < top; i++) print_cand(i + 1, &c[i]);
         rc = DT_EXIT_OK;
     } else {
-        qsort(all, (size_t)nall, sizeof *all, by_time);
+        if (nall) qsort(all, (size_t)nall, sizeof *all, by_time);
         char t[32];
         hms(t, sizeof t, nall ? all[0].t_s : 0);
         printf("\nno configuration meets the deadline%s; the fastest takes %s. The closest:\n",
@@ -452,7 +452,7 @@ static int cmd_plan(int argc, char **argv)
         rc = DT_EXIT_FAIL;
     }
     /* Pareto front: by time, each cheaper than every faster one. */
-    qsort(all, (size_t)nall, sizeof *all, by_time);
+    if (nall) qsort(all, (size_t)nall, sizeof *all, by_time);
     printf("\nPareto front, time vs cost (nothing is both faster and cheaper):\n");
     print_head();
     double best_cost = INFINITY;

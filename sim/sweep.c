@@ -340,7 +340,7 @@ int sweep_run(struct sweep *s, dt_err *e)
     for (long long p = 0; p < s->npoints; p++) {
         if (s->only_point >= 0 && p != s->only_point) continue;
         char *k = point_key(s, p);
-        int have = k && bsearch(&k, keys, nkeys, sizeof *keys, cmp_str) != NULL;
+        int have = k && nkeys && bsearch(&k, keys, nkeys, sizeof *keys, cmp_str) != NULL;
         free(k);
         if (have) {
             s->already++;
@@ -482,7 +482,7 @@ int sweep_merge(const char *out, char *const *in, int nin, dt_err *e)
         }
     }
     if (!rc && header) {
-        qsort(rows, nrows, sizeof *rows, cmp_row);
+        if (nrows) qsort(rows, nrows, sizeof *rows, cmp_row);
         char tmp[4200];
         snprintf(tmp, sizeof tmp, "%s.tmp", out);
         FILE *f = fopen(tmp, "w");
