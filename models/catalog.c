@@ -72,6 +72,11 @@ const struct config_key catalog_schema[] = {
     {"compute", "from", CONFIG_STRING, 0, 0, NULL, NULL, "arch the other parameters come from"},
     {"compute", "rms_log", CONFIG_REAL, 0, 100, NULL, "", "fit quality: rms of log(model/measured)"},
     {"compute", "source", CONFIG_STRING, 0, 0, NULL, NULL, "what it was fitted on"},
+
+    {"price", "gpu_hour", CONFIG_REAL, 0, 1e6, NULL, "", "price of one GPU for one hour (gpu rows), USD"},
+    {"price", "node_hour", CONFIG_REAL, 0, 1e6, NULL, "", "price of one node's host for one hour (gpu rows), USD"},
+    {"price", "nic_hour", CONFIG_REAL, 0, 1e6, NULL, "", "price of one NIC port for one hour (link rows), USD"},
+    {"price", "source", CONFIG_STRING, 0, 0, NULL, NULL, "list price or the arithmetic behind the number"},
 };
 const size_t catalog_schema_len = sizeof catalog_schema / sizeof catalog_schema[0];
 
@@ -314,11 +319,24 @@ static int read_compute(struct catalog *c, const struct row *r, const char *name
     return 0;
 }
 
+static int read_price(struct catalog *c, const struct row *r, const char *name, dt_err *e)
+{
+    struct catalog_price *p;
+    PUSH(c, prices, nprices, p);
+    p->name = name;
+    p->at = (struct catalog_origin){r->first->file, r->first->line};
+    int rc;
+    if ((rc = row_num(r, "gpu_hour", &p->gpu_hour, e)) || (rc = row_num(r, "node_hour", &p->node_hour, e)) ||
+        (rc = row_num(r, "nic_hour", &p->nic_hour, e)) || (rc = row_str(r, "source", &p->source, e)))
+        return rc;
+    return 0;
+}
+
 static const struct {
     const char *type;
     int (*read)(struct catalog *, const struct row *, const char *, dt_err *);
 } readers[] = {{"gpu", read_gpu}, {"link", read_link}, {"storage", read_storage}, {"cpu", read_cpu},
-               {"compute", read_compute}};
+               {"compute", read_compute}, {"price", read_price}};
 
 /* ---- one file --------------------------------------------------------------- */
 
@@ -452,6 +470,7 @@ _Static_assert(offsetof(struct catalog_link, name) == 0, "name first");
 _Static_assert(offsetof(struct catalog_storage, name) == 0, "name first");
 _Static_assert(offsetof(struct catalog_cpu, name) == 0, "name first");
 _Static_assert(offsetof(struct catalog_compute, name) == 0, "name first");
+_Static_assert(offsetof(struct catalog_price, name) == 0, "name first");
 #define ROW_NAME(base, stride, i) (*(const char *const *)((const char *)(base) + (i) * (stride)))
 #define ROW_AT(base, stride, off, i) ((const struct catalog_origin *)((const char *)(base) + (i) * (stride) + (off)))
 
@@ -469,6 +488,33 @@ static int check_dups(const void *base, size_t n, size_t stride, size_t off_at, 
 
 #define DUPS(c, arr, count, T, type) check_dups((c)->arr, (c)->count, sizeof(T), offsetof(T, at), type, e)
 
+/* Price rows: no duplicates, each names a gpu or a link row, and carries
+ * the keys that fit what it names (gpu_hour/node_hour on a gpu, nic_hour
+ * on a link). */
+static int check_prices(const struct catalog *c, dt_err *e)
+{
+    int rc = DUPS(c, prices, nprices, struct catalog_price, "price");
+    for (size_t i = 0; !rc && i < c->nprices; i++) {
+        const struct catalog_price *p = &c->prices[i];
+        dt_err le;
+        int gpu = catalog_gpu(c, p->name, &le) != NULL, link = !gpu && catalog_link(c, p->name, &le);
+        if (!gpu && !link) {
+            dt_err lg; /* the gpu table's suggestion when it has one, else the link table's */
+            catalog_gpu(c, p->name, &lg);
+            if (strstr(lg.msg, "did you mean")) le = lg;
+            return dt_errf(e, DT_ENOENT, "%s:%d: [price %s] names no gpu or link row: %s", p->at.file, p->at.line,
+                           p->name, le.msg);
+        }
+        if (gpu && p->nic_hour > 0)
+            return dt_errf(e, DT_EINVAL, "%s:%d: [price %s] is a gpu: nic_hour belongs on a link's price row",
+                           p->at.file, p->at.line, p->name);
+        if (link && (p->gpu_hour > 0 || p->node_hour > 0))
+            return dt_errf(e, DT_EINVAL, "%s:%d: [price %s] is a link: gpu_hour and node_hour belong on a gpu's row",
+                           p->at.file, p->at.line, p->name);
+    }
+    return rc;
+}
+
 static int check_rows(const struct catalog *c, dt_err *e)
 {
     int rc;
@@ -476,7 +522,7 @@ static int check_rows(const struct catalog *c, dt_err *e)
         (rc = DUPS(c, links, nlinks, struct catalog_link, "link")) ||
         (rc = DUPS(c, storage, nstorage, struct catalog_storage, "storage")) ||
         (rc = DUPS(c, cpus, ncpus, struct catalog_cpu, "cpu")) ||
-        (rc = DUPS(c, compute, ncompute, struct catalog_compute, "compute")))
+        (rc = DUPS(c, compute, ncompute, struct catalog_compute, "compute")) || (rc = check_prices(c, e)))
         return rc;
     /* a gpu's link must be a link row (any file): checked on the entry */
     const struct priv *pv = c->priv__;
@@ -544,6 +590,7 @@ void catalog_free(struct catalog *c)
     free(c->storage);
     free(c->cpus);
     free(c->compute);
+    free(c->prices);
     free(c);
 }
 
@@ -634,6 +681,34 @@ const struct catalog_compute *catalog_compute(const struct catalog *c, const cha
                           "(add it to configs/calibration/compute-points.ini and run 'dtsim calibrate-compute')",
             arch, arch);
     return NULL;
+}
+
+const struct catalog_price *catalog_price(const struct catalog *c, const char *name)
+{
+    for (size_t i = 0; i < c->nprices; i++)
+        if (strcasecmp(c->prices[i].name, name) == 0) return &c->prices[i];
+    return NULL;
+}
+
+int catalog_prices_load(struct catalog *c, const char *path, dt_err *e)
+{
+    struct priv *pv = c->priv__;
+    size_t before[5] = {c->ngpus, c->nlinks, c->nstorage, c->ncpus, c->ncompute};
+    size_t old = c->nprices;
+    c->nprices = 0;
+    int rc = load_file(c, pv, path, e);
+    size_t after[5] = {c->ngpus, c->nlinks, c->nstorage, c->ncpus, c->ncompute};
+    if (!rc && memcmp(before, after, sizeof before) != 0)
+        rc = dt_errf(e, DT_EINVAL, "%s: a price file holds [price NAME] rows only", path);
+    if (!rc && c->nprices == 0) rc = dt_errf(e, DT_EINVAL, "%s: no [price NAME] rows", path);
+    if (!rc) rc = check_prices(c, e);
+    if (rc) { /* leave the catalog as it was */
+        c->ngpus = before[0], c->nlinks = before[1], c->nstorage = before[2], c->ncpus = before[3];
+        c->ncompute = before[4];
+        c->nprices = 0;
+        (void)old;
+    }
+    return rc;
 }
 
 int catalog_resolve(void *ctx, const char *kind, const char *name, const struct config_entry *where, dt_err *e)

@@ -11,6 +11,9 @@
  *   configs/catalog/cpus.ini      [cpu Xeon-Gold-6148]    cores = 20 ...
  *   configs/catalog/compute.ini   [compute Volta]         eff_fp16 = ... (generated
  *                                 by `dtsim calibrate-compute`; see models/compute.h)
+ *   configs/catalog/prices.ini    [price H100-SXM5]       gpu_hour = 12.29 ...
+ *                                 (USD; gpu rows: per GPU-hour and per node-hour
+ *                                 of the host; link rows: per NIC-port-hour)
  *
  * Loading (catalog_load): every *.ini file directly in the directory, in
  * byte order of file name; rows keep file order. The section type (the first
@@ -132,6 +135,19 @@ struct catalog_cpu {
     struct catalog_origin at;
 };
 
+/* What an hour of hardware costs (dtsim sweep, dtsim plan), USD. A row is
+ * named after a gpu row or a link row. Cost of a run of t seconds on n
+ * nodes of g GPUs with k NICs each:
+ *   t/3600 x (n g gpu_hour[gpu] + n node_hour[gpu] + n k nic_hour[nic]) */
+struct catalog_price {
+    const char *name;                      /* a gpu or link row's name */
+    double gpu_hour;                       /* USD per GPU per hour; 0 = not given */
+    double node_hour;                      /* USD per node (host) per hour; 0 = not given */
+    double nic_hour;                       /* USD per NIC port per hour; 0 = not given */
+    const char *source;
+    struct catalog_origin at;
+};
+
 /* A loaded catalog. Read-only for users; iterate the arrays to list. */
 struct catalog {
     const char *dir;                       /* directory it was loaded from */
@@ -145,6 +161,8 @@ struct catalog {
     size_t ncpus;
     struct catalog_compute *compute;
     size_t ncompute;
+    struct catalog_price *prices;
+    size_t nprices;
     void *priv__;                          /* owned strings, configs */
 };
 
@@ -171,6 +189,14 @@ const struct catalog_storage *catalog_storage(const struct catalog *c, const cha
 const struct catalog_cpu *catalog_cpu(const struct catalog *c, const char *name, dt_err *e);
 /* By architecture name; unknown: "no [compute X] row (run 'dtsim calibrate-compute'...)". */
 const struct catalog_compute *catalog_compute(const struct catalog *c, const char *arch, dt_err *e);
+
+/* The price row named `name` (case-insensitive), or NULL. */
+const struct catalog_price *catalog_price(const struct catalog *c, const char *name);
+
+/* Replace the catalog's price rows by those of the file at `path`, which
+ * must hold [price NAME] rows only (names checked against c). On error the
+ * catalog has no price rows. */
+int catalog_prices_load(struct catalog *c, const char *path, dt_err *e);
 
 /* The row schema (section types gpu, link, storage, cpu) for config_check
  * and for documentation. `def` is NULL for a required key, "" for an

@@ -348,18 +348,57 @@ static int list_compute(const struct catalog *c, int csv)
     return DT_EXIT_OK;
 }
 
+static int list_prices(const struct catalog *c, int csv)
+{
+    if (csv) {
+        printf("name,gpu_hour,node_hour,nic_hour,source\n");
+        for (size_t i = 0; i < c->nprices; i++) {
+            const struct catalog_price *p = &c->prices[i];
+            csv_str(p->name, 0);
+            csv_num(p->gpu_hour);
+            csv_num(p->node_hour);
+            csv_num(p->nic_hour);
+            csv_str(p->source, 1);
+        }
+        return DT_EXIT_OK;
+    }
+    struct table t = {.ncol = 4};
+    static const char *const head[] = {"name", "gpu_hour", "node_hour", "nic_hour", "", "USD", "USD", "USD"};
+    for (int i = 0; i < 8; i++) tab_add(&t, "%s", head[i]);
+    t.right[1] = t.right[2] = t.right[3] = 1;
+    const char *names[c->nprices + 1], *src[c->nprices + 1];
+    for (size_t i = 0; i < c->nprices; i++) {
+        const struct catalog_price *p = &c->prices[i];
+        tab_add(&t, "%s", p->name);
+        tab_num(&t, p->gpu_hour, 1, 4);
+        tab_num(&t, p->node_hour, 1, 4);
+        tab_num(&t, p->nic_hour, 1, 4);
+        names[i] = p->name;
+        src[i] = p->source;
+    }
+    if (t.oom) {
+        tab_free(&t);
+        return cmd_fail("out of memory");
+    }
+    tab_print(&t, stdout);
+    tab_free(&t);
+    sources(names, src, c->nprices);
+    return DT_EXIT_OK;
+}
+
 static const struct {
     const char *name;
     int (*list)(const struct catalog *, int csv);
 } tables[] = {{"gpus", list_gpus}, {"links", list_links}, {"storage", list_storage}, {"cpus", list_cpus},
-               {"compute", list_compute}};
+               {"compute", list_compute}, {"prices", list_prices}};
 #define NTABLES (sizeof tables / sizeof tables[0])
 
 static void help(void)
 {
-    printf("usage: dtsim catalog [gpus|links|storage|cpus|compute] [--csv] [--catalog DIR]\n\n"
+    printf("usage: dtsim catalog [gpus|links|storage|cpus|compute|prices] [--csv] [--catalog DIR]\n\n"
            "List the hardware catalog: GPUs, links, storage classes, host CPUs, and the\n"
-           "compute model fitted per GPU architecture (dtsim calibrate-compute).\n"
+           "compute model fitted per GPU architecture (dtsim calibrate-compute), and the\n"
+           "prices per GPU-, node- and NIC-hour that dtsim sweep and dtsim plan cost runs with.\n"
            "Rows live in configs/catalog/*.ini (docs/catalog.md); add a row to add hardware.\n\n"
            "  TABLE           one table (default: all, in aligned text)\n"
            "  --csv           one table as CSV in SI base units (flop/s, bytes/s, bytes, s)\n"

@@ -5,6 +5,7 @@
 #include "cmd.h"
 #include "cmdutil.h"
 #include "config.h"
+#include "jobs.h"
 #include "run.h"
 #include "units.h"
 
@@ -13,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAXROWS 32
@@ -58,98 +58,27 @@ struct job {
     char err[1024];
 };
 
-/* What a child sends back. */
-struct reply {
-    int rc;
-    struct run_result r;
-    char err[1024];
-};
-
-static void run_child(const struct job *j, int fd)
+/* In the child: one experiment (jobs.h). */
+static void job_child(void *ctx, int i, struct jobs_reply *rep)
 {
-    struct reply rep;
-    memset(&rep, 0, sizeof rep);
+    const struct job *j = &((const struct job *)ctx)[i];
     char *sets[MAXSETS];
-    for (int i = 0; i < j->nsets; i++) sets[i] = (char *)j->sets[i];
-    struct experiment x;
-    dt_err e = {0};
-    struct catalog *cat = NULL;
-    rep.rc = experiment_load_ex(&x, j->exp, sets, j->nsets, cmd_resolve, NULL, &e);
-    if (!rep.rc) {
-        rep.rc = catalog_load(&cat, NULL, &e);
-        if (!rep.rc) {
-            struct run_opts o;
-            run_opts_default(&o);
-            o.no_base = j->scaling && j->nodes == 1;
-            rep.rc = run_simulate(&x, cat, &o, &rep.r, &e);
-            catalog_free(cat);
-        }
-        experiment_free(&x);
-    }
-    if (rep.rc) snprintf(rep.err, sizeof rep.err, "%s", e.msg);
-    rep.r.compute_arch = NULL; /* pointers mean nothing in the parent */
-    const char *p = (const char *)&rep;
-    size_t left = sizeof rep;
-    while (left) {
-        ssize_t k = write(fd, p, left);
-        if (k <= 0) _exit(3);
-        p += k;
-        left -= (size_t)k;
-    }
-    _exit(0);
+    for (int k = 0; k < j->nsets; k++) sets[k] = (char *)j->sets[k];
+    struct run_opts o;
+    run_opts_default(&o);
+    o.no_base = j->scaling && j->nodes == 1;
+    jobs_simulate(j->exp, sets, j->nsets, &o, rep);
 }
 
-/* Run every job, `par` at a time. */
-static int run_jobs(struct job *jobs, int n, int par, int progress)
+static int progress;
+
+static void job_done(void *ctx, int i, const struct jobs_reply *rep, int done, int n)
 {
-    int next = 0, done = 0, running = 0;
-    pid_t pid[MAXJOBS];
-    int fd[MAXJOBS];
-    while (done < n) {
-        while (running < par && next < n) {
-            int p[2];
-            if (pipe(p)) return -1;
-            fflush(NULL);
-            pid_t c = fork();
-            if (c < 0) return -1;
-            if (c == 0) {
-                close(p[0]);
-                run_child(&jobs[next], p[1]);
-            }
-            close(p[1]);
-            pid[next] = c;
-            fd[next] = p[0];
-            next++;
-            running++;
-        }
-        int status;
-        pid_t w = wait(&status);
-        if (w < 0) return -1;
-        for (int i = 0; i < next; i++) {
-            if (pid[i] != w) continue;
-            struct reply rep;
-            size_t got = 0;
-            while (got < sizeof rep) {
-                ssize_t k = read(fd[i], (char *)&rep + got, sizeof rep - got);
-                if (k <= 0) break;
-                got += (size_t)k;
-            }
-            close(fd[i]);
-            if (got != sizeof rep) {
-                jobs[i].rc = -1;
-                snprintf(jobs[i].err, sizeof jobs[i].err, "%s: the simulation died (status %d)", jobs[i].exp, status);
-            } else {
-                jobs[i].rc = rep.rc;
-                jobs[i].r = rep.r;
-                memcpy(jobs[i].err, rep.err, sizeof jobs[i].err);
-            }
-            running--;
-            done++;
-            if (progress) fprintf(stderr, "\rdtsim reproduce: %d/%d simulations done", done, n);
-        }
-    }
-    if (progress) fprintf(stderr, "\n");
-    return 0;
+    struct job *j = &((struct job *)ctx)[i];
+    j->rc = rep->rc;
+    j->r = rep->r;
+    if (rep->rc) snprintf(j->err, sizeof j->err, "%s", rep->err);
+    if (progress) fprintf(stderr, "\rdtsim reproduce: %d/%d simulations done%s", done, n, done == n ? "\n" : "");
 }
 
 static int parse_rows(const config *c, const char *dir, struct row *rows, int *nrows, dt_err *e)
@@ -420,7 +349,8 @@ static int cmd_reproduce(int argc, char **argv)
         config_free(c);
         return cmd_fail("cannot create '%s': %s", outdir, strerror(errno));
     }
-    if (run_jobs(jobs, njobs, par, isatty(2)) != 0) {
+    progress = isatty(2);
+    if (jobs_run(njobs, par, job_child, job_done, jobs) != 0) {
         config_free(c);
         return cmd_fail("reproduce: cannot start simulations: %s", strerror(errno));
     }

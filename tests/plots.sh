@@ -1,5 +1,6 @@
 #!/bin/sh
-# Tests for the gnuplot scripts of `dtsim reproduce` (plots/reproduce-*.gp).
+# Tests for the gnuplot scripts of `dtsim reproduce` (plots/reproduce-*.gp)
+# and of `dtsim sweep` / `dtsim plan` (plots/sweep-*.gp, on sweep.csv).
 #
 # For every script and each term (png, svg): run it on the sample CSVs in
 # tests/data/plots into a temporary directory, check that outdir/NAME.TERM
@@ -20,7 +21,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/a" "$tmp/b"
 pass=0; fail=0
-scripts=$(ls plots/reproduce-*.gp 2>/dev/null)
+scripts=$(ls plots/reproduce-*.gp plots/sweep-*.gp 2>/dev/null)
 if [ -z "$scripts" ]; then echo "plots: no plots/reproduce-*.gp"; exit 1; fi
 
 # run DATADIR OUTDIR TERM SCRIPT: gnuplot's messages go to $tmp/log
