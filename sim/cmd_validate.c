@@ -25,7 +25,7 @@ struct vopts {
     const char *algos[MAXLIST];
     int nalgos;
     uint64_t min_bytes, max_bytes;
-    int factor, iters, warmup, rt;
+    int factor, iters, warmup, rt, plots;
     const char *out, *measured, *prefix, *lat;
     double max_median_pct, max_error_pct;
     uint64_t score_bytes;
@@ -78,7 +78,7 @@ static int usage(FILE *f)
 {
     fprintf(f, "usage: dtsim validate [--quick] [--hosts 2,4,8] [--bw 500Mbit,1Gbit] [--algos A,B,...]\n"
                "                      [--sizes 64K..64M] [--factor 4] [--iters 3] [--warmup 1] [--lat 0]\n"
-               "                      [--out out/validate.csv] [--measured FILE] [--prefix dtv] [--no-rt]\n"
+               "                      [--out out/validate.csv] [--measured FILE] [--prefix dtv] [--no-rt] [--no-plots]\n"
                "                      [--max-median PCT] [--max-error PCT] [--score-from SIZE]\n\n"
                "Bring up the emulated cluster (dtbench testbed, root), run dtbench allreduce over TCP\n"
                "on it, fit the link on the 2-host points only (as dtsim calibrate-link), simulate\n"
@@ -101,6 +101,7 @@ static int usage(FILE *f)
                "  --measured FILE  no testbed: take the points from a validate-measured.csv\n"
                "  --prefix P       testbed namespace prefix (default dtv)\n"
                "  --no-rt          do not run the ranks under SCHED_RR (launch --rt)\n"
+               "  --no-plots       do not draw validate.png beside the CSV (plots/validate.gp, gnuplot)\n"
                "  --max-median PCT, --max-error PCT  limits (default 10 and 25)\n"
                "  --score-from S   smallest size scored (default 1M)\n");
     return f == stdout ? DT_EXIT_OK : DT_EXIT_USAGE;
@@ -113,7 +114,7 @@ static int parse_args(struct vopts *o, int argc, char **argv, int *help)
                *sizes = "64K..64M";
     int quick = 0;
     memset(o, 0, sizeof *o);
-    o->factor = 4, o->iters = 3, o->warmup = 1, o->rt = 1;
+    o->factor = 4, o->iters = 3, o->warmup = 1, o->rt = 1, o->plots = 1;
     o->out = "out/validate.csv", o->prefix = "dtv", o->lat = "0";
     o->max_median_pct = 10, o->max_error_pct = 25, o->score_bytes = 1 << 20;
     const char *h = NULL, *b = NULL, *s = NULL;
@@ -122,6 +123,7 @@ static int parse_args(struct vopts *o, int argc, char **argv, int *help)
         if (cmd_is_help(a)) { *help = 1; return 0; }
         if (strcmp(a, "--quick") == 0) { quick = 1; continue; }
         if (strcmp(a, "--no-rt") == 0) { o->rt = 0; continue; }
+        if (strcmp(a, "--no-plots") == 0) { o->plots = 0; continue; }
         if (!v) return cmd_fail("validate: unknown or incomplete option '%s' (see 'dtsim validate --help')", a);
         i++;
         if (strcmp(a, "--hosts") == 0) h = v;
@@ -183,7 +185,9 @@ static int parse_args(struct vopts *o, int argc, char **argv, int *help)
     if (n <= 0) return cmd_fail("validate: --algos '%s': expected a list of schedules", algos);
     for (int i = 0; i < n; i++) {
         dt_err e = {0};
-        if (!coll_find(v[i], &e)) return cmd_fail("validate: --algos: %s", e.msg);
+        const struct coll_algo *ca = coll_find(v[i], &e);
+        if (!ca) return cmd_fail("validate: --algos: %s", e.msg);
+        if (ca->op != COLL_ALLREDUCE) return cmd_fail("validate: --algos: '%s' is not an all-reduce", v[i]);
         o->algos[o->nalgos++] = v[i];
     }
     snprintf(buf[3], sizeof buf[3], "%s", sizes);
@@ -335,6 +339,13 @@ static int write_csv(const char *path, const struct validate_point *pts, size_t 
                 validate_busbw_GBps(p, p->sim_s), 100 * fabs(p->oop_s - p->ip_s) / r, p->hosts == 2);
     }
     return fclose(f);
+}
+
+/* plots/validate.gp reads DIR/validate.csv: draw only for that name. */
+static int is_validate_csv(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    return strcmp(b ? b + 1 : path, "validate.csv") == 0;
 }
 
 static void dirname_of(char *dir, size_t n, const char *path)
@@ -533,6 +544,13 @@ static int cmd_validate(int argc, char **argv)
            (unsigned long long)pts[worst].bytes, pass ? "PASS" : "FAIL");
     rc = pass ? DT_EXIT_OK : DT_EXIT_FAIL;
     if (strcmp(o.out, "-") != 0 && write_csv(o.out, pts, n)) rc = cmd_fail("validate: cannot write '%s'", o.out);
+    else if (strcmp(o.out, "-") != 0 && o.plots && is_validate_csv(o.out) &&
+             system("command -v gnuplot >/dev/null 2>&1") == 0) {
+        char cmd[12288];
+        snprintf(cmd, sizeof cmd, "gnuplot -e \"datadir='%s'; outdir='%s'; term='png'\" '%s/plots/validate.gp'", dir, dir,
+                 root);
+        if (system(cmd)) fprintf(stderr, "dtsim: validate: warning: gnuplot failed on %s\n", o.out);
+    }
 out:
     if (lf) fclose(lf);
     free(lp);
