@@ -198,7 +198,7 @@ int linkfit_parse_dtbench(const char *text, const char *name, int gpus_per_node,
         pt.gpus_per_node = strcmp(pt.algo, "hierarchical") == 0 ? gpus_per_node : 1;
         pt.oop_s = oop * 1e-6;
         pt.ip_s = ip * 1e-6;
-        pt.time_s = (pt.oop_s + pt.ip_s) / 2;
+        pt.time_s = pt.oop_s < pt.ip_s ? pt.oop_s : pt.ip_s;
         if (cnt == cap) {
             cap = cap ? 2 * cap : 16;
             struct linkfit_point *nv = realloc(v, cap * sizeof *v);

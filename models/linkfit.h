@@ -49,7 +49,7 @@ struct linkfit_point {
     int nranks;                /* ranks (hosts x gpus_per_node on the testbed) */
     int gpus_per_node;         /* hierarchical's G; 1 otherwise */
     uint64_t bytes;            /* buffer per rank */
-    double time_s;             /* measured seconds per all-reduce (mean of the two below) */
+    double time_s;             /* measured seconds per all-reduce (the smaller of the two below) */
     double oop_s, ip_s;        /* dtbench's out-of-place and in-place times, seconds */
     double steps;              /* filled by linkfit_features: rounds on the critical path */
     double sent_bytes;         /* filled by linkfit_features: most bytes any rank sends */
@@ -84,8 +84,8 @@ int linkfit_write_row(FILE *f, const char *name, double rate_Bps, const struct l
 
 /* Parse dtbench allreduce --csv output (header lines may repeat, as when
  * several runs are concatenated; '#' comments and blank lines are skipped).
- * Each data line gives one point of time = mean of its out-of-place and
- * in-place times; gpus_per_node is set to `gpus_per_node` for hierarchical
+ * Each data line gives one point of time = the smaller of its out-of-place
+ * and in-place times (load on a shared machine only adds time); gpus_per_node is set to `gpus_per_node` for hierarchical
  * and 1 otherwise. `name` is for messages ("runs.csv:7: ..."). On success
  * *out is malloc'ed (free it) and *n set. */
 int linkfit_parse_dtbench(const char *text, const char *name, int gpus_per_node, struct linkfit_point **out,

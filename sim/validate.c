@@ -14,7 +14,7 @@
 
 double validate_real_s(const struct validate_point *p)
 {
-    return (p->oop_s + p->ip_s) / 2;
+    return p->oop_s < p->ip_s ? p->oop_s : p->ip_s;
 }
 
 double validate_busbw_GBps(const struct validate_point *p, double t_s)

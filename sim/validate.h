@@ -41,7 +41,11 @@ struct validate_point {
     double sim_s;              /* simulated (0 until simulated) */
 };
 
-/* Measured time: mean of out-of-place and in-place. */
+/* Measured time: the faster of out-of-place and in-place (each a mean over
+ * dtbench's -n iterations). Other work on a shared machine only ever adds
+ * time, so the smaller of two repeated measurements is the better estimate
+ * of the undisturbed time that the simulator models; the spread between
+ * them is reported beside every point. */
 double validate_real_s(const struct validate_point *p);
 
 /* busbw in GB/s (1e9 B/s) for a time: bytes / t * 2(n-1)/n. */
