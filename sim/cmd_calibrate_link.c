@@ -10,7 +10,8 @@
 
 static int usage(FILE *f)
 {
-    fprintf(f, "usage: dtsim calibrate-link --rate RATE [--name NAME] [--gpus-per-node G] [--out FILE|-] CSV...\n\n"
+    fprintf(f, "usage: dtsim calibrate-link --rate RATE [--name NAME] [--gpus-per-node G] [--min-bytes N]\n"
+               "                            [--out FILE|-] CSV...\n\n"
                "Fit a link's one-way latency L and bandwidth B on 2-host all-reduce times\n"
                "(dtbench allreduce --csv output, several runs may be concatenated), with the model\n"
                "t = steps x L + sent / B of each schedule (models/linkfit.h), and write the\n"
@@ -19,6 +20,8 @@ static int usage(FILE *f)
                "  --rate RATE        the link's nominal (shaped) rate, e.g. 1Gbit: the row's signalling\n"
                "  --name NAME        row name (default testbed-<rate in Mbit>)\n"
                "  --gpus-per-node G  ranks per node of the hierarchical lines (dtbench --gpus-per-node; default 1)\n"
+               "  --min-bytes N      leave out smaller sizes (default 1Mi = 1048576): below about 1 MB a\n"
+               "                     tc htb shaper's token bucket lets a transfer beat the link rate\n"
                "  --out FILE         where to write the row (default -: stdout)\n");
     return f == stdout ? DT_EXIT_OK : DT_EXIT_USAGE;
 }
@@ -44,6 +47,7 @@ static int cmd_calibrate_link(int argc, char **argv)
     const char *rate_s = NULL, *name = NULL, *out = "-";
     const char *files[64];
     int nfiles = 0, G = 1;
+    uint64_t min_bytes = 1 << 20;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (cmd_is_help(a)) return usage(stdout);
@@ -55,6 +59,12 @@ static int cmd_calibrate_link(int argc, char **argv)
             long g = strtol(argv[++i], &end, 10);
             if (*end || g < 1 || g > 64) return cmd_fail("calibrate-link: --gpus-per-node '%s': expected 1..64", argv[i]);
             G = (int)g;
+        } else if (i + 1 < argc && strcmp(a, "--min-bytes") == 0) {
+            double m;
+            dt_err me;
+            if (units_parse(argv[++i], UNITS_NUMBER, &m, &me) || m < 1 || m > 1e12)
+                return cmd_fail("calibrate-link: --min-bytes '%s': expected a byte count such as 1Mi", argv[i]);
+            min_bytes = (uint64_t)m;
         } else if (a[0] == '-' && a[1]) {
             cmd_fail("calibrate-link: unknown or incomplete option '%s'", a);
             return usage(stderr);
@@ -72,7 +82,7 @@ static int cmd_calibrate_link(int argc, char **argv)
     if (strlen(rate_s) > 40 || units_parse(t, UNITS_BANDWIDTH, &rate, &e) || !(rate > 0))
         return cmd_fail("calibrate-link: --rate '%s' is not a link rate such as 1Gbit", rate_s);
     struct linkfit_point *all = NULL;
-    size_t n = 0, skipped = 0;
+    size_t n = 0, skipped = 0, small = 0;
     int rc = DT_EXIT_OK;
     for (int f = 0; f < nfiles; f++) {
         char *text = slurp(files[f]);
@@ -87,6 +97,7 @@ static int cmd_calibrate_link(int argc, char **argv)
         all = na;
         for (size_t i = 0; i < k; i++) {
             if (p[i].nranks != 2) { skipped++; continue; }
+            if (p[i].bytes < min_bytes) { small++; continue; }
             all[n] = p[i];
             if (linkfit_features(&all[n], &e)) { free(p); rc = cmd_fail("%s", e.msg); goto out; }
             n++;
@@ -94,6 +105,9 @@ static int cmd_calibrate_link(int argc, char **argv)
         free(p);
     }
     if (skipped) fprintf(stderr, "calibrate-link: left out %zu lines with more than 2 ranks (the fit takes 2-host points only)\n", skipped);
+    if (small)
+        fprintf(stderr, "calibrate-link: left out %zu lines under %llu bytes (--min-bytes: the shaper's burst, not the link)\n",
+                small, (unsigned long long)min_bytes);
     struct linkfit_result r;
     if (linkfit_fit(all, n, &r, &e)) { rc = cmd_fail("calibrate-link: %s", e.msg); goto out; }
     FILE *rep = strcmp(out, "-") == 0 ? stderr : stdout;

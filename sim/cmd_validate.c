@@ -28,7 +28,7 @@ struct vopts {
     int factor, iters, warmup, rt, plots;
     const char *out, *measured, *prefix, *lat;
     double max_median_pct, max_error_pct;
-    uint64_t score_bytes;
+    uint64_t score_bytes, fit_bytes;
 };
 
 static char *slurp(const char *path, dt_err *e)
@@ -79,7 +79,8 @@ static int usage(FILE *f)
     fprintf(f, "usage: dtsim validate [--quick] [--hosts 2,4,8] [--bw 500Mbit,1Gbit] [--algos A,B,...]\n"
                "                      [--sizes 64K..64M] [--factor 4] [--iters 3] [--warmup 1] [--lat 0]\n"
                "                      [--out out/validate.csv] [--measured FILE] [--prefix dtv] [--no-rt] [--no-plots]\n"
-               "                      [--max-median PCT] [--max-error PCT] [--score-from SIZE]\n\n"
+               "                      [--max-median PCT] [--max-error PCT] [--score-from SIZE]\n"
+               "                      [--fit-from SIZE]\n\n"
                "Bring up the emulated cluster (dtbench testbed, root), run dtbench allreduce over TCP\n"
                "on it, fit the link on the 2-host points only (as dtsim calibrate-link), simulate\n"
                "every point on the same platform and print measured vs simulated time and error.\n"
@@ -103,7 +104,9 @@ static int usage(FILE *f)
                "  --no-rt          do not run the ranks under SCHED_RR (launch --rt)\n"
                "  --no-plots       do not draw validate.png beside the CSV (plots/validate.gp, gnuplot)\n"
                "  --max-median PCT, --max-error PCT  limits (default 10 and 25)\n"
-               "  --score-from S   smallest size scored (default 1M)\n");
+               "  --score-from S   smallest size scored (default 1M)\n"
+               "  --fit-from S     smallest 2-host size the link is fitted on (default 1M: below it the\n"
+               "                   shaper's 128 KB token bucket lets a transfer beat the link rate)\n");
     return f == stdout ? DT_EXIT_OK : DT_EXIT_USAGE;
 }
 
@@ -116,7 +119,7 @@ static int parse_args(struct vopts *o, int argc, char **argv, int *help)
     memset(o, 0, sizeof *o);
     o->factor = 4, o->iters = 3, o->warmup = 1, o->rt = 1, o->plots = 1;
     o->out = "out/validate.csv", o->prefix = "dtv", o->lat = "0";
-    o->max_median_pct = 10, o->max_error_pct = 25, o->score_bytes = 1 << 20;
+    o->max_median_pct = 10, o->max_error_pct = 25, o->score_bytes = 1 << 20, o->fit_bytes = 1 << 20;
     const char *h = NULL, *b = NULL, *s = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -145,8 +148,9 @@ static int parse_args(struct vopts *o, int argc, char **argv, int *help)
             double x = strtod(v, &end);
             if (*end || !(x > 0) || x > 1000) return cmd_fail("validate: %s '%s': expected a percentage > 0", a, v);
             *(strcmp(a, "--max-median") == 0 ? &o->max_median_pct : &o->max_error_pct) = x;
-        } else if (strcmp(a, "--score-from") == 0) {
-            if (parse_size(v, &o->score_bytes)) return cmd_fail("validate: --score-from '%s': expected a size, e.g. 1M", v);
+        } else if (strcmp(a, "--score-from") == 0 || strcmp(a, "--fit-from") == 0) {
+            if (parse_size(v, strcmp(a, "--fit-from") == 0 ? &o->fit_bytes : &o->score_bytes))
+                return cmd_fail("validate: %s '%s': expected a size, e.g. 1M", a, v);
         } else {
             return cmd_fail("validate: unknown option '%s' (see 'dtsim validate --help')", a);
         }
@@ -326,7 +330,7 @@ static size_t score(const struct validate_point *pts, size_t n, uint64_t from, i
     return k;
 }
 
-static int write_csv(const char *path, const struct validate_point *pts, size_t n)
+static int write_csv(const char *path, const struct validate_point *pts, size_t n, uint64_t fit_bytes)
 {
     FILE *f = fopen(path, "w");
     if (!f) return -1;
@@ -336,7 +340,7 @@ static int write_csv(const char *path, const struct validate_point *pts, size_t 
         double r = validate_real_s(p);
         fprintf(f, "%.0f,%d,%d,%s,%llu,%.9f,%.9f,%.2f,%.4f,%.4f,%.2f,%d\n", p->rate_Bps * 8, p->hosts, p->gpus_per_node,
                 p->algo, (unsigned long long)p->bytes, r, p->sim_s, err_pct(p), validate_busbw_GBps(p, r),
-                validate_busbw_GBps(p, p->sim_s), 100 * fabs(p->oop_s - p->ip_s) / r, p->hosts == 2);
+                validate_busbw_GBps(p, p->sim_s), 100 * fabs(p->oop_s - p->ip_s) / r, p->hosts == 2 && p->bytes >= fit_bytes);
     }
     return fclose(f);
 }
@@ -472,7 +476,7 @@ static int cmd_validate(int argc, char **argv)
         if (nr == MAXLIST) { rc = cmd_fail("validate: more than %d link rates", MAXLIST); goto out; }
         size_t k = 0;
         for (size_t j = 0; j < n; j++) {
-            if (pts[j].rate_Bps != pts[i].rate_Bps || pts[j].hosts != 2) continue;
+            if (pts[j].rate_Bps != pts[i].rate_Bps || pts[j].hosts != 2 || pts[j].bytes < o.fit_bytes) continue;
             struct linkfit_point *q = &lp[k++];
             memset(q, 0, sizeof *q);
             snprintf(q->algo, sizeof q->algo, "%s", pts[j].algo);
@@ -484,7 +488,10 @@ static int cmd_validate(int argc, char **argv)
         }
         char rn[32];
         rate_name(rn, sizeof rn, pts[i].rate_Bps);
-        if (k == 0) { rc = cmd_fail("validate: no 2-host points at %s: the link is fitted on 2 hosts only", rn); goto out; }
+        if (k == 0) {
+            rc = cmd_fail("validate: no 2-host points of %llu bytes and up at %s: the link is fitted on those only", (unsigned long long)o.fit_bytes, rn);
+            goto out;
+        }
         if (linkfit_fit(lp, k, &fits[nr], &e)) { rc = cmd_fail("validate: %s: %s", rn, e.msg); goto out; }
         rates[nr] = pts[i].rate_Bps;
         printf("link %s: fitted on %d 2-host points: latency %.1f us, bandwidth %.4g MB/s = %.4f x the shaped rate"
@@ -521,7 +528,7 @@ static int cmd_validate(int argc, char **argv)
         double r = validate_real_s(p);
         printf("%-9s %5d %2d %-18s %10llu %10.3f %10.3f %+6.1f%% %9.4f %9.4f %5.1f%%%s\n", rn, p->hosts, p->gpus_per_node,
                p->algo, (unsigned long long)p->bytes, r * 1e3, p->sim_s * 1e3, err_pct(p), validate_busbw_GBps(p, r),
-               validate_busbw_GBps(p, p->sim_s), 100 * fabs(p->oop_s - p->ip_s) / r, p->hosts == 2 ? "  fit" : "");
+               validate_busbw_GBps(p, p->sim_s), 100 * fabs(p->oop_s - p->ip_s) / r, p->hosts == 2 && p->bytes >= o.fit_bytes ? "  fit" : "");
     }
     double med, max;
     size_t worst;
@@ -543,7 +550,7 @@ static int cmd_validate(int argc, char **argv)
            " bytes): %s\n", k, sz, med, o.max_median_pct, max, o.max_error_pct, pts[worst].algo, pts[worst].hosts,
            (unsigned long long)pts[worst].bytes, pass ? "PASS" : "FAIL");
     rc = pass ? DT_EXIT_OK : DT_EXIT_FAIL;
-    if (strcmp(o.out, "-") != 0 && write_csv(o.out, pts, n)) rc = cmd_fail("validate: cannot write '%s'", o.out);
+    if (strcmp(o.out, "-") != 0 && write_csv(o.out, pts, n, o.fit_bytes)) rc = cmd_fail("validate: cannot write '%s'", o.out);
     else if (strcmp(o.out, "-") != 0 && o.plots && is_validate_csv(o.out) &&
              system("command -v gnuplot >/dev/null 2>&1") == 0) {
         char cmd[12288];
