@@ -6,6 +6,18 @@
 double calib_predict(const struct calib_point *pt, const struct compute_params *p)
 {
     double fwd = 0, bwd = 0;
+    if (pt->mode == CALIB_MATRIX_FWD || pt->mode == CALIB_MATRIX_BWD) {
+        struct compute_params q = *p;
+        q.launch_s = 0; /* a trace's GPU time has no launch overhead */
+        int b = pt->mode == CALIB_MATRIX_BWD;
+        double t = 0;
+        for (size_t i = 0; i < pt->net->nlayers; i++) {
+            const struct dnn_layer *l = &pt->net->layers[i];
+            if (l->kind == DNN_CONV || l->kind == DNN_FC || l->kind == DNN_MATMUL)
+                t += compute_layer_s(l, b, pt->batch, pt->prec, &pt->gpu, &q);
+        }
+        return t;
+    }
     for (size_t i = 0; i < pt->net->nlayers; i++) {
         fwd += compute_layer_s(&pt->net->layers[i], 0, pt->batch, pt->prec, &pt->gpu, p);
         if (pt->mode != CALIB_INFERENCE) bwd += compute_layer_s(&pt->net->layers[i], 1, pt->batch, pt->prec, &pt->gpu, p);
@@ -13,6 +25,8 @@ double calib_predict(const struct calib_point *pt, const struct compute_params *
     switch (pt->mode) {
     case CALIB_INFERENCE: return (double)pt->batch / fwd;
     case CALIB_BACKWARD: return bwd;
+    case CALIB_MATRIX_FWD: /* handled above */
+    case CALIB_MATRIX_BWD: return 0;
     case CALIB_TRAIN: break;
     }
     double bytes_per_param = pt->prec == COMPUTE_FP16 ? 22.0 : 20.0;

@@ -4,6 +4,12 @@
  *   train      images/s of whole training steps (forward+backward+optimizer)
  *   inference  images/s of forward passes alone
  *   backward   seconds of one backward pass
+ *   matrix-fwd, matrix-bwd
+ *              seconds of GPU time of the matrix layers alone (conv, fc,
+ *              matmul) in forward or backward (data + weight gradients), as
+ *              a `dtbench compute` trace measures them (docs/traces.md):
+ *              kernel time only, so the model's per-kernel launch overhead
+ *              is left out of the prediction
  * at a given model, precision and per-GPU batch.
  *
  * The fit chooses the free parameters (a subset of eff_fp32, eff_fp16,
@@ -25,7 +31,7 @@
 
 #include "compute.h"
 
-enum calib_mode { CALIB_TRAIN = 0, CALIB_INFERENCE = 1, CALIB_BACKWARD = 2 };
+enum calib_mode { CALIB_TRAIN = 0, CALIB_INFERENCE = 1, CALIB_BACKWARD = 2, CALIB_MATRIX_FWD = 3, CALIB_MATRIX_BWD = 4 };
 
 struct calib_point {
     const char *name;          /* row name, for messages */
@@ -34,7 +40,7 @@ struct calib_point {
     enum compute_prec prec;
     int64_t batch;             /* per GPU */
     enum calib_mode mode;
-    double value;              /* images/s (train, inference) or seconds (backward) */
+    double value;              /* images/s (train, inference) or seconds (backward, matrix-*) */
 };
 
 enum { CALIB_EFF_FP32 = 0, CALIB_EFF_FP16 = 1, CALIB_LAUNCH = 2, CALIB_RAMP = 3, CALIB_MEM = 4, CALIB_BWD = 5, CALIB_NPARAM = 6 };

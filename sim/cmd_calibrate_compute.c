@@ -22,7 +22,8 @@ static const struct config_key schema[] = {
     {"point", "model", CONFIG_STRING, 0, 0, NULL, NULL, "dtsim model name"},
     {"point", "precision", CONFIG_ENUM, 0, 0, "fp32|amp", NULL, "arithmetic"},
     {"point", "batch", CONFIG_INT, 1, 1 << 20, NULL, NULL, "per-GPU batch"},
-    {"point", "mode", CONFIG_ENUM, 0, 0, "train|inference|backward", NULL, "what was measured"},
+    {"point", "mode", CONFIG_ENUM, 0, 0, "train|inference|backward|matrix-fwd|matrix-bwd", NULL,
+     "what was measured (matrix-*: GPU time of the conv/fc layers, from a dtbench compute trace)"},
     {"point", "value", CONFIG_STRING, 0, 0, NULL, NULL, "images/s, or a time for backward"},
     {"point", "source", CONFIG_STRING, 0, 0, NULL, NULL, "where the figure comes from"},
     {"arch", "fit", CONFIG_LIST, 0, 0, NULL, "", "parameters fitted on this arch's points"},
@@ -135,13 +136,17 @@ static int calibrate(const config *c, const struct catalog *cat, struct fitted *
         pt->name = config_section_name(sec);
         pt->prec = strcmp(prec, "amp") == 0 ? COMPUTE_FP16 : COMPUTE_FP32;
         pt->batch = batch;
-        pt->mode = strcmp(mode, "train") == 0 ? CALIB_TRAIN : strcmp(mode, "inference") == 0 ? CALIB_INFERENCE : CALIB_BACKWARD;
+        pt->mode = strcmp(mode, "train") == 0       ? CALIB_TRAIN
+                   : strcmp(mode, "inference") == 0 ? CALIB_INFERENCE
+                   : strcmp(mode, "backward") == 0  ? CALIB_BACKWARD
+                   : strcmp(mode, "matrix-fwd") == 0 ? CALIB_MATRIX_FWD
+                                                    : CALIB_MATRIX_BWD;
         pt->gpu.fp32_flops = g->peak_flops[CATALOG_FP32];
         pt->gpu.tf32_flops = g->peak_flops[CATALOG_TF32];
         pt->gpu.fp16_flops = g->peak_flops[CATALOG_FP16] > g->peak_flops[CATALOG_BF16] ? g->peak_flops[CATALOG_FP16]
                                                                                        : g->peak_flops[CATALOG_BF16];
         pt->gpu.mem_bw_Bps = g->mem_bw_Bps;
-        rc = pt->mode == CALIB_BACKWARD ? config_entry_units(config_find(c, sec, "value"), UNITS_TIME, 1e-9, 1e6, &pt->value, e)
+        rc = pt->mode >= CALIB_BACKWARD ? config_entry_units(config_find(c, sec, "value"), UNITS_TIME, 1e-9, 1e6, &pt->value, e)
                                         : config_entry_real(config_find(c, sec, "value"), 1e-6, 1e12, &pt->value, e);
         if (rc) return rc;
         if (!(pt->net = net_get(ns, model, pt->prec == COMPUTE_FP16 ? 2 : 4, e)))
@@ -302,10 +307,11 @@ static int cmd_calibrate_compute(int argc, char **argv)
         int j;
         for (j = 0; j < nf && strcmp(fits[j].arch, pt_arch[i]) != 0; j++) {}
         double pred = calib_predict(&pts[i], &fits[j].p);
-        int bw = pts[i].mode == CALIB_BACKWARD;
+        int bw = pts[i].mode >= CALIB_BACKWARD;
+        static const char *const mname[] = {"train", "inference", "backward", "matrix-fwd", "matrix-bwd"};
         fprintf(rep, "%-22s %-16s %-4s %5lld %-9s %8.1f%s %8.1f%s %+6.1f%%\n", pts[i].name, pt_arch[i],
                 pts[i].prec == COMPUTE_FP16 ? "amp" : "fp32", (long long)pts[i].batch,
-                bw ? "backward" : pts[i].mode == CALIB_TRAIN ? "train" : "inference", bw ? pts[i].value * 1e3 : pts[i].value,
+                 mname[pts[i].mode], bw ? pts[i].value * 1e3 : pts[i].value,
                 bw ? "ms" : "/s", bw ? pred * 1e3 : pred, bw ? "ms" : "/s", 100 * (pred / pts[i].value - 1));
     }
     if (check) {

@@ -1,3 +1,4 @@
+#include "calib.h"
 #include "compute.h"
 
 #include <CUnit/CUnit.h>
@@ -100,6 +101,33 @@ static void test_net(void)
     dnn_free(&net);
 }
 
+/* calib matrix-fwd / matrix-bwd points (a dtbench compute trace's GPU
+ * time of the matrix layers): non-matrix layers and launch overhead are
+ * left out. A two-layer net, the fc layer above and a ReLU: */
+static void test_calib_matrix(void)
+{
+    struct dnn_layer ls[2];
+    ls[0] = fc_layer();
+    memset(&ls[1], 0, sizeof ls[1]);
+    ls[1].kind = DNN_RELU;
+    ls[1].fwd_flops = 1000;
+    ls[1].in_elems = ls[1].out_elems = 1000;
+    struct dnn_net net;
+    memset(&net, 0, sizeof net);
+    net.layers = ls;
+    net.nlayers = 2;
+    struct calib_point pt = {.name = "t", .net = &net, .gpu = toy, .prec = COMPUTE_FP32, .batch = 100,
+                             .mode = CALIB_MATRIX_FWD, .value = 1};
+    /* layer_by_hand's 605.2 us, less its 5 us launch; the ReLU not counted */
+    CU_ASSERT_DOUBLE_EQUAL(calib_predict(&pt, &toyp), 600.2e-6, 1e-12);
+    /* backward: 1010.2 us less two 5 us launches */
+    pt.mode = CALIB_MATRIX_BWD;
+    CU_ASSERT_DOUBLE_EQUAL(calib_predict(&pt, &toyp), 1000.2e-6, 1e-12);
+    /* while the plain backward mode counts launches and every layer */
+    pt.mode = CALIB_BACKWARD;
+    CU_ASSERT(calib_predict(&pt, &toyp) > 1010.2e-6 - 1e-12);
+}
+
 int test_compute_register(void)
 {
     CU_pSuite s = CU_add_suite("compute", NULL, NULL);
@@ -107,7 +135,8 @@ int test_compute_register(void)
     if (!CU_add_test(s, "layer worked by hand", test_layer_by_hand) ||
         !CU_add_test(s, "memory-bound layer", test_memory_bound) ||
         !CU_add_test(s, "matrix peak per precision", test_matrix_peak) ||
-        !CU_add_test(s, "resnet50 totals", test_net))
+        !CU_add_test(s, "resnet50 totals", test_net) ||
+        !CU_add_test(s, "calib matrix-fwd/bwd points", test_calib_matrix))
         return -1;
     return 0;
 }
