@@ -142,6 +142,8 @@ check: build asan
 	DTSIM=bin/dtsim ./tests/reproduce.sh
 	@echo "== performance gates (bench/baselines)"
 	DTSIM=bin/dtsim REPRODUCE_CSV=out/test-reproduce/reproduce.csv ./tests/gates.sh
+	@echo "== dtsim validate: simulated vs the emulated cluster (--quick as root, about 90 s; else SKIP)"
+	DTSIM=bin/dtsim ./tests/validate.sh
 
 golden-update: build
 	DTSIM=bin/dtsim ./tests/cli.sh --update
