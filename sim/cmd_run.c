@@ -13,7 +13,7 @@ static int usage(FILE *f)
 {
     fprintf(f, "usage: dtsim run EXPERIMENT.ini [--format text|json|csv] [--set section.key=value ...]\n"
                "                 [--full] [--mode fast|exact] [--warmup N] [--measured N] [--no-base]\n"
-               "                 [--platform-xml FILE] [--trace FILE]\n\n"
+               "                 [--platform-xml FILE] [--trace FILE] [--trace-in FILE]\n\n"
                "Simulate one data-parallel training step per batch phase on the experiment's\n"
                "cluster (SimGrid: every GPU's all-reduce traffic shares the network), and the\n"
                "time to train.\n\n"
@@ -26,7 +26,9 @@ static int usage(FILE *f)
                "  --measured N      measured iterations per phase (default 2)\n"
                "  --no-base         skip the one-node base run (no scaling efficiency)\n"
                "  --platform-xml F  keep the generated SimGrid platform in F\n"
-               "  --trace FILE      write one steady step as a Chrome trace (JSON; open in Perfetto)\n");
+               "  --trace FILE      write one steady step as a Chrome trace (JSON; open in Perfetto)\n"
+               "  --trace-in FILE   measured per-layer times (dtbench compute trace, docs/traces.md)\n"
+               "                    replace the compute model for the layers they cover\n");
     return f == stdout ? DT_EXIT_OK : DT_EXIT_USAGE;
 }
 
@@ -166,7 +168,7 @@ static int cmd_run(int argc, char **argv)
     struct cmd_sets sets = {0};
     struct run_opts o;
     run_opts_default(&o);
-    const char *path = NULL, *format = "text", *trace = NULL;
+    const char *path = NULL, *format = "text", *trace = NULL, *trace_in = NULL;
     int rc;
     for (int i = 1; i < argc; i++) {
         int t = cmd_sets_take(&sets, argc, argv, &i);
@@ -179,6 +181,7 @@ static int cmd_run(int argc, char **argv)
         else if (i + 1 < argc && strcmp(a, "--format") == 0) format = argv[++i];
         else if (i + 1 < argc && strcmp(a, "--platform-xml") == 0) o.xml_path = argv[++i];
         else if (i + 1 < argc && strcmp(a, "--trace") == 0) trace = argv[++i];
+        else if (i + 1 < argc && strcmp(a, "--trace-in") == 0) trace_in = argv[++i];
         else if (i + 1 < argc && strcmp(a, "--mode") == 0) {
             const char *m = argv[++i];
             if (strcmp(m, "fast") == 0) o.mode = COLLSIM_FAST;
@@ -217,8 +220,18 @@ static int cmd_run(int argc, char **argv)
     }
     struct run_result r;
     static struct iter_trace tr;
+    struct trace tin;
     if (trace) o.trace = &tr;
+    if (trace_in) {
+        if (trace_load(&tin, trace_in, &e)) {
+            catalog_free(cat);
+            experiment_free(&x);
+            return cmd_fail("%s", e.msg);
+        }
+        o.trace_in = &tin;
+    }
     rc = run_simulate(&x, cat, &o, &r, &e);
+    if (trace_in) trace_free(&tin);
     if (rc) {
         rc = cmd_fail("%s", e.msg);
     } else {

@@ -139,6 +139,10 @@ static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
     for (int k = 0; k < x->training.nbatch; k++) {
         long long b = x->training.batch[k].global_batch / N;
         if ((rc = compute_net(&pl->net, b, pl->prec, &pl->g, &pl->cp, &pl->t[k], e))) return rc;
+        if (pl->o->trace_in) {
+            rc = trace_apply(pl->o->trace_in, &pl->net, b, &pl->t[k], e);
+            if (rc < 0) return rc;
+        }
     }
 
     if ((rc = run_platform(x, cat, &pl->c, e))) return rc;

@@ -36,6 +36,7 @@
 #include "catalog.h"
 #include "experiment.h"
 #include "iter.h"
+#include "trace.h"
 #include "platform.h"
 
 struct run_opts {
@@ -46,6 +47,7 @@ struct run_opts {
     int no_base;             /* skip the one-node base (efficiency reported as 0) */
     const char *xml_path;    /* platform XML written here (NULL: a temp file, removed) */
     struct iter_trace *trace;/* when not NULL: the timeline of phase 0's last step */
+    const struct trace *trace_in; /* measured per-layer times replacing the model (traces/trace.h) */
 };
 
 struct run_phase {
