@@ -90,7 +90,8 @@ static int nccl_open(struct tport **out, struct mesh *m, dt_err *e)
     if (r != ncclSuccess) {
         cudaStreamDestroy(t->st);
         free(t);
-        return dt_errf(e, DT_EIO, "nccl: ncclCommInitRank: %s", ncclGetErrorString(r));
+        return dt_errf(e, DT_EIO, "ncclCommInitRank: %s%s", ncclGetErrorString(r),
+                       m->size > nd ? " (one process per GPU: more ranks than this host's GPUs?)" : "");
     }
     *out = t;
     return 0;
@@ -110,6 +111,7 @@ static void *nccl_alloc(struct tport *t, size_t bytes)
     void *p = nullptr;
     if (cudaMalloc(&p, bytes ? bytes : 1) != cudaSuccess) return nullptr;
     cudaMemset(p, 0, bytes);
+    cudaDeviceSynchronize();
     return p;
 }
 
@@ -121,15 +123,18 @@ static void nccl_free(struct tport *t, void *p)
 
 static int nccl_upload(struct tport *t, void *dst, const void *host, size_t bytes, dt_err *e)
 {
-    (void)t;
-    CK_CUDA(cudaMemcpy(dst, host, bytes, cudaMemcpyHostToDevice));
+    /* On the collective's stream, and waited for: a plain cudaMemcpy from
+     * pageable memory may still be landing when a non-blocking stream
+     * starts the all-reduce (seen on an H200: out-of-place #wrong). */
+    CK_CUDA(cudaMemcpyAsync(dst, host, bytes, cudaMemcpyHostToDevice, t->st));
+    CK_CUDA(cudaStreamSynchronize(t->st));
     return 0;
 }
 
 static int nccl_download(struct tport *t, void *host, const void *src, size_t bytes, dt_err *e)
 {
-    (void)t;
-    CK_CUDA(cudaMemcpy(host, src, bytes, cudaMemcpyDeviceToHost));
+    CK_CUDA(cudaMemcpyAsync(host, src, bytes, cudaMemcpyDeviceToHost, t->st));
+    CK_CUDA(cudaStreamSynchronize(t->st));
     return 0;
 }
 
