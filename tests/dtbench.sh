@@ -194,7 +194,7 @@ if run "scaling bad option" 2 $DTBENCH scaling --dtype fp64 && grep -q "unknown 
 then ok "scaling bad input: $(cat "$TMP/err")"; fi
 # A rank killed during the 2-rank steps: the other fails by itself within 10 s.
 nextport
-$DTBENCH launch -n 2 --port $PORT --grace 60 -- scaling --cpu --compute-ms 20 --steps 200 --warmup 0 \
+$DTBENCH launch -n 2 --port $PORT --grace 60 -- scaling --cpu --compute-ms 5 --steps 100 --warmup 0 \
     --dtype fp16 --no-counters --out "$TMP/sck" >"$TMP/out" 2>"$TMP/err" &
 L=$!
 i=0
