@@ -715,6 +715,11 @@ int dtbench_scaling_main(int argc, char **argv)
     c->p = (struct coll_params){.algo = o.algo, .nranks = w.size, .count = count, .dtype = o.dtype,
                                 .gpus_per_node = 1};
     if (!(t->native && strcmp(o.algo, t->native) == 0)) {
+        if (!t->schedules) {
+            rc = cmd_fail("transport '%s' runs only --algo %s (schedules over it are not implemented)", t->name,
+                          t->native ? t->native : "?");
+            goto out;
+        }
         const struct coll_algo *a = coll_find(o.algo, &e);
         if (!a) {
             rc = cmd_fail("%s", e.msg);

@@ -158,6 +158,7 @@ extern "C" const struct transport transport_nccl = {
     "nccl",
     "NCCL (ncclAllReduce, --algo nccl; one process per GPU)",
     "nccl",
+    0, /* schedules: not over ncclSend/ncclRecv (yet) */
     nccl_open,
     nccl_alloc,
     nccl_free,

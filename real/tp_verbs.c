@@ -105,6 +105,7 @@ const struct transport transport_verbs = {
     .name = "verbs",
     .summary = "ibverbs RC queue pairs + RDMA writes (built without verbs.h: reports a skip)",
     .native = NULL,
+    .schedules = 1,
     .open = verbs_open,
     .close = verbs_close,
 };
@@ -531,6 +532,7 @@ const struct transport transport_verbs = {
     .name = "verbs",
     .summary = "ibverbs RC queue pairs + RDMA writes along the schedule (dlopen; skips without a device)",
     .native = NULL,
+    .schedules = 1,
     .open = verbs_open,
     .alloc = verbs_alloc,
     .free = verbs_free,
