@@ -539,7 +539,11 @@ static int write_ini(struct run *R, const char *path, int k, const double mean[T
     if (!R->g->gpu)
         fprintf(f, "; gpu below is a stand-in (--sim-gpu): the compute was a CPU kernel; its per-layer times are\n"
                    "; in the trace, and batch norm, ReLU, pooling, optimizer (not run here) keep the model's times\n");
-    if (o->cluster_ini) fprintf(f, "include = %s\n", o->cluster_ini);
+    if (o->cluster_ini) { /* include paths are relative to the including file: write it absolute */
+        char *abs = realpath(o->cluster_ini, NULL);
+        fprintf(f, "include = %s\n", abs ? abs : o->cluster_ini);
+        free(abs);
+    }
     fprintf(f, "[cluster]\ngpu = %s\nnodes = %d\ngpus_per_node = 1\n", R->g->gpu_row[0] ? R->g->gpu_row : o->sim_gpu,
             k);
     if (!o->cluster_ini) {
