@@ -42,7 +42,8 @@ static void help(void)
            "busbw #wrong out-of-place and in-place; busbw = algbw x 2(n-1)/n). One process per rank:\n"
            "run it under 'dtbench launch -n N --', mpirun, srun or torchrun, or alone (1 rank).\n\n"
            "  --transport T      tcp (default), verbs, nccl\n"
-           "  --algo NAME        all-reduce schedule from the collectives registry (default ring);\n"
+           "  --algo NAME        all-reduce schedule from the collectives registry (default ring; nccl\n"
+           "                     transport: nccl);\n"
            "                     'nccl' = ncclAllReduce itself (nccl transport); --list shows them\n"
            "  -b, --minbytes S   smallest size per rank, e.g. 8, 64K, 16M (default 8)\n"
            "  -e, --maxbytes S   largest size (default 128M)\n"
@@ -119,7 +120,7 @@ static int parse(int argc, char **argv, struct opts *o, int *listonly)
         {"grid", 1, 0, O_GRID},           {"timeout", 1, 0, O_TIMEOUT}, {"rdv-timeout", 1, 0, O_RDV},
         {"sockbuf", 1, 0, O_SOCKBUF},     {"list", 0, 0, O_LIST},       {"help", 0, 0, 'h'},
         {0, 0, 0, 0}};
-    *o = (struct opts){.transport = "tcp", .algo = "ring", .minb = 8, .maxb = 128 << 20, .factor = 2,
+    *o = (struct opts){.transport = "tcp", .algo = NULL, .minb = 8, .maxb = 128 << 20, .factor = 2,
                        .iters = 20, .warmup = 5, .check = 1, .dtype = COLL_FP32, .gpn = 1,
                        .mo = {.rdv_timeout_s = 30, .timeout_s = 10, .sockbuf_bytes = 4 << 20}};
     *listonly = 0;
@@ -186,6 +187,7 @@ static int parse(int argc, char **argv, struct opts *o, int *listonly)
         }
     }
     if (optind < argc) return cmd_fail("allreduce: unexpected argument '%s'", argv[optind]);
+    if (!o->algo) o->algo = strcmp(o->transport, "nccl") == 0 ? "nccl" : "ring";
     if (o->minb > o->maxb)
         return cmd_fail("minimum size %llu is above maximum size %llu", (unsigned long long)o->minb,
                         (unsigned long long)o->maxb);
@@ -383,6 +385,9 @@ static int cmd_allreduce(int argc, char **argv)
     R.p = (struct coll_params){.algo = o.algo, .nranks = w.size, .count = o.maxb / R.esz, .dtype = o.dtype,
                                .gpus_per_node = o.gpn, .grid_x = o.gx, .grid_y = o.gy, .chunks = o.chunks};
     if (!(t->native && strcmp(o.algo, t->native) == 0)) {
+        if (!t->schedules)
+            return cmd_fail("transport '%s' runs only --algo %s (schedules over it are not implemented)", t->name,
+                            t->native ? t->native : "?");
         const struct coll_algo *a = coll_find(o.algo, &e);
         if (!a) return cmd_fail("%s", e.msg);
         if (a->op != COLL_ALLREDUCE) return cmd_fail("'%s' is not an all-reduce schedule (see --list)", o.algo);

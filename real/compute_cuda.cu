@@ -11,6 +11,7 @@
 #include <cuda_runtime.h>
 #include <cudnn.h>
 
+#include <new>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -534,5 +535,103 @@ extern "C" int cc_conv_time(const struct cc_conv *cv, enum cc_dtype dt, enum cc_
     if (conv_timed(s, cand[best], warmup, reps, &res->t, e)) return e->code;
     algo_name(pass, cand[best], res->algo, sizeof res->algo);
     res->workspace_bytes = cand[best].memory;
+    return 0;
+}
+
+/* ---- plans (dtbench scaling) ---------------------------------------------- */
+
+struct cc_plan {
+    ConvSetup s;
+    Cand c[3];
+    int ok[3];
+};
+
+static int plan_setup(cc_plan *p, const struct cc_conv *cv, enum cc_dtype dt, enum cc_layout lay,
+                      size_t ws_limit, dt_err *e)
+{
+    cudnnDataType_t ty = dt == CC_FP16 ? CUDNN_DATA_HALF : dt == CC_BF16 ? CUDNN_DATA_BFLOAT16
+                                                                         : CUDNN_DATA_FLOAT;
+    cudnnTensorFormat_t fmt = lay == CC_NHWC ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
+    cudnnMathType_t math = dt == CC_FP32 ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH;
+    ConvSetup &s = p->s;
+    CK_DNN(cudnnCreateTensorDescriptor(&s.x.d));
+    CK_DNN(cudnnCreateTensorDescriptor(&s.y.d));
+    CK_DNN(cudnnCreateFilterDescriptor(&s.w.d));
+    CK_DNN(cudnnCreateConvolutionDescriptor(&s.conv.d));
+    CK_DNN(cudnnSetTensor4dDescriptor(s.x.d, fmt, ty, cv->n, cv->c, cv->h, cv->w));
+    CK_DNN(cudnnSetFilter4dDescriptor(s.w.d, ty, fmt, cv->k, cv->c, cv->r, cv->r));
+    CK_DNN(cudnnSetConvolution2dDescriptor(s.conv.d, cv->pad, cv->pad, cv->stride, cv->stride, 1, 1,
+                                           CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+    CK_DNN(cudnnSetConvolutionMathType(s.conv.d, math));
+    int on, oc, oh, ow;
+    CK_DNN(cudnnGetConvolution2dForwardOutputDim(s.conv.d, s.x.d, s.w.d, &on, &oc, &oh, &ow));
+    CK_DNN(cudnnSetTensor4dDescriptor(s.y.d, fmt, ty, on, oc, oh, ow));
+    size_t es = elem_bytes(dt);
+    size_t nx = (size_t)cv->n * cv->c * cv->h * cv->w, nw = (size_t)cv->k * cv->c * cv->r * cv->r;
+    size_t ny = (size_t)on * oc * oh * ow;
+    CK_CUDA(s.xb.alloc(nx * es));
+    CK_CUDA(s.wb.alloc(nw * es));
+    CK_CUDA(s.yb.alloc(ny * es));
+    CK_CUDA(s.dxb.alloc(nx * es));
+    CK_CUDA(s.dwb.alloc(nw * es));
+    if (fill(s.xb.p, nx, dt, 11, e) || fill(s.wb.p, nw, dt, 12, e) || fill(s.yb.p, ny, dt, 13, e))
+        return e->code;
+    size_t ws = 0;
+    for (int pass = 0; pass < 3; pass++) {
+        s.pass = (enum cc_pass)pass;
+        Cand cand[MAXCAND];
+        int ncand = 0;
+        if (conv_candidates(s, cand, &ncand, e)) return e->code;
+        p->ok[pass] = 0;
+        for (int i = 0; i < ncand && !p->ok[pass]; i++) {
+            if (cand[i].memory > ws_limit) continue;
+            if (dt == CC_FP32) cand[i].math = CUDNN_FMA_MATH;
+            CK_CUDA(s.ws.alloc(cand[i].memory > ws ? cand[i].memory : ws));
+            dt_err e2;
+            if (conv_run(s, cand[i], &e2) || cudaStreamSynchronize(ctx.stream) != cudaSuccess) {
+                cudaGetLastError();
+                continue;
+            }
+            p->c[pass] = cand[i];
+            p->ok[pass] = 1;
+            if (cand[i].memory > ws) ws = cand[i].memory;
+        }
+        if (!p->ok[pass])
+            return dt_errf(e, DT_EIO, "conv n%d c%d h%d w%d k%d r%d: no usable cudnn algorithm for pass %d",
+                           cv->n, cv->c, cv->h, cv->w, cv->k, cv->r, pass);
+    }
+    return 0;
+}
+
+extern "C" int cc_plan_open(const struct cc_conv *cv, enum cc_dtype dt, enum cc_layout lay,
+                            size_t ws_limit, struct cc_plan **plan, dt_err *e)
+{
+    *plan = nullptr;
+    if (!ctx.open) return dt_errf(e, DT_EINVAL, "cc_plan_open: device not open");
+    cc_plan *p = new (std::nothrow) cc_plan();
+    if (!p) return dt_errf(e, DT_ENOMEM, "out of memory");
+    int rc = plan_setup(p, cv, dt, lay, ws_limit, e);
+    if (rc) {
+        delete p;
+        return rc;
+    }
+    *plan = p;
+    return 0;
+}
+
+extern "C" int cc_plan_run(struct cc_plan *p, enum cc_pass pass, dt_err *e)
+{
+    p->s.pass = pass;
+    return conv_run(p->s, p->c[pass], e);
+}
+
+extern "C" void cc_plan_close(struct cc_plan *p)
+{
+    delete p;
+}
+
+extern "C" int cc_sync(dt_err *e)
+{
+    CK_CUDA(cudaStreamSynchronize(ctx.stream));
     return 0;
 }

@@ -111,6 +111,18 @@ int cc_conv_time(const struct cc_conv *cv, enum cc_dtype dt, enum cc_layout lay,
                  int warmup, int reps, int ntry, size_t ws_limit, struct cc_conv_result *res,
                  dt_err *e);
 
+/* A convolution kept ready to run (dtbench scaling): descriptors, input,
+ * output, weight and gradient buffers, and per pass the first algorithm of
+ * cuDNN's heuristic whose workspace fits ws_limit and that runs. */
+struct cc_plan;
+int cc_plan_open(const struct cc_conv *cv, enum cc_dtype dt, enum cc_layout lay, size_t ws_limit,
+                 struct cc_plan **plan, dt_err *e);
+/* Enqueue one pass on the stream (no wait). */
+int cc_plan_run(struct cc_plan *plan, enum cc_pass pass, dt_err *e);
+void cc_plan_close(struct cc_plan *plan); /* NULL is fine */
+/* Wait for everything enqueued. */
+int cc_sync(dt_err *e);
+
 #ifdef __cplusplus
 }
 #endif

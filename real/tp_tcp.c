@@ -194,6 +194,7 @@ const struct transport transport_tcp = {
     .name = "tcp",
     .summary = "coll.h schedules over a full mesh of TCP sockets (poll, full duplex)",
     .native = NULL,
+    .schedules = 1,
     .open = tcp_open,
     .alloc = tcp_alloc,
     .free = tcp_free,

@@ -18,7 +18,7 @@
  * open with the reason; dtbench prints it and exits 3 (skipped).
  *
  * transport_nccl is a weak symbol: the CUDA part of the build defines it
- * (real/tp_nccl.c); without it dtbench says "built without CUDA/NCCL".
+ * (real/tp_nccl.cu); without it dtbench says "built without CUDA/NCCL".
  */
 #ifndef DT_TRANSPORT_H
 #define DT_TRANSPORT_H
@@ -35,6 +35,7 @@ struct transport {
     const char *name;      /* "tcp" */
     const char *summary;   /* one line for --help */
     const char *native;    /* an --algo name served natively ("nccl"), or NULL */
+    int schedules;         /* 1: runs models/coll.h schedules (allreduce with any --algo) */
     int (*open)(struct tport **t, struct mesh *m, dt_err *e);
     void *(*alloc)(struct tport *t, size_t bytes);
     void (*free)(struct tport *t, void *p);

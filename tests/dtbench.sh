@@ -8,8 +8,10 @@
 # 2. failures: a rank killed mid-run -> the others exit with an error by
 #    themselves within 10 s; busy port, wrong rank count, missing peer ->
 #    the error says so; verbs / nccl without hardware -> skipped (3);
+# 2b. scaling: 1, 2, 4 loopback ranks (CPU kernel), its files, dtsim on them, a
+#    killed rank;
 # 3. testbed (root only, else SKIP): 4 namespaces at 1Gbit/100us, every
-#    schedule, fp32 and fp16.
+#    schedule, fp32 and fp16, and scaling.
 # Prints one line per check; exit 1 if any failed. About a minute.
 set -u
 DTBENCH=${DTBENCH:-bin/dtbench}
@@ -165,6 +167,63 @@ else bad "nccl (exit $rc)" "$TMP/out"; fi
 if run "bad option" 2 $DTBENCH allreduce --dtype fp64 && grep -q "unknown dtype 'fp64'" "$TMP/err"
 then ok "bad input: $(cat "$TMP/err")"; fi
 
+# --- 2b. scaling -------------------------------------------------------------------
+# 1, 2, 4 loopback ranks with the CPU kernel (small: 20 ms of compute, one
+# timed step), the Table 2 rows, the experiment files, and dtsim loading them.
+DTSIM=${DTSIM:-$(dirname "$DTBENCH")/dtsim}
+nextport
+if run "scaling 4 ranks" 0 $DTBENCH launch -n 4 --port $PORT -- scaling --cpu --compute-ms 20 --steps 1 \
+       --warmup 0 --dtype fp16 --no-counters --out "$TMP/sc"; then
+    n=$(grep -c '^| dtbench scaling | [124]x CPU-kernel | loopback ring over tcp |' "$TMP/out")
+    if [ "$n" = 3 ] && grep -q '^| dtbench scaling | 1x .* | 100.00% |$' "$TMP/out" &&
+        [ -s "$TMP/sc/scaling-1.ini" ] && [ -s "$TMP/sc/scaling-2.ini" ] && [ -s "$TMP/sc/scaling-4.ini" ] &&
+        [ "$(grep -c ',conv,\|,fc,' "$TMP/sc/scaling-trace.csv")" = 161 ]; then
+        ok "scaling 1, 2, 4 ranks (cpu kernel): Table 2 rows, scaling-{1,2,4}.ini, trace of 54 layers"
+    else bad "scaling rows or files" "$TMP/out"; fi
+    grep -q '^nodes = 4$' "$TMP/sc/scaling-4.ini" && grep -q '^batch = 128$' "$TMP/sc/scaling-4.ini" &&
+        grep -q '^grad_precision = fp16$' "$TMP/sc/scaling-4.ini" && ok "scaling-4.ini: 4 nodes, batch 128, fp16" ||
+        bad "scaling-4.ini" "$TMP/sc/scaling-4.ini"
+    if [ -x "$DTSIM" ]; then
+        if "$DTSIM" run "$TMP/sc/scaling-4.ini" --trace-in "$TMP/sc/scaling-trace.csv" --warmup 1 --measured 1 \
+               >"$TMP/sim" 2>&1 && grep -q 'scaling efficiency' "$TMP/sim"; then
+            ok "dtsim run scaling-4.ini --trace-in scaling-trace.csv: $(grep -m1 'step' "$TMP/sim" | sed 's/^ *//')"
+        else bad "dtsim run on scaling-4.ini" "$TMP/sim"; fi
+    fi
+fi
+if run "scaling bad option" 2 $DTBENCH scaling --dtype fp64 && grep -q "unknown dtype 'fp64'" "$TMP/err"
+then ok "scaling bad input: $(cat "$TMP/err")"; fi
+# A rank killed during the 2-rank steps: the other fails by itself within 10 s.
+nextport
+$DTBENCH launch -n 2 --port $PORT --grace 60 -- scaling --cpu --compute-ms 5 --steps 100 --warmup 0 \
+    --dtype fp16 --no-counters --out "$TMP/sck" >"$TMP/out" 2>"$TMP/err" &
+L=$!
+i=0
+until grep -q '^ *1 ' "$TMP/out" 2>/dev/null || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 1
+victim=$(pgrep -P $L | sed -n 2p)
+if [ -z "$victim" ]; then
+    bad "scaling kill test: ranks not found" "$TMP/err"
+    kill $L
+    wait $L
+else
+    t0=$(date +%s%N)
+    kill -9 "$victim"
+    wait $L
+    rc=$?
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    if [ $rc -ne 0 ] && [ $ms -lt 10000 ] && grep -q 'rank 0 (pid [0-9]*) exited with status 1' "$TMP/err" &&
+        ! grep -q terminating "$TMP/err"; then
+        ok "scaling: rank 1 killed mid-step, rank 0 exited with an error in $ms ms: $(grep -m1 'error: rank 0' "$TMP/err")"
+    else
+        bad "scaling kill test: rc $rc after $ms ms" "$TMP/err"
+    fi
+fi
+L=
+$DTBENCH scaling --transport nccl --steps 1 >"$TMP/out" 2>&1
+rc=$?
+if [ $rc = 3 ]; then ok "scaling over nccl: $(tail -1 "$TMP/out") (exit 3)"; elif [ $rc = 0 ]; then ok "scaling over nccl: ran"
+else bad "scaling nccl (exit $rc)" "$TMP/out"; fi
+
 # --- 3. testbed -------------------------------------------------------------------
 if [ "$(id -u)" != 0 ]; then
     echo "SKIP testbed: needs root (network namespaces)"
@@ -191,6 +250,14 @@ else
             fi
         done
     done
+    nextport
+    if run "testbed scaling" 0 $DTBENCH launch --testbed --prefix $PREFIX --port $PORT -- scaling --cpu \
+           --compute-ms 20 --steps 1 --warmup 0 --dtype fp16 --no-counters --out "$TMP/sct" \
+           --cluster-ini "$TMP/testbed.ini" &&
+        [ "$(grep -c '^| dtbench scaling | [124]x CPU-kernel | testbed ring over tcp |' "$TMP/out")" = 3 ] &&
+        grep -q "^include = $TMP/testbed.ini" "$TMP/sct/scaling-4.ini"; then
+        ok "testbed scaling 1, 2, 4 hosts: $(grep '^| dtbench scaling | 4x' "$TMP/out")"
+    else bad "testbed scaling" "$TMP/out"; fi
     if run "testbed down" 0 $DTBENCH testbed down --prefix $PREFIX && ! ip netns list | grep -q "^$PREFIX"; then
         tb_up=0
         ok "testbed down: $(cat "$TMP/out")"
