@@ -28,7 +28,12 @@ double compute_layer_s(const struct dnn_layer *l, int bwd, int64_t batch, enum c
     double t_math = 0;
     if (flops > 0) {
         double peak = is_matrix(l->kind) ? compute_matrix_peak(g, prec) : g->fp32_flops;
-        double eff = p->eff_max[is_matrix(l->kind) ? prec : COMPUTE_FP32];
+        /* matrix layers reach the fitted fraction of the matrix peak;
+         * elementwise layers run on the ALUs, whose rate is not what the
+         * matrix fit measures (on Ampere eff_fp32 is a TF32 tensor-core
+         * figure): full ALU rate, so their time is the memory term and the
+         * per-kernel ramp */
+        double eff = is_matrix(l->kind) ? p->eff_max[prec] : 1.0;
         if (bwd && is_matrix(l->kind)) eff *= p->bwd_eff;
         eff *= flops / (flops + peak * p->ramp_s);
         t_math = flops / (peak * eff);

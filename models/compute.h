@@ -14,7 +14,8 @@
  *           that have it, as PyTorch and TensorFlow do by default); in
  *           fp16/amp the fp16 (tensor-core) rate, or the fp32 rate when the
  *           chip's fp16 rate is lower (P40: math stays in fp32). Other
- *           layers: the fp32 rate (they are memory bound anyway).
+ *           layers: the fp32 ALU rate at full efficiency (they are memory
+ *           bound; eff_max describes matrix kernels only).
  *   eff_max fitted per architecture and precision class (fp32, fp16) on
  *           single-GPU throughput only (dtsim calibrate-compute); an arch
  *           with no point of its own borrows another's, stated in the file.
