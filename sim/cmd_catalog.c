@@ -111,6 +111,19 @@ static void sources(const char *const *names, const char *const *src, size_t n)
 
 /* ---- one listing per table ------------------------------------------------- */
 
+/* Print a finished table and its sources; frees the table. */
+static int tab_finish(struct table *t, const char *const *names, const char *const *src, size_t n)
+{
+    if (t->oom) {
+        tab_free(t);
+        return cmd_fail("out of memory");
+    }
+    tab_print(t, stdout);
+    tab_free(t);
+    sources(names, src, n);
+    return DT_EXIT_OK;
+}
+
 static int list_gpus(const struct catalog *c, int csv)
 {
     if (csv) {
@@ -158,14 +171,7 @@ static int list_gpus(const struct catalog *c, int csv)
         names[i] = g->name;
         src[i] = g->source;
     }
-    if (t.oom) {
-        tab_free(&t);
-        return cmd_fail("out of memory");
-    }
-    tab_print(&t, stdout);
-    tab_free(&t);
-    sources(names, src, c->ngpus);
-    return DT_EXIT_OK;
+    return tab_finish(&t, names, src, c->ngpus);
 }
 
 static int list_links(const struct catalog *c, int csv)
@@ -207,14 +213,7 @@ static int list_links(const struct catalog *c, int csv)
         names[i] = l->name;
         src[i] = l->source;
     }
-    if (t.oom) {
-        tab_free(&t);
-        return cmd_fail("out of memory");
-    }
-    tab_print(&t, stdout);
-    tab_free(&t);
-    sources(names, src, c->nlinks);
-    return DT_EXIT_OK;
+    return tab_finish(&t, names, src, c->nlinks);
 }
 
 static int list_storage(const struct catalog *c, int csv)
@@ -252,14 +251,7 @@ static int list_storage(const struct catalog *c, int csv)
         names[i] = s->name;
         src[i] = s->source;
     }
-    if (t.oom) {
-        tab_free(&t);
-        return cmd_fail("out of memory");
-    }
-    tab_print(&t, stdout);
-    tab_free(&t);
-    sources(names, src, c->nstorage);
-    return DT_EXIT_OK;
+    return tab_finish(&t, names, src, c->nstorage);
 }
 
 static int list_cpus(const struct catalog *c, int csv)
@@ -290,14 +282,7 @@ static int list_cpus(const struct catalog *c, int csv)
         names[i] = p->name;
         src[i] = p->source;
     }
-    if (t.oom) {
-        tab_free(&t);
-        return cmd_fail("out of memory");
-    }
-    tab_print(&t, stdout);
-    tab_free(&t);
-    sources(names, src, c->ncpus);
-    return DT_EXIT_OK;
+    return tab_finish(&t, names, src, c->ncpus);
 }
 
 static int list_compute(const struct catalog *c, int csv)
@@ -338,14 +323,7 @@ static int list_compute(const struct catalog *c, int csv)
         names[i] = p->name;
         src[i] = p->source;
     }
-    if (t.oom) {
-        tab_free(&t);
-        return cmd_fail("out of memory");
-    }
-    tab_print(&t, stdout);
-    tab_free(&t);
-    sources(names, src, c->ncompute);
-    return DT_EXIT_OK;
+    return tab_finish(&t, names, src, c->ncompute);
 }
 
 static int list_prices(const struct catalog *c, int csv)
@@ -376,14 +354,7 @@ static int list_prices(const struct catalog *c, int csv)
         names[i] = p->name;
         src[i] = p->source;
     }
-    if (t.oom) {
-        tab_free(&t);
-        return cmd_fail("out of memory");
-    }
-    tab_print(&t, stdout);
-    tab_free(&t);
-    sources(names, src, c->nprices);
-    return DT_EXIT_OK;
+    return tab_finish(&t, names, src, c->nprices);
 }
 
 static const struct {
