@@ -4,6 +4,7 @@
  * the command). Built with or without CUDA: without it (no DT_HAVE_CUDA)
  * every probe reports a skip, exit 3; `conv --list` works either way.
  */
+#include "cmdfail.h"
 #include "gpucompute.h"
 
 #include "cmd.h"
@@ -89,21 +90,9 @@ double compute_layer_weights(const struct compute_layer *l) { return (double)l->
 
 /* ---- options ------------------------------------------------------------ */
 
-/* cmd_is_help lives in each program's main.c; these modules also link into
- * the unit tests, which have none. */
-static int is_help(const char *a) { return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0; }
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("dtbench compute: error: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return DT_EXIT_USAGE;
-}
+/* Error lines say "dtbench compute: error: ...". */
+#define fail(...) real_fail("compute", __VA_ARGS__)
+#define is_help real_is_help
 
 /* "1GiB", "512MiB", "110KB", "4096": bytes; -1 when malformed. */
 static long long parse_bytes(const char *s)

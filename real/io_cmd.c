@@ -1,5 +1,6 @@
 /* io_cmd.c -- `dtbench io make|read`: the command layer over io.c (see io.h
  * for what is measured and docs/dtbench-io.md for use and the fio check). */
+#include "cmdfail.h"
 #include "io.h"
 
 #include "cmd.h"
@@ -13,21 +14,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-/* cmd_is_help lives in each program's main.c; these modules also link into
- * the unit tests, which have none. */
-static int is_help(const char *a) { return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0; }
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("dtbench io: error: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return DT_EXIT_USAGE;
-}
+/* Error lines say "dtbench io: error: ...". */
+#define fail(...) real_fail("io", __VA_ARGS__)
+#define is_help real_is_help
 
 static void usage(FILE *f)
 {
