@@ -18,18 +18,25 @@ INC     := -Imodels -Isim -Ireal -Itraces -Iout/gen
 LDLIBS  := -lsimgrid -linih -lcunit -lm -lpthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-# CUDA/NCCL parts build only where nvcc exists (PATH or /usr/local/cuda).
-NVCC    := $(or $(shell command -v nvcc 2>/dev/null),$(wildcard /usr/local/cuda/bin/nvcc))
+# CUDA/NCCL parts build only where a whole CUDA install is found: nvcc plus
+# the cuDNN, cuBLAS, CUDA runtime and NCCL libraries in one CUDA_HOME.
+# CUDA_HOME is /usr/local/cuda, or the folder above nvcc's bin/ (nvcc may be
+# a wrapper script elsewhere on PATH, so its own folder proves nothing).
+CUDA_LIBNAMES := cudnn cublas cudart nccl
+cuda_missing = $(if $(wildcard $(1)/bin/nvcc),,nvcc )$(foreach l,$(CUDA_LIBNAMES),$(if $(wildcard $(1)/lib64/lib$(l).so),,lib$(l).so ))
+cuda_whole = $(if $(1),$(if $(strip $(call cuda_missing,$(1))),,$(1)))
+CUDA_HOME ?= $(firstword $(foreach d,/usr/local/cuda \
+    $(patsubst %/bin/,%,$(dir $(realpath $(shell command -v nvcc 2>/dev/null)))),$(call cuda_whole,$(d))))
+NVCC    := $(if $(call cuda_whole,$(CUDA_HOME)),$(CUDA_HOME)/bin/nvcc)
 
 # dtbench's libraries: libjpeg-turbo (dtbench io), libpfm4 (counters).
 REAL_LIBS += -lturbojpeg -lpfm
-# With nvcc: real/*.cu are built and linked, and C code sees DT_HAVE_CUDA.
+# With CUDA: real/*.cu are built and linked, and C code sees DT_HAVE_CUDA.
 ifneq ($(NVCC),)
-CUDA_HOME := $(patsubst %/bin/,%,$(dir $(NVCC)))
 NVCCFLAGS ?= -O2 -g -arch=all-major
 CU_SRC    := $(sort $(wildcard real/*.cu))
 INC       += -DDT_HAVE_CUDA
-REAL_LIBS += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudnn -lcublas -lcudart -lnccl -lstdc++
+REAL_LIBS += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 $(addprefix -l,$(CUDA_LIBNAMES)) -lstdc++
 endif
 CU_OBJ  := $(patsubst %.cu,out/obj/%.o,$(CU_SRC))
 
@@ -62,9 +69,9 @@ gen:
 
 cuda-note:
 ifeq ($(NVCC),)
-	@echo "cuda: nvcc not found; skipping CUDA/NCCL parts"
+	@echo "cuda: no whole CUDA install (nvcc with libcudnn, libcublas, libcudart, libnccl in CUDA_HOME/lib64; looked in /usr/local/cuda and above nvcc on PATH); building without the CUDA/NCCL parts"
 else
-	@echo "cuda: nvcc found at $(NVCC)"
+	@echo "cuda: building the CUDA/NCCL parts with $(NVCC)"
 endif
 
 out/gen/cmds.h out/gen/suites.h: gen

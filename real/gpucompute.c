@@ -526,7 +526,7 @@ static int run_probes(const struct opts *o)
 static int run_probes(const struct opts *o)
 {
     (void)o;
-    printf("dtbench compute: skipped: built without CUDA (nvcc was not found at build time)\n");
+    printf("dtbench compute: skipped: built without CUDA (no whole CUDA install was found at build time; see make's cuda: line)\n");
     return DT_EXIT_SKIP;
 }
 #endif
