@@ -30,9 +30,12 @@ static const struct config_key schema[] = {
     {"cluster", "topology", CONFIG_ENUM, 0, 0, "single-switch|fat-tree|torus|dragonfly", "single-switch",
      "network topology between nodes"},
     {"cluster", "nodes_per_leaf", CONFIG_INT, 0, MAXN, NULL, "0",
-     "nodes under one leaf switch (fat-tree); 0 = all nodes on one leaf"},
+     "nodes under one leaf switch (fat-tree) or one router (dragonfly); 0 = all nodes on one leaf"},
     {"cluster", "oversubscription", CONFIG_REAL, 1, 64, NULL, "1",
      "leaf switch down/up bandwidth ratio (1 = full bisection, 3 = 3:1)"},
+    {"cluster", "dragonfly_routers", CONFIG_INT, 0, MAXN, NULL, "0",
+     "routers per dragonfly group (all-to-all inside a group, one global link per group pair); required by "
+     "topology = dragonfly"},
     {"cluster", "torus", CONFIG_STRING, 0, 0, NULL, "none",
      "node grid of a torus topology, XxY or XxYxZ (X*Y*Z = nodes), or none"},
     {"cluster", "switch_latency", CONFIG_TIME, 0, 1e-3, NULL, "100ns",
@@ -253,8 +256,13 @@ static int fill(struct experiment *x, struct ctx *cx)
     TRY(get_bw(cx, "cluster", "intra_bw", &x->cluster.intra_bw_Bps));
     TRY(get_bw(cx, "cluster", "nic_bw", &x->cluster.nic_bw_Bps));
     TRY(get_int(cx, "cluster", "nics_per_node", &x->cluster.nics_per_node));
-    TRY(get(cx, "cluster", "topology", &t, NULL, &v));
+    const struct config_entry *topo;
+    TRY(get(cx, "cluster", "topology", &t, &topo, &v));
     x->cluster.topology = (enum exp_topology)(int)v;
+    TRY(get_int(cx, "cluster", "dragonfly_routers", &x->cluster.dragonfly_routers));
+    if (x->cluster.topology == EXP_TOPO_DRAGONFLY && x->cluster.dragonfly_routers < 1)
+        return config_errf(cx->e, DT_EINVAL, topo,
+                           "topology = dragonfly needs cluster.dragonfly_routers (routers per group, >= 1)");
     TRY(get_int(cx, "cluster", "nodes_per_leaf", &x->cluster.nodes_per_leaf));
     TRY(get_num(cx, "cluster", "oversubscription", &x->cluster.oversubscription));
     TRY(get_num(cx, "cluster", "switch_latency", &x->cluster.switch_lat_s));

@@ -59,7 +59,8 @@ struct experiment {
         double nic_bw_Bps;          /* bytes/s override of nic, 0 = catalog */
         int nics_per_node;          /* count */
         enum exp_topology topology;
-        int nodes_per_leaf;         /* nodes under one leaf switch (fat-tree); = nodes when 0 given */
+        int nodes_per_leaf;         /* nodes under one leaf switch (fat-tree) or router (dragonfly); = nodes when 0 given */
+        int dragonfly_routers;      /* dragonfly: routers per group (0 = not given) */
         double oversubscription;    /* leaf down/up bandwidth ratio, >= 1 */
         double switch_lat_s;        /* seconds added per switch crossed */
         int torus[3];               /* torus topology: nodes per dimension (1 = unused) */

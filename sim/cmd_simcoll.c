@@ -4,6 +4,8 @@
 #include "simopt.h"
 
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static const char *const topo_name[] = {"switch", "fat-tree", "torus", "dragonfly"};
 
@@ -34,6 +36,45 @@ void simcoll_print_header(void)
            "algbw_GBps", "busbw_GBps", "messages", "steps", "simstep");
 }
 
+/* Run one job in a forked child with its own SimGrid engine, so that every
+ * mode starts at simulated time 0: a second run in the same engine starts
+ * later, and where flows tie (many equal-share flows) the different
+ * rounding of event times alone can move the result by a few percent. */
+static int run_alone(const struct simopt *o, const struct collsim_opts *co, struct collsim_job *j, char *argv0,
+                     dt_err *e)
+{
+    int fds[2];
+    if (pipe(fds)) return dt_errf(e, DT_EIO, "simcoll: cannot create a pipe");
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return dt_errf(e, DT_EIO, "simcoll: cannot fork");
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        char *av[] = {argv0, NULL};
+        int rc = platform_engine_init(1, av, e) || simopt_load(o, e) || collsim_batch(&o->c, co, j, 1, e);
+        if (rc) fprintf(stderr, "dtsim: error: %s\n", e->msg);
+        else if (write(fds[1], j, sizeof *j) != (ssize_t)sizeof *j) rc = 1;
+        _exit(rc ? 1 : 0);
+    }
+    close(fds[1]);
+    size_t got = 0;
+    ssize_t k;
+    while (got < sizeof *j && (k = read(fds[0], (char *)j + got, sizeof *j - got)) > 0) got += (size_t)k;
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (got != sizeof *j || !WIFEXITED(status) || WEXITSTATUS(status))
+        return dt_errf(e, DT_ESCHED, "simcoll: the %s simulation failed (see above)",
+                       j->mode == COLLSIM_EXACT ? "exact" : "fast");
+    j->p.algo = o->p.algo; /* pointers from the child's copy are not ours */
+    j->p.inner = o->p.inner;
+    return 0;
+}
+
 static int cmd_simcoll(int argc, char **argv)
 {
     struct simopt o;
@@ -51,7 +92,6 @@ static int cmd_simcoll(int argc, char **argv)
         if (rc == 0) return cmd_fail("simcoll: unknown option '%s' (see 'dtsim simcoll --help')", argv[i]);
     }
     if (simopt_finish(&o, &e)) return cmd_fail("%s", e.msg);
-    if (platform_engine_init(1, argv, &e) || simopt_load(&o, &e)) return cmd_fail("%s", e.msg);
     struct collsim_job jobs[2];
     int n = 0;
     for (int m = COLLSIM_EXACT; m <= COLLSIM_FAST; m++)
@@ -61,7 +101,8 @@ static int cmd_simcoll(int argc, char **argv)
             jobs[n++].mode = m;
         }
     struct collsim_opts co = {.window_steps = o.window, .no_fallback = o.no_fallback, .reduce_elems_per_s = o.reduce_rate};
-    if (collsim_batch(&o.c, &co, jobs, n, &e)) return cmd_fail("%s", e.msg);
+    for (int i = 0; i < n; i++)
+        if (run_alone(&o, &co, &jobs[i], argv[0], &e)) return cmd_fail("%s", e.msg);
     print_cluster(&o.c);
     simcoll_print_header();
     for (int i = 0; i < n; i++) simcoll_print_row(&jobs[i], o.bytes);

@@ -56,11 +56,13 @@ static int map_topology(const struct experiment *x, const struct catalog_link *n
         c->torus_z = x->cluster.torus[2];
         c->torus_link_bw_Bps = c->nic_bw_Bps / (nic->links > 0 ? nic->links : 1);
         return 0;
-    case EXP_TOPO_DRAGONFLY: break;
+    case EXP_TOPO_DRAGONFLY:
+        /* router links as a leaf's uplink: nodes_per_leaf x NICs / oversubscription */
+        c->topology = SIM_TOPO_DRAGONFLY;
+        c->dfly_routers = x->cluster.dragonfly_routers;
+        return 0;
     }
-    return dt_errf(e, DT_EINVAL, "[cluster] topology '%s' is not yet supported in experiment files "
-                                 "(single-switch, fat-tree and torus are; dtsim simcoll has dragonfly)",
-                   exp_topology_name(x->cluster.topology));
+    return dt_errf(e, DT_EINVAL, "[cluster] unknown topology %d", (int)x->cluster.topology);
 }
 
 /* Images/s one node's pipeline delivers when `busy` nodes read at once:
