@@ -23,7 +23,8 @@
     X(ENOMEM, -4, "out of memory")                        \
     X(EIO, -5, "input/output error")                      \
     X(ESCHED, -6, "schedule error")                       \
-    X(ESKIP, -7, "skipped: resource not present")
+    X(ESKIP, -7, "skipped: resource not present")         \
+    X(EINTR, -8, "interrupted by a signal")
 
 enum {
 #define DT_ERR_ENUM_(name, val, desc) DT_##name = val,

@@ -352,6 +352,7 @@ static int cmd_reproduce(int argc, char **argv)
     progress = isatty(2);
     if (jobs_run(njobs, par, job_child, job_done, jobs) != 0) {
         config_free(c);
+        if (errno == EINTR) return cmd_fail("reproduce: interrupted");
         return cmd_fail("reproduce: cannot start simulations: %s", strerror(errno));
     }
     int rc = DT_EXIT_OK;

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -203,7 +204,11 @@ static int cmd_sweep(int argc, char **argv)
         cmd_fail("sweep: cannot remove '%s': %s", s.out, strerror(errno));
         goto out;
     }
-    if (sweep_run(&s, &e)) { cmd_fail("sweep: %s", e.msg); goto out; }
+    if (sweep_run(&s, &e)) {
+        cmd_fail("sweep: %s", e.msg);
+        if (e.code == DT_EINTR) rc = 128 + SIGINT; /* as a shell reports ^C */
+        goto out;
+    }
     if (s.dry_run)
         printf("dtsim sweep: %lld points, %lld already in %s, %lld to run\n", s.npoints, s.already, s.out, s.ran);
     else

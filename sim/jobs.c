@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,9 +34,19 @@ void jobs_simulate(const char *path, char **sets, int nsets, const struct run_op
     if (rep->rc) snprintf(rep->err, sizeof rep->err, "%s", e.msg);
 }
 
+/* Set by SIGINT/SIGTERM while jobs_run() waits. */
+static volatile sig_atomic_t stop_sig;
+
+static void on_stop(int sig) { stop_sig = sig; }
+
 static void child_main(jobs_child_fn child, void *ctx, int i, int fd)
 {
     static struct jobs_reply rep;
+    /* The parent alone answers ^C (it ends every child): out of the
+     * terminal's process group, SimGrid's own SIGINT handler never runs. */
+    setpgid(0, 0);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     memset(&rep, 0, sizeof rep);
     child(ctx, i, &rep);
     rep.r.compute_arch = NULL; /* pointers mean nothing in the parent */
@@ -66,8 +77,12 @@ static int reap(struct slot *s, int *running, jobs_done_fn done, void *ctx, int 
     struct pollfd pf[*running];
     for (int k = 0; k < *running; k++) pf[k] = (struct pollfd){s[k].fd, POLLIN, 0};
     int r;
-    while ((r = poll(pf, (nfds_t)*running, -1)) < 0 && errno == EINTR)
+    while ((r = poll(pf, (nfds_t)*running, -1)) < 0 && errno == EINTR && !stop_sig)
         ;
+    if (stop_sig) {
+        errno = EINTR;
+        return -1;
+    }
     if (r < 0) return -1;
     int k = 0;
     while (k < *running && !pf[k].revents) k++;
@@ -102,8 +117,14 @@ int jobs_run(int n, int par, jobs_child_fn child, jobs_done_fn done, void *ctx)
     struct slot *s = calloc((size_t)(par > 0 ? par : 1), sizeof *s);
     if (!s) return -1;
     int next = 0, ndone = 0, running = 0, rc = 0, saved = 0;
+    struct sigaction sa = {0}, old_int, old_term;
+    sa.sa_handler = on_stop; /* no SA_RESTART: poll() returns EINTR */
+    sigemptyset(&sa.sa_mask);
+    stop_sig = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
     while (ndone < n) {
-        while (!rc && running < par && next < n) {
+        while (!rc && !stop_sig && running < par && next < n) {
             int p[2];
             if (pipe(p)) {
                 rc = -1;
@@ -128,13 +149,25 @@ int jobs_run(int n, int par, jobs_child_fn child, jobs_done_fn done, void *ctx)
             s[running++] = (struct slot){c, p[0], next};
             next++;
         }
-        if (running == 0) break;
+        if (running == 0 || stop_sig) break;
         if (reap(s, &running, done, ctx, &ndone, n)) {
             rc = -1;
             saved = errno;
             break;
         }
     }
+    if (stop_sig) { /* end the running children; their points are lost */
+        for (int k = 0; k < running; k++) {
+            kill(s[k].pid, SIGKILL);
+            close(s[k].fd);
+            while (waitpid(s[k].pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        }
+        rc = -1;
+        saved = EINTR;
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     free(s);
     if (rc) errno = saved;
     return rc;

@@ -397,7 +397,11 @@ int sweep_run(struct sweep *s, dt_err *e)
     s->ran = nrun;
     struct run_ctx c = {s, pts, f};
     if (nrun && jobs_run(nrun, s->jobs, child, done, &c) != 0) {
-        rc = dt_errf(e, DT_EIO, "cannot start simulations: %s", strerror(errno));
+        if (errno == EINTR)
+            rc = dt_errf(e, DT_EINTR, "interrupted: the finished points are in '%s'; run the same command "
+                                      "again to simulate only the missing ones", s->out);
+        else
+            rc = dt_errf(e, DT_EIO, "cannot start simulations: %s", strerror(errno));
         goto out;
     }
     if (fclose(f) != 0) {

@@ -30,6 +30,28 @@ same "$o/full.csv" "$o/resume.csv" "resumed vs one go"
 # shellcheck disable=SC2086
 $D sweep $A --out "$o/resume.csv"
 
+# 2b. a real ^C: SIGINT to a running sweep (one point at a time, 24 points)
+# once two rows are in; it stops with exit status 130 and a message, keeps
+# the finished rows, and the rerun completes the same bytes as one go.
+B="tests/data/sweep/tiny.ini --vary cluster.nodes=1..4*2 --vary training.epochs=1..4+1 --vary allreduce.algorithm=ring,2d-torus --per-gpu-batch 32"
+# shellcheck disable=SC2086
+$D sweep $B --jobs 2 --out "$o/int-full.csv" > /dev/null
+# shellcheck disable=SC2086
+$D sweep $B --jobs 1 --out "$o/int.csv" > /dev/null 2> "$o/int.err" &
+pid=$!
+n=0
+rows() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
+while [ "$(rows "$o/int.csv")" -lt 3 ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
+kill -INT $pid
+wait $pid
+echo "interrupted sweep: exit status $?"
+cat "$o/int.err"
+kept=$(($(wc -l < "$o/int.csv") - 1))
+# shellcheck disable=SC2086
+$D sweep $B --out "$o/int.csv" > "$o/int.out"
+if grep -q "24 points, $kept already in" "$o/int.out"; then echo "rerun after ^C: only the missing points"; else cat "$o/int.out"; fi
+same "$o/int-full.csv" "$o/int.csv" "interrupted and resumed vs one go"
+
 # 3. a plain job list (GNU parallel, xargs): run each line, merge
 # shellcheck disable=SC2086
 $D sweep $A --emit list --out "$o/list.csv" > "$o/jobs.txt"
