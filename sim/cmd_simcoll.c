@@ -36,8 +36,8 @@ void simcoll_print_header(void)
            "algbw_GBps", "busbw_GBps", "messages", "steps", "simstep");
 }
 
-/* Run one job in a forked child with its own SimGrid engine, so that every
- * mode starts at simulated time 0: a second run in the same engine starts
+/* With --mode both: run one job in a forked child with its own SimGrid
+ * engine, so that both modes start at simulated time 0: a second run in the same engine starts
  * later, and where flows tie (many equal-share flows) the different
  * rounding of event times alone can move the result by a few percent. */
 static int run_alone(const struct simopt *o, const struct collsim_opts *co, struct collsim_job *j, char *argv0,
@@ -101,8 +101,13 @@ static int cmd_simcoll(int argc, char **argv)
             jobs[n++].mode = m;
         }
     struct collsim_opts co = {.window_steps = o.window, .no_fallback = o.no_fallback, .reduce_elems_per_s = o.reduce_rate};
-    for (int i = 0; i < n; i++)
-        if (run_alone(&o, &co, &jobs[i], argv[0], &e)) return cmd_fail("%s", e.msg);
+    if (n == 1) { /* one mode: it starts at time 0 in this process */
+        if (platform_engine_init(1, argv, &e) || simopt_load(&o, &e) || collsim_batch(&o.c, &co, jobs, 1, &e))
+            return cmd_fail("%s", e.msg);
+    } else {
+        for (int i = 0; i < n; i++)
+            if (run_alone(&o, &co, &jobs[i], argv[0], &e)) return cmd_fail("%s", e.msg);
+    }
     print_cluster(&o.c);
     simcoll_print_header();
     for (int i = 0; i < n; i++) simcoll_print_row(&jobs[i], o.bytes);
