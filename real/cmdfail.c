@@ -1,5 +1,7 @@
 #include "cmdfail.h"
 
+#include "cmd.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,4 +48,22 @@ int real_parse_int(const char *who, const char *opt, const char *s, int lo, int 
         return real_fail(who, "%s: expected an integer >= %d, got '%s'", opt, lo, s);
     *out = (int)v;
     return 0;
+}
+
+int real_parse_int_range(const char *what, const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi) {
+        cmd_fail("bad %s '%s' (expected an integer %d..%d)", what, s, lo, hi);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+const char *real_getenv(const char *name, void *ctx)
+{
+    (void)ctx;
+    return getenv(name);
 }
