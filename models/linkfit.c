@@ -2,6 +2,7 @@
 #include "linkfit.h"
 
 #include "coll.h"
+#include "csvrows.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -122,102 +123,59 @@ static int parse_pos(const char *s, double *v)
     return 0;
 }
 
+struct dtbench_ctx {
+    int gpus_per_node;
+    int header;                /* seen the header line */
+};
+
+static int dtbench_line(void *vctx, const char *name, char *line, int lineno, void *row, dt_err *e)
+{
+    struct dtbench_ctx *x = vctx;
+    struct linkfit_point *pt = row;
+    size_t len = strlen(line);
+    if (len && line[len - 1] == '\r') line[len - 1] = '\0';
+    if (line[0] == '\0' || line[0] == '#') return 0;
+    if (strncmp(line, "transport,", 10) == 0) {
+        if (strncmp(line, "transport,algo,ranks,size,", 26) != 0)
+            return dt_errf(e, DT_EINVAL, "%s:%d: not a dtbench allreduce --csv header", name, lineno);
+        x->header = 1;
+        return 0;
+    }
+    if (!x->header)
+        return dt_errf(e, DT_EINVAL, "%s:%d: data before the header line 'transport,algo,ranks,size,...' (is it dtbench allreduce --csv output?)", name, lineno);
+    char *f[NFIELDS + 1];
+    int nf = csvrows_split(line, f, NFIELDS + 1);
+    if (nf != NFIELDS)
+        return dt_errf(e, DT_EINVAL, "%s:%d: %d fields, expected %d (transport,algo,ranks,size,...,ip_wrong)", name, lineno,
+                       nf, NFIELDS);
+    uint64_t ranks;
+    if (strlen(f[F_ALGO]) >= sizeof pt->algo || !f[F_ALGO][0])
+        return dt_errf(e, DT_EINVAL, "%s:%d: bad algorithm name '%s'", name, lineno, f[F_ALGO]);
+    strcpy(pt->algo, f[F_ALGO]);
+    double oop, ip;
+    if (parse_u64(f[F_RANKS], &ranks) || ranks < 1 || ranks > 1 << 20)
+        return dt_errf(e, DT_EINVAL, "%s:%d: ranks '%s' is not a positive integer", name, lineno, f[F_RANKS]);
+    if (parse_u64(f[F_SIZE], &pt->bytes) || pt->bytes == 0)
+        return dt_errf(e, DT_EINVAL, "%s:%d: size '%s' is not a positive integer", name, lineno, f[F_SIZE]);
+    if (parse_pos(f[F_OOP], &oop) || parse_pos(f[F_IP], &ip))
+        return dt_errf(e, DT_EINVAL, "%s:%d: times '%s' and '%s' (us) must be positive numbers", name, lineno, f[F_OOP],
+                       f[F_IP]);
+    pt->nranks = (int)ranks;
+    pt->gpus_per_node = strcmp(pt->algo, "hierarchical") == 0 ? x->gpus_per_node : 1;
+    pt->oop_s = oop * 1e-6;
+    pt->ip_s = ip * 1e-6;
+    pt->time_s = pt->oop_s < pt->ip_s ? pt->oop_s : pt->ip_s;
+    return 1;
+}
+
 int linkfit_parse_dtbench(const char *text, const char *name, int gpus_per_node, struct linkfit_point **out,
                           size_t *n, dt_err *e)
 {
-    *out = NULL;
-    *n = 0;
-    size_t cap = 0, cnt = 0;
-    struct linkfit_point *v = NULL;
-    int lineno = 0, header = 0, rc = 0;
-    const char *p = text;
-    while (*p) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        lineno++;
-        char line[512];
-        if (len >= sizeof line) {
-            rc = dt_errf(e, DT_EINVAL, "%s:%d: line too long for a dtbench CSV line", name, lineno);
-            goto err;
-        }
-        memcpy(line, p, len);
-        line[len] = '\0';
-        if (len && line[len - 1] == '\r') line[len - 1] = '\0';
-        p = nl ? nl + 1 : p + len;
-        if (line[0] == '\0' || line[0] == '#') continue;
-        if (strncmp(line, "transport,", 10) == 0) {
-            if (strncmp(line, "transport,algo,ranks,size,", 26) != 0) {
-                rc = dt_errf(e, DT_EINVAL, "%s:%d: not a dtbench allreduce --csv header", name, lineno);
-                goto err;
-            }
-            header = 1;
-            continue;
-        }
-        if (!header) {
-            rc = dt_errf(e, DT_EINVAL, "%s:%d: data before the header line 'transport,algo,ranks,size,...' (is it dtbench allreduce --csv output?)", name, lineno);
-            goto err;
-        }
-        char *f[NFIELDS + 1];
-        int nf = 0;
-        for (char *s = line;; nf++) {
-            if (nf == NFIELDS + 1) break;
-            f[nf] = s;
-            char *c = strchr(s, ',');
-            if (!c) { nf++; break; }
-            *c = '\0';
-            s = c + 1;
-        }
-        if (nf != NFIELDS) {
-            rc = dt_errf(e, DT_EINVAL, "%s:%d: %d fields, expected %d (transport,algo,ranks,size,...,ip_wrong)", name, lineno,
-                         nf, NFIELDS);
-            goto err;
-        }
-        struct linkfit_point pt;
-        memset(&pt, 0, sizeof pt);
-        uint64_t ranks;
-        if (strlen(f[F_ALGO]) >= sizeof pt.algo || !f[F_ALGO][0]) {
-            rc = dt_errf(e, DT_EINVAL, "%s:%d: bad algorithm name '%s'", name, lineno, f[F_ALGO]);
-            goto err;
-        }
-        strcpy(pt.algo, f[F_ALGO]);
-        double oop, ip;
-        if (parse_u64(f[F_RANKS], &ranks) || ranks < 1 || ranks > 1 << 20) {
-            rc = dt_errf(e, DT_EINVAL, "%s:%d: ranks '%s' is not a positive integer", name, lineno, f[F_RANKS]);
-            goto err;
-        }
-        if (parse_u64(f[F_SIZE], &pt.bytes) || pt.bytes == 0) {
-            rc = dt_errf(e, DT_EINVAL, "%s:%d: size '%s' is not a positive integer", name, lineno, f[F_SIZE]);
-            goto err;
-        }
-        if (parse_pos(f[F_OOP], &oop) || parse_pos(f[F_IP], &ip)) {
-            rc = dt_errf(e, DT_EINVAL, "%s:%d: times '%s' and '%s' (us) must be positive numbers", name, lineno, f[F_OOP],
-                         f[F_IP]);
-            goto err;
-        }
-        pt.nranks = (int)ranks;
-        pt.gpus_per_node = strcmp(pt.algo, "hierarchical") == 0 ? gpus_per_node : 1;
-        pt.oop_s = oop * 1e-6;
-        pt.ip_s = ip * 1e-6;
-        pt.time_s = pt.oop_s < pt.ip_s ? pt.oop_s : pt.ip_s;
-        if (cnt == cap) {
-            cap = cap ? 2 * cap : 16;
-            struct linkfit_point *nv = realloc(v, cap * sizeof *v);
-            if (!nv) {
-                rc = dt_errf(e, DT_ENOMEM, "out of memory");
-                goto err;
-            }
-            v = nv;
-        }
-        v[cnt++] = pt;
-    }
-    if (cnt == 0) {
-        rc = dt_errf(e, DT_EINVAL, "%s: no dtbench allreduce data lines", name);
-        goto err;
-    }
+    struct dtbench_ctx x = {.gpus_per_node = gpus_per_node};
+    struct csvrows r = {.name = name, .too_long = "line too long for a dtbench CSV line",
+                        .empty = "no dtbench allreduce data lines", .size = sizeof **out, .line = dtbench_line, .ctx = &x};
+    void *v;
+    int rc = csvrows_read(text, &r, &v, n, e);
     *out = v;
-    *n = cnt;
-    return 0;
-err:
-    free(v);
     return rc;
 }

@@ -15,6 +15,7 @@
 #include "dtbench.h"
 
 #include "bench.h"
+#include "cmdfail.h"
 #include "mesh.h"
 #include "coll_exec.h"
 #include "transport.h"
@@ -81,24 +82,6 @@ static void list(void)
     }
 }
 
-static const char *env_get(const char *name, void *ctx)
-{
-    (void)ctx;
-    return getenv(name);
-}
-
-static int parse_int(const char *what, const char *s, int lo, int hi, int *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi) {
-        cmd_fail("bad %s '%s' (expected an integer %d..%d)", what, s, lo, hi);
-        return -1;
-    }
-    *out = (int)v;
-    return 0;
-}
-
 static int parse_secs(const char *what, const char *s, double *out)
 {
     dt_err e;
@@ -137,16 +120,16 @@ static int parse(int argc, char **argv, struct opts *o, int *listonly)
             if (bench_parse_bytes(optarg, c == 'b' ? &o->minb : &o->maxb, &e)) return cmd_fail("%s", e.msg);
             break;
         case 'f':
-            if (parse_int("step factor", optarg, 2, 1024, &o->factor)) return DT_EXIT_USAGE;
+            if (real_parse_int_range("step factor", optarg, 2, 1024, &o->factor)) return DT_EXIT_USAGE;
             break;
         case 'n':
-            if (parse_int("iteration count", optarg, 1, 1000000, &o->iters)) return DT_EXIT_USAGE;
+            if (real_parse_int_range("iteration count", optarg, 1, 1000000, &o->iters)) return DT_EXIT_USAGE;
             break;
         case 'w':
-            if (parse_int("warm-up count", optarg, 0, 1000000, &o->warmup)) return DT_EXIT_USAGE;
+            if (real_parse_int_range("warm-up count", optarg, 0, 1000000, &o->warmup)) return DT_EXIT_USAGE;
             break;
         case 'c':
-            if (parse_int("check", optarg, 0, 1, &o->check)) return DT_EXIT_USAGE;
+            if (real_parse_int_range("check", optarg, 0, 1, &o->check)) return DT_EXIT_USAGE;
             break;
         case O_DTYPE:
             if (strcmp(optarg, "fp32") == 0 || strcmp(optarg, "float") == 0)
@@ -158,10 +141,10 @@ static int parse(int argc, char **argv, struct opts *o, int *listonly)
             break;
         case O_CSV: o->csv = 1; break;
         case O_GPN:
-            if (parse_int("gpus per node", optarg, 1, 1 << 20, &o->gpn)) return DT_EXIT_USAGE;
+            if (real_parse_int_range("gpus per node", optarg, 1, 1 << 20, &o->gpn)) return DT_EXIT_USAGE;
             break;
         case O_CHUNKS:
-            if (parse_int("chunks", optarg, 1, 1 << 16, &o->chunks)) return DT_EXIT_USAGE;
+            if (real_parse_int_range("chunks", optarg, 1, 1 << 16, &o->chunks)) return DT_EXIT_USAGE;
             break;
         case O_GRID:
             if (sscanf(optarg, "%dx%d", &o->gx, &o->gy) != 2 || o->gx < 1 || o->gy < 1)
@@ -371,7 +354,7 @@ static int cmd_allreduce(int argc, char **argv)
     }
     dt_err e;
     struct bench_world w;
-    if (bench_world_from_env(&w, env_get, NULL, &e)) return cmd_fail("%s", e.msg);
+    if (bench_world_from_env(&w, real_getenv, NULL, &e)) return cmd_fail("%s", e.msg);
     const struct transport *t = transport_find(o.transport, &e);
     if (!t) {
         if (e.code == DT_ESKIP) {

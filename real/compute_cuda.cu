@@ -465,21 +465,17 @@ static void algo_name(enum cc_pass pass, const Cand &c, char *buf, size_t len)
     snprintf(buf, len, "%s%s", n, c.math == CUDNN_FMA_MATH ? "" : "+tc");
 }
 
-extern "C" int cc_conv_time(const struct cc_conv *cv, enum cc_dtype dt, enum cc_layout lay,
-                            enum cc_pass pass, int warmup, int reps, int ntry, size_t ws_limit,
-                            struct cc_conv_result *res, dt_err *e)
+/* Describe the convolution cv in s (input x, filter w, output y, conv) and
+ * allocate and fill x, w and y; the gradient buffers dx (with_dx) and dw
+ * (with_dw) are allocated, unfilled. s.pass is left as it is. */
+static int conv_setup(ConvSetup &s, const struct cc_conv *cv, enum cc_dtype dt, enum cc_layout lay,
+                      bool with_dx, bool with_dw, dt_err *e)
 {
-    if (!ctx.open) return dt_errf(e, DT_EINVAL, "cc_conv_time: device not open");
-    if (cv->n <= 0 || cv->c <= 0 || cv->h <= 0 || cv->w <= 0 || cv->k <= 0 || cv->r <= 0 ||
-        cv->stride <= 0 || cv->pad < 0 || reps <= 0 || warmup < 0 || ntry <= 0)
-        return dt_errf(e, DT_EINVAL, "conv: sizes, reps and candidates must be positive");
     cudnnDataType_t ty = dt == CC_FP16 ? CUDNN_DATA_HALF : dt == CC_BF16 ? CUDNN_DATA_BFLOAT16
                                                                          : CUDNN_DATA_FLOAT;
     cudnnTensorFormat_t fmt = lay == CC_NHWC ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
     /* fp32 means FMA units only; the others may use tensor cores. */
     cudnnMathType_t math = dt == CC_FP32 ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH;
-    ConvSetup s;
-    s.pass = pass;
     CK_DNN(cudnnCreateTensorDescriptor(&s.x.d));
     CK_DNN(cudnnCreateTensorDescriptor(&s.y.d));
     CK_DNN(cudnnCreateFilterDescriptor(&s.w.d));
@@ -498,10 +494,24 @@ extern "C" int cc_conv_time(const struct cc_conv *cv, enum cc_dtype dt, enum cc_
     CK_CUDA(s.xb.alloc(nx * es));
     CK_CUDA(s.wb.alloc(nw * es));
     CK_CUDA(s.yb.alloc(ny * es));
-    if (pass == CC_BWD_DATA) CK_CUDA(s.dxb.alloc(nx * es));
-    if (pass == CC_BWD_FILTER) CK_CUDA(s.dwb.alloc(nw * es));
+    if (with_dx) CK_CUDA(s.dxb.alloc(nx * es));
+    if (with_dw) CK_CUDA(s.dwb.alloc(nw * es));
     if (fill(s.xb.p, nx, dt, 11, e) || fill(s.wb.p, nw, dt, 12, e) || fill(s.yb.p, ny, dt, 13, e))
         return e->code;
+    return 0;
+}
+
+extern "C" int cc_conv_time(const struct cc_conv *cv, enum cc_dtype dt, enum cc_layout lay,
+                            enum cc_pass pass, int warmup, int reps, int ntry, size_t ws_limit,
+                            struct cc_conv_result *res, dt_err *e)
+{
+    if (!ctx.open) return dt_errf(e, DT_EINVAL, "cc_conv_time: device not open");
+    if (cv->n <= 0 || cv->c <= 0 || cv->h <= 0 || cv->w <= 0 || cv->k <= 0 || cv->r <= 0 ||
+        cv->stride <= 0 || cv->pad < 0 || reps <= 0 || warmup < 0 || ntry <= 0)
+        return dt_errf(e, DT_EINVAL, "conv: sizes, reps and candidates must be positive");
+    ConvSetup s;
+    s.pass = pass;
+    if (conv_setup(s, cv, dt, lay, pass == CC_BWD_DATA, pass == CC_BWD_FILTER, e)) return e->code;
 
     Cand cand[MAXCAND];
     int ncand = 0;
@@ -549,33 +559,8 @@ struct cc_plan {
 static int plan_setup(cc_plan *p, const struct cc_conv *cv, enum cc_dtype dt, enum cc_layout lay,
                       size_t ws_limit, dt_err *e)
 {
-    cudnnDataType_t ty = dt == CC_FP16 ? CUDNN_DATA_HALF : dt == CC_BF16 ? CUDNN_DATA_BFLOAT16
-                                                                         : CUDNN_DATA_FLOAT;
-    cudnnTensorFormat_t fmt = lay == CC_NHWC ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
-    cudnnMathType_t math = dt == CC_FP32 ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH;
     ConvSetup &s = p->s;
-    CK_DNN(cudnnCreateTensorDescriptor(&s.x.d));
-    CK_DNN(cudnnCreateTensorDescriptor(&s.y.d));
-    CK_DNN(cudnnCreateFilterDescriptor(&s.w.d));
-    CK_DNN(cudnnCreateConvolutionDescriptor(&s.conv.d));
-    CK_DNN(cudnnSetTensor4dDescriptor(s.x.d, fmt, ty, cv->n, cv->c, cv->h, cv->w));
-    CK_DNN(cudnnSetFilter4dDescriptor(s.w.d, ty, fmt, cv->k, cv->c, cv->r, cv->r));
-    CK_DNN(cudnnSetConvolution2dDescriptor(s.conv.d, cv->pad, cv->pad, cv->stride, cv->stride, 1, 1,
-                                           CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
-    CK_DNN(cudnnSetConvolutionMathType(s.conv.d, math));
-    int on, oc, oh, ow;
-    CK_DNN(cudnnGetConvolution2dForwardOutputDim(s.conv.d, s.x.d, s.w.d, &on, &oc, &oh, &ow));
-    CK_DNN(cudnnSetTensor4dDescriptor(s.y.d, fmt, ty, on, oc, oh, ow));
-    size_t es = elem_bytes(dt);
-    size_t nx = (size_t)cv->n * cv->c * cv->h * cv->w, nw = (size_t)cv->k * cv->c * cv->r * cv->r;
-    size_t ny = (size_t)on * oc * oh * ow;
-    CK_CUDA(s.xb.alloc(nx * es));
-    CK_CUDA(s.wb.alloc(nw * es));
-    CK_CUDA(s.yb.alloc(ny * es));
-    CK_CUDA(s.dxb.alloc(nx * es));
-    CK_CUDA(s.dwb.alloc(nw * es));
-    if (fill(s.xb.p, nx, dt, 11, e) || fill(s.wb.p, nw, dt, 12, e) || fill(s.yb.p, ny, dt, 13, e))
-        return e->code;
+    if (conv_setup(s, cv, dt, lay, true, true, e)) return e->code;
     size_t ws = 0;
     for (int pass = 0; pass < 3; pass++) {
         s.pass = (enum cc_pass)pass;

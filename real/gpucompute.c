@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #ifdef DT_HAVE_CUDA
 #include "compute_cuda.h"
@@ -93,33 +92,7 @@ double compute_layer_weights(const struct compute_layer *l) { return (double)l->
 /* Error lines say "dtbench compute: error: ...". */
 #define fail(...) real_fail("compute", __VA_ARGS__)
 #define is_help real_is_help
-
-/* "1GiB", "512MiB", "110KB", "4096": bytes; -1 when malformed. */
-static long long parse_bytes(const char *s)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || v < 0) return -1;
-    static const struct { const char *suf; double mul; } u[] = {
-        {"", 1}, {"B", 1}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"K", 1024}, {"KiB", 1024},
-        {"M", 1048576}, {"MiB", 1048576}, {"G", 1073741824.0}, {"GiB", 1073741824.0}};
-    for (size_t i = 0; i < sizeof u / sizeof u[0]; i++)
-        if (strcasecmp(end, u[i].suf) == 0)
-            return (long long)(v * u[i].mul + 0.5);
-    return -1;
-}
-
-static int parse_int(const char *opt, const char *s, int lo, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || end == s || v < lo || v > 1 << 30)
-        return fail("%s: expected an integer >= %d, got '%s'", opt, lo, s);
-    *out = (int)v;
-    return 0;
-}
+#define parse_int(...) real_parse_int("compute", __VA_ARGS__)
 
 static const char *const dtype_names[] = {"fp32", "tf32", "fp16", "bf16"};
 
@@ -254,7 +227,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             if (strcmp(v, "nhwc") && strcmp(v, "nchw")) return fail("--layout: expected nhwc or nchw, got '%s'", v);
             o->nhwc = strcmp(v, "nhwc") == 0;
         } else if (strcmp(a, "--workspace") == 0 || strcmp(a, "--mem-bytes") == 0) {
-            long long b = parse_bytes(v);
+            long long b = real_parse_bytes(v);
             if (b < 16) return fail("%s: expected a size such as 1GiB or 512MB, got '%s'", a, v);
             *(strcmp(a, "--workspace") == 0 ? &o->ws_limit : &o->mem_bytes) = b;
         } else if (strcmp(a, "--dtype") == 0) {

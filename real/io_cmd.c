@@ -6,17 +6,15 @@
 #include "cmd.h"
 #include "strsim.h"
 
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 /* Error lines say "dtbench io: error: ...". */
 #define fail(...) real_fail("io", __VA_ARGS__)
 #define is_help real_is_help
+#define parse_int(...) real_parse_int("io", __VA_ARGS__)
 
 static void usage(FILE *f)
 {
@@ -33,31 +31,6 @@ static void usage(FILE *f)
         "        --decode  also decompress and resize to 224x224 (--side), report images/s per core\n"
         "        --max-files N  only the first N files (sorted by path)\n"
         "      hardware counters (libpfm4) around the read, software clocks where there is no PMU\n");
-}
-
-static long long parse_bytes(const char *s)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || v < 0) return -1;
-    static const struct { const char *suf; double mul; } u[] = {
-        {"", 1}, {"B", 1}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"K", 1024}, {"KiB", 1024},
-        {"M", 1048576}, {"MiB", 1048576}, {"G", 1073741824.0}, {"GiB", 1073741824.0}};
-    for (size_t i = 0; i < sizeof u / sizeof u[0]; i++)
-        if (strcasecmp(end, u[i].suf) == 0) return (long long)(v * u[i].mul + 0.5);
-    return -1;
-}
-
-static int parse_int(const char *opt, const char *s, int lo, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || end == s || v < lo || v > 1 << 30)
-        return fail("%s: expected an integer >= %d, got '%s'", opt, lo, s);
-    *out = (int)v;
-    return 0;
 }
 
 static int ncores(void)
@@ -119,7 +92,7 @@ int dtbench_io_main(int argc, char **argv)
             else if (!strcmp(a, "--seed")) rc = parse_int(a, v, 0, &seed);
             else if (!strcmp(a, "--side")) rc = parse_int(a, v, 1, &side);
             else if (!strcmp(a, "--max-files")) rc = parse_int(a, v, 1, &maxf);
-            else if (!strcmp(a, "--size") && (size = parse_bytes(v)) < 1000)
+            else if (!strcmp(a, "--size") && (size = real_parse_bytes(v)) < 1000)
                 return fail("--size: expected a size of at least 1000 bytes such as 110KB, got '%s'", v);
             if (rc) return rc;
         }

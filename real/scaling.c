@@ -44,6 +44,7 @@
 #include "dtbench.h"
 
 #include "bench.h"
+#include "cmdfail.h"
 #include "counters.h"
 #include "gpucompute.h"
 #include "mesh.h"
@@ -104,24 +105,6 @@ static void help(void)
            "Exit status: 0 ok, 1 a run broke, 2 bad input, 3 skipped.\n");
 }
 
-static const char *env_get(const char *name, void *ctx)
-{
-    (void)ctx;
-    return getenv(name);
-}
-
-static int parse_int(const char *what, const char *s, int lo, int hi, int *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi) {
-        cmd_fail("bad %s '%s' (expected an integer %d..%d)", what, s, lo, hi);
-        return -1;
-    }
-    *out = (int)v;
-    return 0;
-}
-
 static int parse(int argc, char **argv, struct opts *o)
 {
     enum { O_MODEL = 256, O_BATCH, O_DTYPE, O_STEPS, O_WARMUP, O_TRANSPORT, O_ALGO, O_BUCKET, O_COMPUTE, O_CPU,
@@ -146,7 +129,7 @@ static int parse(int argc, char **argv, struct opts *o)
         switch (c) {
         case O_MODEL: o->model = optarg; break;
         case O_BATCH:
-            if (parse_int("batch", optarg, 1, 1 << 16, &o->batch)) return DT_EXIT_USAGE;
+            if (real_parse_int_range("batch", optarg, 1, 1 << 16, &o->batch)) return DT_EXIT_USAGE;
             break;
         case O_DTYPE:
             if (strcmp(optarg, "fp32") == 0)
@@ -157,10 +140,10 @@ static int parse(int argc, char **argv, struct opts *o)
                 return cmd_fail("unknown dtype '%s' (valid: fp32, fp16)", optarg);
             break;
         case O_STEPS:
-            if (parse_int("step count", optarg, 1, 100000, &o->steps)) return DT_EXIT_USAGE;
+            if (real_parse_int_range("step count", optarg, 1, 100000, &o->steps)) return DT_EXIT_USAGE;
             break;
         case O_WARMUP:
-            if (parse_int("warm-up count", optarg, 0, 100000, &o->warmup)) return DT_EXIT_USAGE;
+            if (real_parse_int_range("warm-up count", optarg, 0, 100000, &o->warmup)) return DT_EXIT_USAGE;
             break;
         case O_TRANSPORT: o->transport = optarg; break;
         case O_ALGO: o->algo = optarg; break;
@@ -169,7 +152,7 @@ static int parse(int argc, char **argv, struct opts *o)
                 return cmd_fail("bad bucket size '%s' (e.g. 25MB)", optarg);
             break;
         case O_COMPUTE:
-            if (parse_int("compute time (ms)", optarg, 0, 600000, &ms)) return DT_EXIT_USAGE;
+            if (real_parse_int_range("compute time (ms)", optarg, 0, 600000, &ms)) return DT_EXIT_USAGE;
             o->compute_s = ms / 1000.0;
             break;
         case O_CPU: o->cpu = 1; break;
@@ -179,7 +162,7 @@ static int parse(int argc, char **argv, struct opts *o)
         case O_CLUSTER: o->cluster_ini = optarg; break;
         case O_NOCTR: o->no_counters = 1; break;
         case O_MAXK:
-            if (parse_int("rank count", optarg, 1, 1 << 20, &o->max_k)) return DT_EXIT_USAGE;
+            if (real_parse_int_range("rank count", optarg, 1, 1 << 20, &o->max_k)) return DT_EXIT_USAGE;
             break;
         case O_TIMEOUT:
         case O_RDV: {
@@ -681,7 +664,7 @@ int dtbench_scaling_main(int argc, char **argv)
     if (rc) return rc;
     dt_err e;
     struct bench_world w;
-    if (bench_world_from_env(&w, env_get, NULL, &e)) return cmd_fail("%s", e.msg);
+    if (bench_world_from_env(&w, real_getenv, NULL, &e)) return cmd_fail("%s", e.msg);
     struct engine *g = calloc(1, sizeof *g);
     struct run *R = calloc(1, sizeof *R);
     struct comm *c = calloc(1, sizeof *c);

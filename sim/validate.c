@@ -3,6 +3,7 @@
 
 #include "coll.h"
 #include "collsim.h"
+#include "csvrows.h"
 #include "platform.h"
 
 #include <errno.h>
@@ -43,94 +44,47 @@ static int num(const char *s, double lo, double hi, double *v)
     return 0;
 }
 
-int validate_read_measured(const char *text, const char *name, struct validate_point **out, size_t *n, dt_err *e)
+static int measured_line(void *ctx, const char *name, char *line, int lineno, void *row, dt_err *e)
 {
     static const char header[] = "rate_bps,hosts,gpus_per_node,algo,bytes,oop_us,ip_us";
-    *out = NULL;
-    *n = 0;
-    size_t cap = 0, cnt = 0;
-    struct validate_point *v = NULL;
-    int lineno = 0, rc = 0;
-    const char *p = text;
-    while (*p) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        char line[512];
-        lineno++;
-        if (len >= sizeof line) {
-            rc = dt_errf(e, DT_EINVAL, "%s:%d: line too long", name, lineno);
-            goto err;
-        }
-        memcpy(line, p, len);
-        line[len] = '\0';
-        p = nl ? nl + 1 : p + len;
-        if (lineno == 1) {
-            if (strcmp(line, header) != 0) {
-                rc = dt_errf(e, DT_EINVAL, "%s:1: expected the header '%s'", name, header);
-                goto err;
-            }
-            continue;
-        }
-        if (!line[0] || line[0] == '#') continue;
-        char *f[8];
-        int nf = 0;
-        for (char *s = line; nf < 8;) {
-            f[nf++] = s;
-            char *c = strchr(s, ',');
-            if (!c) break;
-            *c = '\0';
-            s = c + 1;
-        }
-        if (nf != 7) {
-            rc = dt_errf(e, DT_EINVAL, "%s:%d: %d fields, expected 7 (%s)", name, lineno, nf, header);
-            goto err;
-        }
-        struct validate_point pt;
-        memset(&pt, 0, sizeof pt);
-        double rate, hosts, g, bytes, oop, ip;
-        if (num(f[0], 1e3, 1e13, &rate) || num(f[1], 1, 4096, &hosts) || num(f[2], 1, 64, &g) ||
-            num(f[4], 4, 1e12, &bytes) || num(f[5], 1e-3, 1e12, &oop) || num(f[6], 1e-3, 1e12, &ip) ||
-            hosts != floor(hosts) || g != floor(g) || bytes != floor(bytes)) {
-            rc = dt_errf(e, DT_EINVAL, "%s:%d: a field is not a number in range (rate_bps 1e3..1e13, hosts 1..4096, gpus_per_node 1..64, bytes >= 4, times > 0)",
-                         name, lineno);
-            goto err;
-        }
-        dt_err ae;
-        if (strlen(f[3]) >= sizeof pt.algo || !coll_find(f[3], &ae)) {
-            rc = dt_errf(e, DT_ENOENT, "%s:%d: %s", name, lineno, strlen(f[3]) >= sizeof pt.algo ? "algorithm name too long" : ae.msg);
-            goto err;
-        }
-        if ((int)hosts % (int)g) {
-            rc = dt_errf(e, DT_EINVAL, "%s:%d: %d hosts do not fill nodes of %d", name, lineno, (int)hosts, (int)g);
-            goto err;
-        }
-        strcpy(pt.algo, f[3]);
-        pt.rate_Bps = rate / 8;
-        pt.hosts = (int)hosts;
-        pt.gpus_per_node = (int)g;
-        pt.bytes = (uint64_t)bytes;
-        pt.oop_s = oop * 1e-6;
-        pt.ip_s = ip * 1e-6;
-        if (cnt == cap) {
-            cap = cap ? 2 * cap : 32;
-            struct validate_point *nv = realloc(v, cap * sizeof *v);
-            if (!nv) {
-                rc = dt_errf(e, DT_ENOMEM, "out of memory");
-                goto err;
-            }
-            v = nv;
-        }
-        v[cnt++] = pt;
+    (void)ctx;
+    struct validate_point *pt = row;
+    if (lineno == 1) {
+        if (strcmp(line, header) != 0) return dt_errf(e, DT_EINVAL, "%s:1: expected the header '%s'", name, header);
+        return 0;
     }
-    if (cnt == 0) {
-        rc = dt_errf(e, DT_EINVAL, "%s: no points", name);
-        goto err;
-    }
+    if (!line[0] || line[0] == '#') return 0;
+    char *f[8];
+    int nf = csvrows_split(line, f, 8);
+    if (nf != 7) return dt_errf(e, DT_EINVAL, "%s:%d: %d fields, expected 7 (%s)", name, lineno, nf, header);
+    double rate, hosts, g, bytes, oop, ip;
+    if (num(f[0], 1e3, 1e13, &rate) || num(f[1], 1, 4096, &hosts) || num(f[2], 1, 64, &g) ||
+        num(f[4], 4, 1e12, &bytes) || num(f[5], 1e-3, 1e12, &oop) || num(f[6], 1e-3, 1e12, &ip) ||
+        hosts != floor(hosts) || g != floor(g) || bytes != floor(bytes))
+        return dt_errf(e, DT_EINVAL, "%s:%d: a field is not a number in range (rate_bps 1e3..1e13, hosts 1..4096, gpus_per_node 1..64, bytes >= 4, times > 0)",
+                       name, lineno);
+    dt_err ae;
+    if (strlen(f[3]) >= sizeof pt->algo || !coll_find(f[3], &ae))
+        return dt_errf(e, DT_ENOENT, "%s:%d: %s", name, lineno, strlen(f[3]) >= sizeof pt->algo ? "algorithm name too long" : ae.msg);
+    if ((int)hosts % (int)g)
+        return dt_errf(e, DT_EINVAL, "%s:%d: %d hosts do not fill nodes of %d", name, lineno, (int)hosts, (int)g);
+    strcpy(pt->algo, f[3]);
+    pt->rate_Bps = rate / 8;
+    pt->hosts = (int)hosts;
+    pt->gpus_per_node = (int)g;
+    pt->bytes = (uint64_t)bytes;
+    pt->oop_s = oop * 1e-6;
+    pt->ip_s = ip * 1e-6;
+    return 1;
+}
+
+int validate_read_measured(const char *text, const char *name, struct validate_point **out, size_t *n, dt_err *e)
+{
+    struct csvrows r = {.name = name, .too_long = "line too long", .empty = "no points", .size = sizeof **out,
+                        .line = measured_line};
+    void *v;
+    int rc = csvrows_read(text, &r, &v, n, e);
     *out = v;
-    *n = cnt;
-    return 0;
-err:
-    free(v);
     return rc;
 }
 
