@@ -69,7 +69,7 @@ gen:
 
 cuda-note:
 ifeq ($(NVCC),)
-	@echo "cuda: no whole CUDA install (nvcc with libcudnn, libcublas, libcudart, libnccl in CUDA_HOME/lib64; looked in /usr/local/cuda and above nvcc on PATH); building without the CUDA/NCCL parts"
+	@echo "cuda: no whole CUDA install (CUDA_HOME=$(or $(CUDA_HOME),none found): needs bin/nvcc and lib64/ libcudnn, libcublas, libcudart, libnccl; missing: $(strip $(if $(CUDA_HOME),$(call cuda_missing,$(CUDA_HOME)),all))); building without the CUDA/NCCL parts"
 else
 	@echo "cuda: building the CUDA/NCCL parts with $(NVCC)"
 endif
