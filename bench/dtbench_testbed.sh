@@ -31,7 +31,7 @@ line=$(echo "$BW" | awk '
       print v * m / 8 / 1e9 }')
 echo "# line rate $BW = $line GB/s; algo $ALGO; sizes $MIN..$MAX; $ITERS iterations; $(nproc) cores${RT:+; ranks SCHED_RR}"
 echo "# hosts        size   oop busbw   ip busbw  %line(oop)  %line(ip)   load"
-port=$((25000 + $$ % 10000))
+port=$((20000 + $$ % 10000)) # below the ephemeral range (32768-)
 for n in $hosts; do
     $DTBENCH testbed down --prefix $PREFIX >/dev/null 2>&1 || true
     $DTBENCH testbed up --prefix $PREFIX --hosts "$n" --bw "$BW" --lat "$LAT" --ini $OUT/testbed-$n.ini 2>/dev/null >/dev/null

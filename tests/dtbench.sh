@@ -16,7 +16,13 @@
 set -u
 DTBENCH=${DTBENCH:-bin/dtbench}
 TMP=$(mktemp -d /tmp/dtbench-test.XXXXXX)
-PORT=$((20000 + $$ % 20000))
+# Rendezvous ports below Linux's ephemeral range (32768-60999 by default):
+# a port in it can be held at random by any outgoing connection, earlier
+# tests' rank-to-rank links included, and rank 0's listen would then fail.
+lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+span=$((lo - 10100))
+[ "$span" -gt 100 ] || span=100
+PORT=$((10000 + $$ % span))
 PREFIX=dtbt$$
 fails=0
 checks=0
