@@ -37,9 +37,10 @@ void simcoll_print_header(void)
 }
 
 /* With --mode both: run one job in a forked child with its own SimGrid
- * engine, so that both modes start at simulated time 0: a second run in the same engine starts
- * later, and where flows tie (many equal-share flows) the different
- * rounding of event times alone can move the result by a few percent. */
+ * engine, so that both modes start at simulated time 0. A second run in
+ * the same engine starts later, and where flows tie (many equal-share
+ * flows) the different rounding of event times alone can move the result
+ * by a few percent. */
 static int run_alone(const struct simopt *o, const struct collsim_opts *co, struct collsim_job *j, char *argv0,
                      dt_err *e)
 {
