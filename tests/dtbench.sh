@@ -39,6 +39,26 @@ trap cleanup EXIT INT TERM
 ok() { checks=$((checks + 1)); echo "ok   $1"; }
 bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && sed 's/^/     | /' "$2" | tail -20; }
 nextport() { PORT=$((PORT + 1)); }
+# kill_rank LAUNCHER REGEX N: once $TMP/out matches REGEX (30 s at most) and
+# a second more, SIGKILL the launcher's Nth child and wait for the launcher;
+# sets rc (its exit status) and ms (time from the kill to its exit). Returns 1,
+# after ending the launcher, when there is no Nth child.
+kill_rank() {
+    i=0
+    until grep -q "$2" "$TMP/out" 2>/dev/null || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
+    sleep 1
+    victim=$(pgrep -P "$1" | sed -n "$3p")
+    if [ -z "$victim" ]; then
+        kill "$1"
+        wait "$1"
+        return 1
+    fi
+    t0=$(date +%s%N)
+    kill -9 "$victim"
+    wait "$1"
+    rc=$?
+    ms=$((($(date +%s%N) - t0) / 1000000))
+}
 
 # All rows of a table must have #wrong 0 (columns 9 and 13), and at least one row.
 rows_ok() {
@@ -96,20 +116,10 @@ nextport
 $DTBENCH launch -n 4 --port $PORT --grace 60 -- allreduce -b 4M -e 4M -n 100000 -w 0 -c 0 \
     >"$TMP/out" 2>"$TMP/err" &
 L=$!
-i=0
-until grep -q '^ *4194304' "$TMP/out" 2>/dev/null || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
-sleep 1 # inside the timed loop of the second (in-place) half or the next
-victim=$(pgrep -P $L | sed -n 3p)
-if [ -z "$victim" ]; then
+# (the wait lands inside the timed loop of the second, in-place, half or the next)
+if ! kill_rank $L '^ *4194304' 3; then
     bad "kill test: ranks not found" "$TMP/err"
-    kill $L
-    wait $L
 else
-    t0=$(date +%s%N)
-    kill -9 "$victim"
-    wait $L
-    rc=$?
-    ms=$((($(date +%s%N) - t0) / 1000000))
     died=$(grep -c 'exited with status 1' "$TMP/err")
     if [ $rc -ne 0 ] && [ $ms -lt 10000 ] && [ "$died" = 3 ] && ! grep -q terminating "$TMP/err"; then
         ok "rank killed mid-run: the other 3 exited with an error in $ms ms"
@@ -203,20 +213,9 @@ nextport
 $DTBENCH launch -n 2 --port $PORT --grace 60 -- scaling --cpu --compute-ms 5 --steps 100 --warmup 0 \
     --dtype fp16 --no-counters --out "$TMP/sck" >"$TMP/out" 2>"$TMP/err" &
 L=$!
-i=0
-until grep -q '^ *1 ' "$TMP/out" 2>/dev/null || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
-sleep 1
-victim=$(pgrep -P $L | sed -n 2p)
-if [ -z "$victim" ]; then
+if ! kill_rank $L '^ *1 ' 2; then
     bad "scaling kill test: ranks not found" "$TMP/err"
-    kill $L
-    wait $L
 else
-    t0=$(date +%s%N)
-    kill -9 "$victim"
-    wait $L
-    rc=$?
-    ms=$((($(date +%s%N) - t0) / 1000000))
     if [ $rc -ne 0 ] && [ $ms -lt 10000 ] && grep -q 'rank 0 (pid [0-9]*) exited with status 1' "$TMP/err" &&
         ! grep -q terminating "$TMP/err"; then
         ok "scaling: rank 1 killed mid-step, rank 0 exited with an error in $ms ms: $(grep -m1 'error: rank 0' "$TMP/err")"
