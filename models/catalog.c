@@ -73,6 +73,30 @@ const struct config_key catalog_schema[] = {
     {"compute", "rms_log", CONFIG_REAL, 0, 100, NULL, "", "fit quality: rms of log(model/measured)"},
     {"compute", "source", CONFIG_STRING, 0, 0, NULL, NULL, "what it was fitted on"},
 
+    {"stack", "framework", CONFIG_STRING, 0, 0, NULL, NULL, "framework: PyTorch, TensorFlow, Caffe2, ..."},
+    {"stack", "version", CONFIG_STRING, 0, 0, NULL, NULL, "version as its authors number it"},
+    {"stack", "year", CONFIG_INT, 1990, 2100, NULL, NULL, "year of the release"},
+    {"stack", "dispatch_fwd", CONFIG_TIME, 0, 1, NULL, NULL, "host time to issue one forward kernel"},
+    {"stack", "dispatch_bwd", CONFIG_TIME, 0, 1, NULL, NULL, "host time to issue one backward kernel"},
+    {"stack", "dispatch_opt", CONFIG_TIME, 0, 1, NULL, NULL, "host time to issue one optimizer kernel"},
+    {"stack", "kernels", CONFIG_LIST, 0, 0, NULL, "", "kernels per layer kind, forward/backward: conv:1/2, bn:1/1 (others 1/1)"},
+    {"stack", "kernels_amp", CONFIG_INT, 0, 64, NULL, "0", "extra forward kernels of a matrix layer under amp (weight casts)"},
+    {"stack", "opt_kernels", CONFIG_INT, 0, 100000, NULL, "1", "optimizer kernels per step, fixed part"},
+    {"stack", "opt_kernels_per_layer", CONFIG_REAL, 0, 64, NULL, "0", "optimizer kernels per layer with parameters"},
+    {"stack", "step_host", CONFIG_TIME, 0, 100, NULL, "0s", "fixed host time per step, before its first kernel"},
+    {"stack", "queue", CONFIG_INT, 0, 1048576, NULL, NULL, "launch-queue depth in kernels (0 = synchronous)"},
+    {"stack", "sync", CONFIG_ENUM, 0, 0, "none|optimizer|step", NULL, "where the host waits for the GPU"},
+    {"stack", "optimizer", CONFIG_ENUM, 0, 0, "gpu|cpu", "gpu", "where the update runs (cpu: parameter server over PCIe)"},
+    {"stack", "host_mem_bw", CONFIG_BANDWIDTH, 1e6, 1e13, NULL, "", "host memory bandwidth of the CPU update (optimizer = cpu)"},
+    {"stack", "host_link", CONFIG_STRING, 0, 0, NULL, "PCIe3-x16", "link of the parameter-server copies (optimizer = cpu)"},
+    {"stack", "overlap", CONFIG_BOOL, 0, 0, NULL, NULL, "all-reduce overlapped with backward"},
+    {"stack", "tf32", CONFIG_BOOL, 0, 0, NULL, "yes", "fp32 matrices on TF32 tensor cores where the chip has them"},
+    {"stack", "decode_per_core", CONFIG_REAL, 0, 1e6, NULL, "0", "images/s per CPU core of the input pipeline (0 = the cpu row)"},
+    {"stack", "kernel_eff", CONFIG_LIST, 0, 0, NULL, NULL, "kernel speed per architecture, matrix/other: Volta:0.8/0.9"},
+    {"stack", "fitted", CONFIG_STRING, 0, 0, NULL, "", "parameters fitted by calibrate-compute"},
+    {"stack", "rms_log", CONFIG_REAL, 0, 100, NULL, "", "fit quality: rms of log(model/measured)"},
+    {"stack", "source", CONFIG_STRING, 0, 0, NULL, NULL, "points it was fitted on, and the reasons of what was assumed"},
+
     {"price", "gpu_hour", CONFIG_REAL, 0, 1e6, NULL, "", "price of one GPU for one hour (gpu rows), USD"},
     {"price", "node_hour", CONFIG_REAL, 0, 1e6, NULL, "", "price of one node's host for one hour (gpu rows), USD"},
     {"price", "nic_hour", CONFIG_REAL, 0, 1e6, NULL, "", "price of one NIC port for one hour (link rows), USD"},
@@ -332,11 +356,75 @@ static int read_price(struct catalog *c, const struct row *r, const char *name, 
     return 0;
 }
 
+/* A stack row from any config section with the [stack] keys. */
+static int stack_from_row(const struct row *r, const char *name, struct stack *s, dt_err *e)
+{
+    stack_ideal(s);
+    s->name = name;
+    s->file = r->first->file;
+    s->line = r->first->line;
+    double year, kamp, ok, okpl, queue, sync, opt, overlap, tf32;
+    const char *kernels, *eff;
+    int rc;
+    if ((rc = row_str(r, "framework", &s->framework, e)) || (rc = row_str(r, "version", &s->version, e)) ||
+        (rc = row_num(r, "year", &year, e)) || (rc = row_num(r, "dispatch_fwd", &s->dispatch_s[STACK_FWD], e)) ||
+        (rc = row_num(r, "dispatch_bwd", &s->dispatch_s[STACK_BWD], e)) ||
+        (rc = row_num(r, "dispatch_opt", &s->dispatch_s[STACK_OPT], e)) || (rc = row_str(r, "kernels", &kernels, e)) ||
+        (rc = row_num(r, "kernels_amp", &kamp, e)) || (rc = row_num(r, "opt_kernels", &ok, e)) ||
+        (rc = row_num(r, "opt_kernels_per_layer", &okpl, e)) || (rc = row_num(r, "step_host", &s->step_host_s, e)) ||
+        (rc = row_num(r, "queue", &queue, e)) || (rc = row_num(r, "sync", &sync, e)) ||
+        (rc = row_num(r, "optimizer", &opt, e)) || (rc = row_num(r, "host_mem_bw", &s->host_mem_bw_Bps, e)) ||
+        (rc = row_str(r, "host_link", &s->host_link, e)) ||
+        (rc = row_num(r, "overlap", &overlap, e)) || (rc = row_num(r, "tf32", &tf32, e)) ||
+        (rc = row_num(r, "decode_per_core", &s->decode_per_core, e)) || (rc = row_str(r, "kernel_eff", &eff, e)) ||
+        (rc = row_str(r, "fitted", &s->fitted, e)) || (rc = row_str(r, "source", &s->source, e)))
+        return rc;
+    s->year = (int)year;
+    s->kernels_amp = (int)kamp;
+    s->opt_kernels = (int)ok;
+    s->opt_kernels_per_layer = okpl;
+    s->queue = (int)queue;
+    s->sync = (enum stack_sync)sync;
+    s->optimizer = (enum stack_optimizer)opt;
+    s->overlap = (int)overlap;
+    s->tf32 = (int)tf32;
+    dt_err le;
+    if (kernels[0] && stack_parse_kernels(kernels, s->kernels, &le))
+        return config_errf(e, DT_EINVAL, config_find(r->c, r->section, "kernels"), "%s", le.msg);
+    if (stack_parse_eff(eff, s->eff, STACK_MAX_ARCH, &s->neff, &le))
+        return config_errf(e, DT_EINVAL, config_find(r->c, r->section, "kernel_eff"), "%s", le.msg);
+    if (s->neff == 0)
+        return config_errf(e, DT_EINVAL, config_find(r->c, r->section, "kernel_eff"),
+                           "no architecture: give at least one, e.g. Volta:1");
+    if (s->optimizer == STACK_OPT_CPU && !(s->host_mem_bw_Bps > 0)) {
+        struct config_entry at = *r->first;
+        at.key = "host_mem_bw";
+        return config_errf(e, DT_EINVAL, &at, "optimizer = cpu needs the host memory bandwidth of the update");
+    }
+    return 0;
+}
+
+static int read_stack(struct catalog *c, const struct row *r, const char *name, dt_err *e)
+{
+    struct stack *s;
+    PUSH(c, stacks, nstacks, s);
+    return stack_from_row(r, name, s, e);
+}
+
+int catalog_read_stack(const config *c, const char *section, struct stack *out, dt_err *e)
+{
+    struct row r = {c, section, "stack", NULL};
+    for (size_t i = 0; i < config_count(c) && !r.first; i++)
+        if (strcmp(config_at(c, i)->section, section) == 0) r.first = config_at(c, i);
+    if (!r.first) return dt_errf(e, DT_ENOENT, "no [%s] section", section);
+    return stack_from_row(&r, config_section_name(section), out, e);
+}
+
 static const struct {
     const char *type;
     int (*read)(struct catalog *, const struct row *, const char *, dt_err *);
 } readers[] = {{"gpu", read_gpu}, {"link", read_link}, {"storage", read_storage}, {"cpu", read_cpu},
-               {"compute", read_compute}, {"price", read_price}};
+               {"compute", read_compute}, {"price", read_price}, {"stack", read_stack}};
 
 /* ---- one file --------------------------------------------------------------- */
 
@@ -471,6 +559,10 @@ _Static_assert(offsetof(struct catalog_storage, name) == 0, "name first");
 _Static_assert(offsetof(struct catalog_cpu, name) == 0, "name first");
 _Static_assert(offsetof(struct catalog_compute, name) == 0, "name first");
 _Static_assert(offsetof(struct catalog_price, name) == 0, "name first");
+_Static_assert(offsetof(struct stack, name) == 0, "name first");
+_Static_assert(offsetof(struct stack, line) - offsetof(struct stack, file) ==
+                   offsetof(struct catalog_origin, line) - offsetof(struct catalog_origin, file),
+               "a stack's file and line are laid out as a catalog_origin");
 #define ROW_NAME(base, stride, i) (*(const char *const *)((const char *)(base) + (i) * (stride)))
 #define ROW_AT(base, stride, off, i) ((const struct catalog_origin *)((const char *)(base) + (i) * (stride) + (off)))
 
@@ -522,7 +614,9 @@ static int check_rows(const struct catalog *c, dt_err *e)
         (rc = DUPS(c, links, nlinks, struct catalog_link, "link")) ||
         (rc = DUPS(c, storage, nstorage, struct catalog_storage, "storage")) ||
         (rc = DUPS(c, cpus, ncpus, struct catalog_cpu, "cpu")) ||
-        (rc = DUPS(c, compute, ncompute, struct catalog_compute, "compute")) || (rc = check_prices(c, e)))
+        (rc = DUPS(c, compute, ncompute, struct catalog_compute, "compute")) ||
+        (rc = check_dups(c->stacks, c->nstacks, sizeof *c->stacks, offsetof(struct stack, file), "stack", e)) ||
+        (rc = check_prices(c, e)))
         return rc;
     /* a gpu's link must be a link row (any file): checked on the entry */
     const struct priv *pv = c->priv__;
@@ -591,6 +685,7 @@ void catalog_free(struct catalog *c)
     free(c->cpus);
     free(c->compute);
     free(c->prices);
+    free(c->stacks);
     free(c);
 }
 
@@ -683,6 +778,16 @@ const struct catalog_compute *catalog_compute(const struct catalog *c, const cha
     return NULL;
 }
 
+const struct stack *catalog_stack(const struct catalog *c, const char *name, dt_err *e)
+{
+    static struct stack ideal;
+    if (strcasecmp(name, "none") == 0) {
+        stack_ideal(&ideal);
+        return &ideal;
+    }
+    return lookup(c->stacks, c->nstacks, sizeof *c->stacks, "stack", name, e);
+}
+
 const struct catalog_price *catalog_price(const struct catalog *c, const char *name)
 {
     for (size_t i = 0; i < c->nprices; i++)
@@ -693,18 +798,18 @@ const struct catalog_price *catalog_price(const struct catalog *c, const char *n
 int catalog_prices_load(struct catalog *c, const char *path, dt_err *e)
 {
     struct priv *pv = c->priv__;
-    size_t before[5] = {c->ngpus, c->nlinks, c->nstorage, c->ncpus, c->ncompute};
+    size_t before[6] = {c->ngpus, c->nlinks, c->nstorage, c->ncpus, c->ncompute, c->nstacks};
     size_t old = c->nprices;
     c->nprices = 0;
     int rc = load_file(c, pv, path, e);
-    size_t after[5] = {c->ngpus, c->nlinks, c->nstorage, c->ncpus, c->ncompute};
+    size_t after[6] = {c->ngpus, c->nlinks, c->nstorage, c->ncpus, c->ncompute, c->nstacks};
     if (!rc && memcmp(before, after, sizeof before) != 0)
         rc = dt_errf(e, DT_EINVAL, "%s: a price file holds [price NAME] rows only", path);
     if (!rc && c->nprices == 0) rc = dt_errf(e, DT_EINVAL, "%s: no [price NAME] rows", path);
     if (!rc) rc = check_prices(c, e);
     if (rc) { /* leave the catalog as it was */
         c->ngpus = before[0], c->nlinks = before[1], c->nstorage = before[2], c->ncpus = before[3];
-        c->ncompute = before[4];
+        c->ncompute = before[4], c->nstacks = before[5];
         c->nprices = 0;
         (void)old;
     }
@@ -720,6 +825,7 @@ int catalog_resolve(void *ctx, const char *kind, const char *name, const struct 
     else if (strcmp(kind, "link") == 0) found = catalog_link(c, name, &le);
     else if (strcmp(kind, "storage") == 0) found = catalog_storage(c, name, &le);
     else if (strcmp(kind, "cpu") == 0 && strcmp(name, "none") != 0) found = catalog_cpu(c, name, &le);
+    else if (strcmp(kind, "stack") == 0) found = catalog_stack(c, name, &le);
     if (found) return 0;
     return where ? config_errf(e, DT_ENOENT, where, "%s", le.msg) : dt_errf(e, DT_ENOENT, "%s", le.msg);
 }

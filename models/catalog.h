@@ -11,6 +11,8 @@
  *   configs/catalog/cpus.ini      [cpu Xeon-Gold-6148]    cores = 20 ...
  *   configs/catalog/compute.ini   [compute Volta]         eff_fp16 = ... (generated
  *                                 by `dtsim calibrate-compute`; see models/compute.h)
+ *   configs/catalog/stacks.ini    [stack caffe2-2017]     dispatch_fwd = ... (generated
+ *                                 by `dtsim calibrate-compute`; see models/stack.h)
  *   configs/catalog/prices.ini    [price H100-SXM5]       gpu_hour = 12.29 ...
  *                                 (USD; gpu rows: per GPU-hour and per node-hour
  *                                 of the host; link rows: per NIC-port-hour)
@@ -43,6 +45,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "stack.h"
 
 #include <stddef.h>
 
@@ -163,6 +166,8 @@ struct catalog {
     size_t ncompute;
     struct catalog_price *prices;
     size_t nprices;
+    struct stack *stacks;                  /* training stacks (models/stack.h) */
+    size_t nstacks;
     void *priv__;                          /* owned strings, configs */
 };
 
@@ -190,6 +195,15 @@ const struct catalog_cpu *catalog_cpu(const struct catalog *c, const char *name,
 /* By architecture name; unknown: "no [compute X] row (run 'dtsim calibrate-compute'...)". */
 const struct catalog_compute *catalog_compute(const struct catalog *c, const char *arch, dt_err *e);
 
+/* A training stack by name (case-insensitive); `none` is the ideal stack
+ * (stack_ideal). Unknown: did-you-mean, like every other row. */
+const struct stack *catalog_stack(const struct catalog *c, const char *name, dt_err *e);
+
+/* Read a [stack NAME] section of any config with the catalog's stack keys
+ * and defaults (calibrate-compute reads its fit plans with it). Strings
+ * point into c. Keys outside the stack schema are not checked here. */
+int catalog_read_stack(const config *c, const char *section, struct stack *out, dt_err *e);
+
 /* The price row named `name` (case-insensitive), or NULL. */
 const struct catalog_price *catalog_price(const struct catalog *c, const char *name);
 
@@ -205,7 +219,8 @@ extern const struct config_key catalog_schema[];
 extern const size_t catalog_schema_len;
 
 /* Name resolver for experiment_load_ex (experiment.h), ctx = the catalog:
- * checks kinds "gpu", "link", "storage" and "cpu" ("none" is a valid cpu),
+ * checks kinds "gpu", "link", "storage", "cpu" ("none" is a valid cpu) and
+ * "stack" ("none" is the ideal stack),
  * returns 0 for any other kind (chain a resolver for models, algorithms).
  * Errors are prefixed with `where`'s file:line when given. */
 int catalog_resolve(void *ctx, const char *kind, const char *name, const struct config_entry *where, dt_err *e);

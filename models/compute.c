@@ -39,7 +39,9 @@ double compute_layer_s(const struct dnn_layer *l, int bwd, int64_t batch, enum c
         t_math = flops / (peak * eff);
     }
     double t_mem = bytes / (g->mem_bw_Bps * p->mem_eff);
-    return (t_math > t_mem ? t_math : t_mem) + kernels * p->launch_s;
+    double speed = p->speed[is_matrix(l->kind) ? 0 : 1];
+    if (!(speed > 0)) speed = 1;
+    return (t_math > t_mem ? t_math : t_mem) / speed + kernels * p->launch_s;
 }
 
 int compute_net(const struct dnn_net *net, int64_t batch, enum compute_prec prec,
@@ -53,7 +55,7 @@ int compute_net(const struct dnn_net *net, int64_t batch, enum compute_prec prec
         return dt_errf(e, DT_EINVAL, "gpu needs a positive fp32 rate and memory bandwidth");
     if (!(p->eff_max[0] > 0 && p->eff_max[0] <= 1) || !(p->eff_max[1] > 0 && p->eff_max[1] <= 1) ||
         !(p->mem_eff > 0 && p->mem_eff <= 100) || !(p->ramp_s >= 0) || !(p->launch_s >= 0) ||
-        !(p->bwd_eff > 0 && p->bwd_eff <= 1))
+        !(p->bwd_eff > 0 && p->bwd_eff <= 1) || !(p->speed[0] >= 0) || !(p->speed[1] >= 0))
         return dt_errf(e, DT_EINVAL, "compute parameters out of range (efficiencies in (0, 1], memory factor in (0, 100], times >= 0)");
     size_t n = net->nlayers ? net->nlayers : 1;
     t->fwd_s = calloc(n, sizeof *t->fwd_s);
@@ -69,7 +71,8 @@ int compute_net(const struct dnn_net *net, int64_t batch, enum compute_prec prec
         t->bwd_total_s += t->bwd_s[i];
     }
     double bytes_per_param = prec == COMPUTE_FP16 ? 22.0 : 20.0;
-    t->optimizer_s = (double)net->params * bytes_per_param / (g->mem_bw_Bps * p->mem_eff) + p->launch_s;
+    double speed = p->speed[1] > 0 ? p->speed[1] : 1;
+    t->optimizer_s = (double)net->params * bytes_per_param / (g->mem_bw_Bps * p->mem_eff) / speed + p->launch_s;
     return 0;
 }
 

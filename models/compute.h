@@ -7,7 +7,7 @@
  *     eff   = eff_max(prec) [x bwd_eff in backward, matrix layers]
  *             * F / (F + P * ramp)             small kernels fill the GPU badly
  *     bytes = dnn_layer_{fwd,bwd}_bytes(l, b, E)
- *     t     = max(F / (P * eff), bytes / (BW * mem_eff)) + kernels * launch
+ *     t     = max(F / (P * eff), bytes / (BW * mem_eff)) / speed + kernels * launch
  *
  *   P       matrix layers (conv, fc, matmul): in fp32 the larger of the fp32
  *           and tf32 rates (frameworks run fp32 matrices as TF32 on chips
@@ -24,6 +24,9 @@
  *   ramp    the fill-and-drain time of a matrix kernel: a kernel of F = P*ramp
  *           FLOPs reaches half of eff_max (cuBLAS GEMMs reach half of peak
  *           near M=N=K=1024, about 2 GFLOP, i.e. ~16 us on a V100's 125 TFLOPS).
+ *   speed   the training stack's kernels against the reference ones the
+ *           row was fitted on (stack.h kernel_eff): matrix layers and the
+ *           rest apiece; 1 for the reference stack.
  *   ramp, mem_eff, launch: fixed assumptions, written in the calibration
  *           file with their reasons, never fitted per experiment.
  *   E       activation element size: 4 in fp32, 2 in fp16/amp.
@@ -31,7 +34,7 @@
  *
  * Optimizer (SGD with momentum on fp32 master weights): per parameter read
  * w, g, m and write w, m (20 bytes), plus the fp16 weight copy in amp
- * (2 more): params * bytes / (BW * mem_eff) + launch.
+ * (2 more): params * bytes / (BW * mem_eff) / speed[1] + launch.
  *
  * One training step on one GPU = sum(forward) + sum(backward) + optimizer.
  */
@@ -58,6 +61,9 @@ struct compute_params {
     double bwd_eff;        /* fraction: backward matrix efficiency relative to forward (0, 1] */
     double mem_eff;        /* bandwidth reached / peak, on the bytes counted (above 1: kernels fuse and move fewer) */
     double launch_s;       /* seconds per kernel: launch and framework overhead */
+    double speed[2];       /* the stack's kernel speed against the reference kernels (stack.h):
+                            * [0] matrix layers, [1] every other kernel and the optimizer;
+                            * a layer's time is divided by it; 0 means 1 (reference) */
 };
 
 /* Per-layer times of one step, seconds, arrays of net->nlayers. */

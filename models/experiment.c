@@ -50,6 +50,8 @@ static const struct config_key schema[] = {
      "arithmetic: fp32, fp16, or amp (fp16 math, fp32 master weights)"},
     {"model", "grad_precision", CONFIG_ENUM, 0, 0, "auto|fp32|fp16", "auto",
      "gradients on the wire; auto = fp16 when precision is fp16 or amp, else fp32"},
+    {"model", "stack", CONFIG_STRING, 0, 0, NULL, "pytorch-2.11",
+     "training stack (framework and year), a [stack NAME] row (dtsim catalog stacks); none = ideal"},
     /* [training] */
     {"training", "dataset_images", CONFIG_INT, 1, 1e12, NULL, "1281167", "training images per epoch (ImageNet-1k)"},
     {"training", "epochs", CONFIG_REAL, 0.001, 10000, NULL, "90", "epochs to train"},
@@ -292,6 +294,7 @@ static int fill(struct experiment *x, struct ctx *cx)
     TRY(get(cx, "model", "grad_precision", &t, NULL, &v));
     x->model.grad_precision = v == 1 ? EXP_FP32 : v == 2 ? EXP_FP16
                             : x->model.precision == EXP_FP32 ? EXP_FP32 : EXP_FP16;
+    TRY(get_name(cx, "model", "stack", "stack", 0, &x->model.stack));
 
     TRY(get_ll(cx, "training", "dataset_images", &x->training.dataset_images));
     TRY(get_num(cx, "training", "epochs", &x->training.epochs));

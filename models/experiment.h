@@ -6,7 +6,7 @@
  *
  *   [cluster]   gpu nodes gpus_per_node intra_link nic intra_bw nic_bw
  *               nics_per_node topology nodes_per_leaf oversubscription cpu cpu_cores_per_node storage
- *   [model]     name precision grad_precision
+ *   [model]     name precision grad_precision stack
  *   [training]  dataset_images epochs batch warmup_epochs eval_images startup
  *   [allreduce] algorithm grid bucket inner variant chunks
  *   [input]     enabled decode_per_core prefetch file_size
@@ -72,6 +72,7 @@ struct experiment {
         const char *name;           /* DNN name ("resnet50") */
         enum exp_precision precision;
         enum exp_precision grad_precision; /* gradients on the wire: fp32 or fp16 */
+        const char *stack;          /* catalog [stack NAME] (training framework), or "none" */
     } model;
     struct {
         long long dataset_images;   /* images per epoch */

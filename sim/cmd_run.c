@@ -35,8 +35,9 @@ static int usage(FILE *f)
 static void json_breakdown(FILE *f, const struct iter_result *r, const char *ind)
 {
     fprintf(f, "%s\"breakdown\": {\"forward_s\": %.9f, \"backward_s\": %.9f, \"exposed_comm_s\": %.9f, "
-               "\"optimizer_s\": %.9f, \"input_stall_s\": %.9f, \"allreduce_s\": %.9f}",
-            ind, r->forward_s, r->backward_s, r->exposed_comm_s, r->optimizer_s, r->input_stall_s, r->allreduce_s);
+               "\"optimizer_s\": %.9f, \"input_stall_s\": %.9f, \"host_s\": %.9f, \"allreduce_s\": %.9f}",
+            ind, r->forward_s, r->backward_s, r->exposed_comm_s, r->optimizer_s, r->input_stall_s, r->host_s,
+            r->allreduce_s);
 }
 
 static void print_json(FILE *f, const struct experiment *x, const struct run_result *r)
@@ -46,6 +47,7 @@ static void print_json(FILE *f, const struct experiment *x, const struct run_res
     fprintf(f, "  \"gpus\": %d,\n  \"nodes\": %d,\n  \"gpus_per_node\": %d,\n", r->gpus, r->nodes, r->gpus_per_node);
     fprintf(f, "  \"gpu\": \"%s\",\n  \"model\": \"%s\",\n  \"algorithm\": \"%s\",\n", x->cluster.gpu, x->model.name,
             x->allreduce.algorithm);
+    fprintf(f, "  \"stack\": \"%s\",\n  \"kernels_per_step\": %d,\n", r->stack, r->kernels);
     fprintf(f, "  \"step_s\": %.9f,\n", p0->r.step_s);
     fprintf(f, "  \"images_per_s\": %.3f,\n", p0->images_per_s);
     fprintf(f, "  \"images_per_s_per_gpu\": %.3f,\n", p0->images_per_s / r->gpus);
@@ -75,19 +77,20 @@ static void print_json(FILE *f, const struct experiment *x, const struct run_res
 static void print_csv(FILE *f, const struct run_result *r)
 {
     fprintf(f, "phase,epoch,epochs,global_batch,batch_per_gpu,iterations,step_s,forward_s,backward_s,exposed_comm_s,"
-               "optimizer_s,input_stall_s,allreduce_s,images_per_s,scaling_efficiency,time_s\n");
+               "optimizer_s,input_stall_s,host_s,allreduce_s,images_per_s,scaling_efficiency,time_s\n");
     for (int k = 0; k < r->nphases; k++) {
         const struct run_phase *p = &r->ph[k];
-        fprintf(f, "%d,%d,%.6g,%lld,%d,%lld,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.3f,%.6f,%.3f\n", k, p->epoch,
+        fprintf(f, "%d,%d,%.6g,%lld,%d,%lld,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.3f,%.6f,%.3f\n", k, p->epoch,
                 p->epochs, p->global_batch, p->batch_per_gpu, p->iterations, p->r.step_s, p->r.forward_s,
-                p->r.backward_s, p->r.exposed_comm_s, p->r.optimizer_s, p->r.input_stall_s, p->r.allreduce_s,
-                p->images_per_s, p->scaling_efficiency, p->time_s);
+                p->r.backward_s, p->r.exposed_comm_s, p->r.optimizer_s, p->r.input_stall_s, p->r.host_s,
+                p->r.allreduce_s, p->images_per_s, p->scaling_efficiency, p->time_s);
     }
 }
 
 /* Chrome trace (JSON array format with metadata; opens in Perfetto and
- * chrome://tracing): one process per sampled GPU, lanes input / compute /
- * all-reduce. In this model every GPU runs the same step (one compute
+ * chrome://tracing): one process per sampled GPU, lanes input / host / GPU /
+ * all-reduce (the GPU lane shows forward, backward by bucket and the
+ * optimizer as spans, gaps where the GPU waited inside them included). In this model every GPU runs the same step (one compute
  * actor stands for all), so the sampled GPUs' lanes coincide. */
 static int write_trace(const char *path, const struct experiment *x, const struct run_result *r,
                        const struct iter_trace *tr)
@@ -101,7 +104,7 @@ static int write_trace(const char *path, const struct experiment *x, const struc
         for (int j = 0; j < nr; j++) dup |= ranks[j] == cand[i];
         if (!dup) ranks[nr++] = cand[i];
     }
-    static const char *const lanes[] = {"input (node)", "compute", "all-reduce"};
+    static const char *const lanes[ITER_NLANES] = {"input (node)", "host", "GPU", "all-reduce"};
     fprintf(f, "{\"displayTimeUnit\": \"ms\", \"otherData\": {\"experiment\": \"%s\", \"gpus\": %d, "
                "\"note\": \"one steady step of phase 0; every GPU runs the same step in this model\"},\n"
                "\"traceEvents\": [\n",
@@ -111,7 +114,7 @@ static int write_trace(const char *path, const struct experiment *x, const struc
         fprintf(f, "%s{\"ph\": \"M\", \"name\": \"process_name\", \"pid\": %d, \"args\": {\"name\": \"GPU %d (node %d)\"}}",
                 first ? "" : ",\n", ranks[i], ranks[i], ranks[i] / G);
         first = 0;
-        for (int l = 0; l < 3; l++)
+        for (int l = 0; l < ITER_NLANES; l++)
             fprintf(f, ",\n{\"ph\": \"M\", \"name\": \"thread_name\", \"pid\": %d, \"tid\": %d, \"args\": {\"name\": \"%s\"}}",
                     ranks[i], l, lanes[l]);
         for (int k = 0; k < tr->n; k++) {
@@ -139,14 +142,16 @@ static void print_text(FILE *f, const struct experiment *x, const struct run_res
     char t[32];
     fprintf(f, "%s: %d x %s (%d nodes x %d), %s %s, all-reduce %s\n", config_path(x->cfg), r->gpus, x->cluster.gpu,
             r->nodes, r->gpus_per_node, x->model.name, exp_precision_name(x->model.precision), x->allreduce.algorithm);
+    fprintf(f, "stack %s (%s, %d): %d kernels a step\n", r->stack, r->framework, r->stack_year, r->kernels);
     for (int k = 0; k < r->nphases; k++) {
         const struct run_phase *p = &r->ph[k];
         const struct iter_result *s = &p->r;
         fprintf(f, "phase %d: epochs %d-%g, batch %lld (%d per GPU), %lld iterations\n", k, p->epoch,
                 p->epoch + p->epochs, p->global_batch, p->batch_per_gpu, p->iterations);
-        fprintf(f, "  step %.2f ms = forward %.2f + backward %.2f + exposed comm %.2f + optimizer %.2f + input stall %.2f\n",
-                s->step_s * 1e3, s->forward_s * 1e3, s->backward_s * 1e3, s->exposed_comm_s * 1e3, s->optimizer_s * 1e3,
-                s->input_stall_s * 1e3);
+        fprintf(f, "  step %.2f ms = forward %.2f + backward %.2f + optimizer %.2f + host %.2f + exposed comm %.2f"
+                   " + input stall %.2f\n",
+                s->step_s * 1e3, s->forward_s * 1e3, s->backward_s * 1e3, s->optimizer_s * 1e3, s->host_s * 1e3,
+                s->exposed_comm_s * 1e3, s->input_stall_s * 1e3);
         fprintf(f, "  all-reduce %.2f ms in %d buckets; %.0f images/s (%.1f per GPU)", s->allreduce_s * 1e3, s->buckets,
                 p->images_per_s, p->images_per_s / r->gpus);
         if (p->base.step_s > 0)

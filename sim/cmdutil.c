@@ -5,6 +5,7 @@
 
 #include "catalog.h"
 #include "cmd.h"
+#include "run.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -61,7 +62,8 @@ int cmd_resolve(void *ctx, const char *kind, const char *name, const struct conf
         if (coll_find(name, &le)) return 0;
         return config_errf(e, DT_ENOENT, where, "%s", le.msg);
     }
-    if (strcmp(kind, "gpu") && strcmp(kind, "link") && strcmp(kind, "storage") && strcmp(kind, "cpu"))
+    if (strcmp(kind, "gpu") && strcmp(kind, "link") && strcmp(kind, "storage") && strcmp(kind, "cpu") &&
+        strcmp(kind, "stack"))
         return 0;
     if (!cmd_catalog_cache) {
         int rc = catalog_load(&cmd_catalog_cache, NULL, e);
@@ -75,6 +77,14 @@ int cmd_experiment_load(struct experiment *x, const char *path, const struct cmd
     dt_err e = {0, ""};
     if (experiment_load_ex(x, path, s ? s->v : NULL, s ? s->n : 0, cmd_resolve, NULL, &e) < 0)
         return cmd_fail("%s", e.msg);
+    if (!cmd_catalog_cache && catalog_load(&cmd_catalog_cache, NULL, &e)) {
+        experiment_free(x);
+        return cmd_fail("%s", e.msg);
+    }
+    if (run_check(x, cmd_catalog_cache, &e)) {
+        experiment_free(x);
+        return cmd_fail("%s", e.msg);
+    }
     return DT_EXIT_OK;
 }
 

@@ -1,33 +1,38 @@
-/* iter.h -- one data-parallel training step, simulated in SimGrid.
+/* iter.h -- one data-parallel training step, simulated in SimGrid: the
+ * host that issues kernels, the GPU that runs them, the all-reduce stream
+ * and the input pipeline.
  *
- * Every GPU runs the same layers on the same per-GPU batch, so one compute
- * actor stands for all of them (exactly equivalent: the model has no
- * per-GPU noise, and all GPUs hand their buckets to the all-reduce at the
- * same instant). The all-reduce itself is simulated for every rank by
- * collsim (contention on every link). Three actors:
+ * Every GPU runs the same kernels on the same per-GPU batch, so one host
+ * and one GPU actor stand for all of them (exactly equivalent: the model
+ * has no per-GPU noise, and all GPUs hand their buckets to the all-reduce
+ * at the same instant). The all-reduce itself is simulated for every rank
+ * by collsim (contention on every link). Four actors, on the semantics of
+ * models/kstream.h (the plain-C reference this file must agree with):
  *
- *   input    per node: produce one step's images every input_s, into a
- *            buffer of `prefetch` batches (absent when input_s == 0)
- *   compute  take a batch (waiting = input stall), forward (sum of layers),
- *            backward layer by layer from the last; a gradient bucket is
- *            handed to `comm` as soon as its layers are done; after the
- *            last layer wait for the all-reduce of the last bucket
- *            (waiting = exposed communication), then the optimizer
+ *   host     per step: take a batch (waiting = input stall), step_host,
+ *            then per kernel of the stream: dispatch time, wait for a slot
+ *            in the launch queue (kernel seq - queue finished), issue; at a
+ *            sync point wait until the GPU has finished that kernel
+ *   gpu      (the calling actor) per kernel: wait until issued (= waiting
+ *            for the host), the first optimizer kernel also for the step's
+ *            last all-reduce (= exposed communication), run; a kernel that
+ *            closes a gradient bucket hands it to comm as it ends (or all
+ *            buckets when backward ends, for stacks without overlap)
  *   comm     all-reduce buckets one after the other, in order (one stream,
  *            as NCCL and Horovod do), each with collsim_run()
+ *   input    per node: produce one step's images every input_s, into a
+ *            buffer of `prefetch` batches (absent when input_s == 0)
  *
- *   |--fwd--|-----------bwd-----------|(exposed)|opt|
- *                  [ar b0 ][ar b1  ][ar b2  ]
+ *   host |sh|dispatch fwd.......|dispatch bwd...........|   |opt|
+ *   gpu      |--fwd--|-----------bwd-----------|(exposed)|opt|
+ *   comm                  [ar b0 ][ar b1  ][ar b2  ]
  *
- * Buckets: walking backward from the last layer, gradients accumulate until
- * they reach bucket_bytes; the layer that crosses the threshold closes the
- * bucket (so a bucket holds at least bucket_bytes, except the last one,
- * closed by the first layer). A layer without parameters adds nothing.
+ * With a deep queue the step is max(host, GPU) once the host is ahead; with
+ * queue 0 the sum; the knee in between is what the actors do, not a formula.
  *
  * `warmup` iterations run first, then `measured` ones; results are the
- * mean over the measured ones (steady state). The model is deterministic,
- * so every steady iteration is the same: warm-up only fills the input
- * buffer and the collsim memo.
+ * mean over the measured ones (steady state). A step is the interval
+ * between the ends of two consecutive steps on the GPU.
  */
 #ifndef DT_ITER_H
 #define DT_ITER_H
@@ -38,12 +43,13 @@
 #include "coll.h"
 #include "collsim.h"
 #include "err.h"
+#include "kstream.h"
 
 /* One interval of the timeline (for --trace). */
-enum iter_lane { ITER_LANE_INPUT = 0, ITER_LANE_COMPUTE = 1, ITER_LANE_COMM = 2 };
+enum iter_lane { ITER_LANE_INPUT = 0, ITER_LANE_HOST = 1, ITER_LANE_COMPUTE = 2, ITER_LANE_COMM = 3, ITER_NLANES = 4 };
 struct iter_event {
     int lane;                   /* enum iter_lane */
-    char name[24];              /* "forward", "backward", "all-reduce 3", ... */
+    char name[32];              /* "forward", "dispatch backward", "all-reduce 3", ... */
     double t0_s, t1_s;          /* s, from the start of the traced step */
     double bytes;               /* all-reduce: bytes per GPU; else 0 */
 };
@@ -54,13 +60,8 @@ struct iter_trace {
 };
 
 struct iter_model {
-    size_t nlayers;
-    const double *fwd_s;        /* s per layer, forward order */
-    const double *bwd_s;        /* s per layer (backward of layer i) */
-    const double *grad_bytes;   /* bytes per layer on the wire (params * gradient element size) */
-    double optimizer_s;         /* s per step */
+    const struct kstream *ks;   /* the step's kernels and buckets (models/kstream.h) */
     struct coll_params coll;    /* algorithm, nranks, gpus_per_node, grid, dtype; count is set per bucket */
-    double bucket_bytes;        /* fusion threshold, bytes (> 0) */
     int mode;                   /* enum collsim_mode */
     double input_s;             /* s for a node to read and decode one step's images; 0 = not modelled */
     int prefetch;               /* batches buffered ahead, >= 1 */
@@ -71,20 +72,18 @@ struct iter_model {
 
 struct iter_result {
     double step_s;              /* s, one steady step */
-    double forward_s;           /* s */
-    double backward_s;          /* s */
-    double exposed_comm_s;      /* s, all-reduce time not hidden behind backward */
-    double optimizer_s;         /* s */
-    double input_stall_s;       /* s, waiting for the input pipeline */
+    double forward_s;           /* s, GPU busy in forward kernels */
+    double backward_s;          /* s, GPU busy in backward kernels */
+    double exposed_comm_s;      /* s, the GPU waiting for the all-reduce */
+    double optimizer_s;         /* s, GPU busy in optimizer kernels */
+    double input_stall_s;       /* s, the GPU idle while the host waited for the input pipeline */
+    double host_s;              /* s, the GPU idle waiting for the host to issue kernels */
     double allreduce_s;         /* s, all-reduce busy time per step (hidden or not) */
+    double warmup_s;            /* s, the warm-up steps together (pipeline fill included) */
     int buckets;                /* all-reduces per step */
     double first_bucket_bytes;  /* bytes of the first (largest-layers) bucket */
     struct collsim_stats coll;  /* summed over the measured iterations' all-reduces */
 };
-
-/* Number of buckets and their element counts, in the order they are
- * all-reduced. counts may be NULL (to size it). */
-int iter_buckets(const struct iter_model *m, uint64_t *counts, size_t max);
 
 /* From inside a running SimGrid actor (collsim needs one): simulate
  * warmup + measured steps and fill r. */

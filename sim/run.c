@@ -3,6 +3,7 @@
 #include "collsim.h"
 #include "compute.h"
 #include "dnn.h"
+#include "kstream.h"
 #include "platform.h"
 
 #include <math.h>
@@ -35,6 +36,9 @@ struct run_plan {
     enum compute_prec prec;
     double *grad;                           /* bytes per layer */
     struct compute_times t[EXP_MAX_PHASES]; /* per phase (per-GPU batch) */
+    struct kstream ks[EXP_MAX_PHASES];      /* per phase: the kernels the host issues */
+    const struct stack *st;                 /* the training stack */
+    double opt_cpu_s;                       /* host seconds of a CPU parameter-server update */
     struct coll_params coll;
     double node_rate;                       /* images/s a node's input pipeline delivers, all nodes busy */
     double base_rate;                       /* the same for one node running alone (the base) */
@@ -109,6 +113,39 @@ int run_platform(const struct experiment *x, const struct catalog *cat, struct s
     return platform_check(c, e);
 }
 
+int run_check(const struct experiment *x, const struct catalog *cat, dt_err *e)
+{
+    const struct catalog_gpu *gpu = catalog_gpu(cat, x->cluster.gpu, e);
+    if (!gpu) return DT_ENOENT;
+    const struct config_entry *at = config_find(x->cfg, "model", "stack");
+    struct config_entry tmp = {"model", "stack", x->model.stack, config_path(x->cfg), 0};
+    if (!at) at = &tmp;
+    dt_err le;
+    const struct stack *st = catalog_stack(cat, x->model.stack, &le);
+    if (!st) return config_errf(e, DT_ENOENT, at, "%s", le.msg);
+    double m, b;
+    if (stack_eff_for(st, gpu->arch, &m, &b, &le)) return config_errf(e, DT_EINVAL, at, "%s", le.msg);
+    if (st->optimizer == STACK_OPT_CPU) {
+        if (x->cluster.nodes > 1)
+            return config_errf(e, DT_EINVAL, at,
+                               "stack '%s' updates on a CPU parameter server, which dtsim models inside one node "
+                               "only (cluster.nodes = %d)",
+                               st->name, x->cluster.nodes);
+        if (!catalog_link(cat, st->host_link, &le))
+            return dt_errf(e, DT_ENOENT, "%s:%d: [stack %s] host_link: %s", st->file, st->line, st->name, le.msg);
+    }
+    return 0;
+}
+
+/* A CPU parameter server's update per step, host seconds: every GPU's
+ * gradients copied to the host and the weights back over its own host link
+ * (in parallel), and the CPU summing G gradients and updating w and m
+ * (read w, m; write w, m: 16 bytes a parameter) in host memory. */
+static double opt_cpu_s(const struct stack *st, const struct catalog_link *hl, double params, int G)
+{
+    return 2 * 4 * params / hl->bw_Bps + ((double)G * 4 + 16) * params / st->host_mem_bw_Bps;
+}
+
 static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
 {
     const struct experiment *x = pl->x;
@@ -116,6 +153,9 @@ static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
     if (!gpu) return DT_ENOENT;
     const struct catalog_compute *cc = catalog_compute(cat, gpu->arch, e);
     if (!cc) return DT_ENOENT;
+    int rc = run_check(x, cat, e);
+    if (rc) return rc;
+    pl->st = catalog_stack(cat, x->model.stack, e);
 
     /* compute */
     pl->prec = x->model.precision == EXP_FP32 ? COMPUTE_FP32 : COMPUTE_FP16;
@@ -130,14 +170,20 @@ static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
     pl->cp.mem_eff = cc->mem_eff;
     pl->cp.launch_s = cc->launch_s;
     pl->cp.bwd_eff = cc->bwd_eff;
+    if ((rc = stack_eff_for(pl->st, gpu->arch, &pl->cp.speed[0], &pl->cp.speed[1], e))) return rc;
+    if (!pl->st->tf32) pl->g.tf32_flops = 0; /* the stack keeps fp32 matrices off the TF32 cores */
     struct dnn_opts dopt = {0, pl->prec == COMPUTE_FP16 ? 2 : 4};
-    int rc = dnn_build_name(x->model.name, &dopt, &pl->net, e);
-    if (rc) return rc;
+    if ((rc = dnn_build_name(x->model.name, &dopt, &pl->net, e))) return rc;
     int gsz = x->model.grad_precision == EXP_FP32 ? 4 : 2;
     pl->grad = calloc(pl->net.nlayers, sizeof *pl->grad);
     if (!pl->grad) return dt_errf(e, DT_ENOMEM, "out of memory");
     for (size_t i = 0; i < pl->net.nlayers; i++) pl->grad[i] = (double)dnn_layer_grad_bytes(&pl->net.layers[i], gsz);
     int N = experiment_gpus(x), G = x->cluster.gpus_per_node;
+    if (pl->st->optimizer == STACK_OPT_CPU) {
+        const struct catalog_link *hl = catalog_link(cat, pl->st->host_link, e);
+        if (!hl) return DT_ENOENT;
+        pl->opt_cpu_s = opt_cpu_s(pl->st, hl, (double)pl->net.params, G);
+    }
     for (int k = 0; k < x->training.nbatch; k++) {
         long long b = x->training.batch[k].global_batch / N;
         if ((rc = compute_net(&pl->net, b, pl->prec, &pl->g, &pl->cp, &pl->t[k], e))) return rc;
@@ -145,6 +191,11 @@ static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
             rc = trace_apply(pl->o->trace_in, &pl->net, b, &pl->t[k], e);
             if (rc < 0) return rc;
         }
+        /* a CPU parameter server replaces the all-reduce inside the node */
+        int ps = pl->st->optimizer == STACK_OPT_CPU;
+        struct kstream_in in = {&pl->net, pl->t[k].fwd_s, pl->t[k].bwd_s, pl->t[k].optimizer_s, pl->opt_cpu_s,
+                                ps ? NULL : pl->grad, x->allreduce.bucket_bytes, gsz, pl->prec == COMPUTE_FP16, pl->st};
+        if ((rc = kstream_build(&in, &pl->ks[k], e))) return rc;
     }
 
     if ((rc = run_platform(x, cat, &pl->c, e))) return rc;
@@ -177,6 +228,7 @@ static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
             if (!cpu) return DT_ENOENT;
             per_core = cpu->jpeg_per_s_per_core;
         }
+        if (pl->st->decode_per_core > 0) per_core = pl->st->decode_per_core; /* the stack's own loader */
         const struct catalog_storage *st = catalog_storage(cat, x->cluster.storage, e);
         if (!st) return DT_ENOENT;
         double decode = x->cluster.cpu_cores_per_node * per_core;
@@ -206,15 +258,10 @@ static int phase_iterations(const struct experiment *x, int k, struct run_phase 
 static void fill_model(struct run_plan *pl, int k, int nranks, int warmup, int measured, struct iter_model *m)
 {
     memset(m, 0, sizeof *m);
-    m->nlayers = pl->net.nlayers;
-    m->fwd_s = pl->t[k].fwd_s;
-    m->bwd_s = pl->t[k].bwd_s;
-    m->grad_bytes = pl->grad;
-    m->optimizer_s = pl->t[k].optimizer_s;
+    m->ks = &pl->ks[k];
     m->coll = pl->coll;
     m->coll.nranks = nranks;
     if (nranks != pl->coll.nranks) m->coll.grid_x = m->coll.grid_y = 0; /* the base chooses its own grid */
-    m->bucket_bytes = pl->x->allreduce.bucket_bytes;
     m->mode = pl->o->mode;
     m->prefetch = pl->x->input.prefetch > 0 ? pl->x->input.prefetch : 1;
     long long per_node = (long long)pl->r->ph[k].batch_per_gpu * pl->x->cluster.gpus_per_node;
@@ -242,7 +289,12 @@ static void driver(int argc, char **argv)
         if (k == 0) m.trace = pl->o->trace;
         ph->input_s = m.input_s;
         if ((pl->rc = iter_run(cs, &m, &ph->r, pl->e))) break;
-        ph->time_s = pl->o->full ? ph->r.step_s * (double)meas : ph->r.step_s * (double)ph->iterations;
+        /* steady steps, and the first ones as simulated (the input buffer and
+         * the launch queue fill once per phase) */
+        int w = pl->o->full ? 0 : pl->o->warmup;
+        if (pl->o->full) ph->time_s = ph->r.step_s * (double)meas;
+        else if (ph->iterations > w) ph->time_s = ph->r.warmup_s + ph->r.step_s * (double)(ph->iterations - w);
+        else ph->time_s = ph->r.step_s * (double)ph->iterations;
         ph->images_per_s = (double)ph->global_batch / ph->r.step_s;
         if (!pl->o->no_base) {
             fill_model(pl, k, G, pl->o->warmup, pl->o->measured, &m);
@@ -306,8 +358,11 @@ int run_simulate(const struct experiment *x, const struct catalog *cat, const st
             r->iterations += (double)r->ph[k].iterations;
         }
         if (x->training.eval_images > 0) {
-            /* forward only, at the first phase's per-GPU batch */
-            double per_img = pl.t[0].fwd_total_s / r->ph[0].batch_per_gpu;
+            /* forward only, at the first phase's per-GPU batch: the slower
+             * of the GPU and the host dispatching the forward kernels */
+            double fwd = pl.ks[0].gpu_s[STACK_FWD] > pl.ks[0].host_s[STACK_FWD] ? pl.ks[0].gpu_s[STACK_FWD]
+                                                                                 : pl.ks[0].host_s[STACK_FWD];
+            double per_img = fwd / r->ph[0].batch_per_gpu;
             r->eval_s = x->training.epochs * ((double)x->training.eval_images / r->gpus) * per_img;
             r->time_to_train_s += r->eval_s;
         }
@@ -318,8 +373,15 @@ int run_simulate(const struct experiment *x, const struct catalog *cat, const st
         r->grad_bytes = g;
         r->gpu_fp32_flops = pl.g.fp32_flops;
         r->gpu_matrix_flops = compute_matrix_peak(&pl.g, pl.prec);
+        snprintf(r->stack, sizeof r->stack, "%s", pl.st->name);
+        snprintf(r->framework, sizeof r->framework, "%s %s", pl.st->framework, pl.st->version);
+        r->stack_year = pl.st->year;
+        r->kernels = pl.ks[0].n;
     }
-    for (int k = 0; k < x->training.nbatch; k++) compute_times_free(&pl.t[k]);
+    for (int k = 0; k < x->training.nbatch; k++) {
+        compute_times_free(&pl.t[k]);
+        kstream_free(&pl.ks[k]);
+    }
     free(pl.grad);
     dnn_free(&pl.net);
     clock_gettime(CLOCK_MONOTONIC, &w1);

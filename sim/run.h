@@ -1,8 +1,9 @@
 /* run.h -- an experiment file in, predicted training step and
  * time-to-train out. What `dtsim run` and `dtsim reproduce` call.
  *
- *   experiment (config.h) + catalog rows (gpu, links, cpu, storage, compute)
+ *   experiment (config.h) + catalog rows (gpu, links, cpu, storage, compute, stack)
  *     -> per-layer times (compute.h) and gradient bytes (dnn.h)
+ *     -> the kernels the host issues, per phase (kstream.h, the stack)
  *     -> SimGrid platform (platform.h) and all-reduce (collsim.h)
  *     -> one steady step per batch phase, and the one-node base (iter.h)
  *     -> time-to-train = startup + sum over phases (iterations x step)
@@ -79,6 +80,10 @@ struct run_result {
     double grad_bytes;       /* gradient bytes all-reduced per step */
     double gpu_fp32_flops, gpu_matrix_flops; /* flop/s, peaks used */
     const char *compute_arch;/* calibration row used */
+    char stack[48];          /* training stack row used */
+    char framework[64];      /* its framework and version */
+    int stack_year;
+    int kernels;             /* kernels the host issues per step (phase 0) */
     double wall_s;           /* wall-clock seconds (not deterministic: never in golden output) */
 };
 
@@ -90,6 +95,11 @@ long long run_iterations(long long dataset_images, long long global_batch, doubl
 /* The SimGrid cluster of an experiment (numbers from the catalog rows,
  * overrides from the experiment), checked. */
 int run_platform(const struct experiment *x, const struct catalog *cat, struct sim_cluster *c, dt_err *e);
+
+/* Checks across the experiment and the catalog that its loader cannot make
+ * (errors with file:line): the stack is a row, has a fit for the GPU's
+ * architecture, and a CPU parameter server runs inside one node. */
+int run_check(const struct experiment *x, const struct catalog *cat, dt_err *e);
 
 /* Simulate experiment x. Initialises SimGrid: once per process. */
 int run_simulate(const struct experiment *x, const struct catalog *cat, const struct run_opts *o,

@@ -23,7 +23,7 @@ static struct dnn_layer fc_layer(void)
 }
 
 static const struct compute_gpu toy = {1e12, 0, 4e12, 1e11};
-static const struct compute_params toyp = {{0.5, 0.25}, 1e-4, 1.0, 0.8, 5e-6};
+static const struct compute_params toyp = {{0.5, 0.25}, 1e-4, 1.0, 0.8, 5e-6, {1, 1}};
 
 static void test_layer_by_hand(void)
 {
@@ -81,7 +81,7 @@ static void test_net(void)
     dt_err e;
     CU_ASSERT_EQUAL_FATAL(dnn_build_name("resnet50", NULL, &net, &e), 0);
     struct compute_gpu v100 = {15.7e12, 0, 125e12, 900e9};
-    struct compute_params p = {{0.8, 0.6}, 16e-6, 1.0, 0.8, 5e-6};
+    struct compute_params p = {{0.8, 0.6}, 16e-6, 1.0, 0.8, 5e-6, {1, 1}};
     struct compute_times t32, t256;
     CU_ASSERT_EQUAL_FATAL(compute_net(&net, 32, COMPUTE_FP16, &v100, &p, &t32, &e), 0);
     CU_ASSERT_EQUAL_FATAL(compute_net(&net, 256, COMPUTE_FP16, &v100, &p, &t256, &e), 0);

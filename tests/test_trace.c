@@ -38,7 +38,7 @@ static void test_apply(void)
     struct dnn_net net;
     CU_ASSERT_EQUAL_FATAL(dnn_build_name("resnet50", NULL, &net, &e), 0);
     struct compute_gpu g = {15.7e12, 0, 125e12, 900e9};
-    struct compute_params p = {{0.8, 0.5}, 10e-6, 0.7, 1.0, 0};
+    struct compute_params p = {{0.8, 0.5}, 10e-6, 0.7, 1.0, 0, {1, 1}};
     struct compute_times ct;
     CU_ASSERT_EQUAL_FATAL(compute_net(&net, 8, COMPUTE_FP16, &g, &p, &ct, &e), 0);
     double f0 = ct.fwd_total_s, b0 = ct.bwd_total_s;
