@@ -639,7 +639,8 @@ static void write_stacks(FILE *f, const char *points_path, const struct state *S
         fprintf(f, "kernel_eff   = %s\n", eff);
         fprintf(f, "fitted       = %s\n", x->fitted[0] ? x->fitted : "none");
         if (x->npts) fprintf(f, "rms_log      = %.4f\n", x->rms);
-        fprintf(f, "source       = %s\n", x->reason);
+        fprintf(f, "# %s\n", x->reason);
+        fprintf(f, "source       = %s\n", s->source);
         if (x->npts) write_points(f, x->npts, x->points);
     }
 }

@@ -1,4 +1,4 @@
-/* cmd_catalog.c -- `dtsim catalog [gpus|links|storage|cpus] [--csv] [--catalog DIR]`
+/* cmd_catalog.c -- `dtsim catalog [gpus|links|storage|cpus|compute|stacks|prices] [--csv] [--catalog DIR]`
  *
  * Lists catalog rows as aligned tables in people's units (TFLOP/s, GB/s,
  * us), each row's source below its table; --csv prints one table in SI
@@ -357,18 +357,69 @@ static int list_prices(const struct catalog *c, int csv)
     return tab_finish(&t, names, src, c->nprices);
 }
 
+static int list_stacks(const struct catalog *c, int csv)
+{
+    char eff[512];
+    if (csv) {
+        printf("name,framework,version,year,dispatch_fwd_s,dispatch_bwd_s,dispatch_opt_s,step_host_s,queue,sync,"
+               "optimizer,overlap,tf32,decode_per_core,kernel_eff,fitted,source\n");
+        for (size_t i = 0; i < c->nstacks; i++) {
+            const struct stack *s = &c->stacks[i];
+            csv_str(s->name, 0);
+            csv_str(s->framework, 0);
+            csv_str(s->version, 0);
+            printf("%d,%.9g,%.9g,%.9g,%.9g,%d,%s,%s,%s,%s,", s->year, s->dispatch_s[STACK_FWD],
+                   s->dispatch_s[STACK_BWD], s->dispatch_s[STACK_OPT], s->step_host_s, s->queue, stack_sync_name(s->sync),
+                   stack_optimizer_name(s->optimizer), s->overlap ? "yes" : "no", s->tf32 ? "yes" : "no");
+            csv_num(s->decode_per_core);
+            stack_format_eff(eff, sizeof eff, s->eff, s->neff);
+            csv_str(eff, 0);
+            csv_str(s->fitted, 0);
+            csv_str(s->source, 1);
+        }
+        return DT_EXIT_OK;
+    }
+    struct table t = {.ncol = 11};
+    static const char *const head[] = {"name", "framework", "year", "dispatch", "step_host", "queue", "sync", "optimizer",
+                                       "overlap", "kernel_eff", "fitted", "", "", "", "us f/b/o", "ms", "", "", "", "",
+                                       "matrix/other", ""};
+    for (int i = 0; i < 22; i++) tab_add(&t, "%s", head[i]);
+    t.right[2] = t.right[3] = t.right[4] = t.right[5] = 1;
+    const char *names[c->nstacks + 1], *src[c->nstacks + 1];
+    for (size_t i = 0; i < c->nstacks; i++) {
+        const struct stack *s = &c->stacks[i];
+        tab_add(&t, "%s", s->name);
+        tab_add(&t, "%s %s", s->framework, s->version);
+        tab_add(&t, "%d", s->year);
+        tab_add(&t, "%.3g/%.3g/%.3g", s->dispatch_s[STACK_FWD] * 1e6, s->dispatch_s[STACK_BWD] * 1e6,
+                s->dispatch_s[STACK_OPT] * 1e6);
+        tab_add(&t, "%.3g", s->step_host_s * 1e3);
+        tab_add(&t, "%d", s->queue);
+        tab_add(&t, "%s", stack_sync_name(s->sync));
+        tab_add(&t, "%s", stack_optimizer_name(s->optimizer));
+        tab_add(&t, "%s", s->overlap ? "yes" : "no");
+        stack_format_eff(eff, sizeof eff, s->eff, s->neff);
+        tab_add(&t, "%s", eff);
+        tab_add(&t, "%s", s->fitted[0] ? s->fitted : "-");
+        names[i] = s->name;
+        src[i] = s->source;
+    }
+    return tab_finish(&t, names, src, c->nstacks);
+}
+
 static const struct {
     const char *name;
     int (*list)(const struct catalog *, int csv);
 } tables[] = {{"gpus", list_gpus}, {"links", list_links}, {"storage", list_storage}, {"cpus", list_cpus},
-               {"compute", list_compute}, {"prices", list_prices}};
+               {"compute", list_compute}, {"stacks", list_stacks}, {"prices", list_prices}};
 #define NTABLES (sizeof tables / sizeof tables[0])
 
 static void help(void)
 {
-    printf("usage: dtsim catalog [gpus|links|storage|cpus|compute|prices] [--csv] [--catalog DIR]\n\n"
-           "List the hardware catalog: GPUs, links, storage classes, host CPUs, and the\n"
-           "compute model fitted per GPU architecture (dtsim calibrate-compute), and the\n"
+    printf("usage: dtsim catalog [gpus|links|storage|cpus|compute|stacks|prices] [--csv] [--catalog DIR]\n\n"
+           "List the hardware catalog: GPUs, links, storage classes, host CPUs, the\n"
+           "compute model fitted per GPU architecture and the training stacks (host dispatch,\n"
+           "fixed host time, launch queue, kernel speed per architecture; dtsim calibrate-compute), and the\n"
            "prices per GPU-, node- and NIC-hour that dtsim sweep and dtsim plan cost runs with.\n"
            "Rows live in configs/catalog/*.ini (docs/catalog.md); add a row to add hardware.\n\n"
            "  TABLE           one table (default: all, in aligned text)\n"

@@ -3,7 +3,7 @@
  * template cluster (configs/plan/template.ini) with the sweep engine
  * (sim/sweep.h), then ranks: the cheapest configurations that meet the
  * deadline (and budget), the Pareto front of time vs cost, and what binds
- * each (compute, network, input; sweep_bound). */
+ * each (compute, host, network, input; sweep_bound). */
 #include "cmd.h"
 #include "cmdutil.h"
 #include "coll.h"

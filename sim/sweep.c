@@ -14,8 +14,8 @@
 
 static const char *const metric_cols[] = {
     "gpus", "nodes", "global_batch", "step_s", "images_per_s", "images_per_s_per_gpu", "scaling_efficiency",
-    "forward_s", "backward_s", "exposed_comm_s", "optimizer_s", "input_stall_s", "allreduce_s", "time_to_train_s",
-    "gpu_hours"};
+    "forward_s", "backward_s", "exposed_comm_s", "optimizer_s", "input_stall_s", "host_s", "allreduce_s",
+    "time_to_train_s", "gpu_hours"};
 #define NMETRIC (sizeof metric_cols / sizeof metric_cols[0])
 
 static int nkeys_total(const struct sweep *s)
@@ -155,9 +155,10 @@ double sweep_cost(const struct catalog *prices, const char *gpu, const char *nic
     return t_s / 3600 * per_h;
 }
 
-const char *sweep_bound(double step_s, double exposed_comm_s, double input_stall_s)
+const char *sweep_bound(double step_s, double exposed_comm_s, double input_stall_s, double host_s)
 {
-    if (exposed_comm_s + input_stall_s < 0.1 * step_s) return "compute";
+    if (exposed_comm_s + input_stall_s + host_s < 0.1 * step_s) return "compute";
+    if (host_s > exposed_comm_s && host_s > input_stall_s) return "host";
     return exposed_comm_s >= input_stall_s ? "network" : "input";
 }
 
@@ -188,16 +189,16 @@ static void write_row(const struct sweep *s, FILE *f, const struct pt *pt, const
     const struct run_result *r = &rep->r;
     const struct run_phase *p0 = &r->ph[0];
     const struct iter_result *b = &p0->r;
-    fprintf(f, ",%d,%d,%lld,%.9f,%.3f,%.3f,%.6f,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.3f,%.4f", r->gpus, r->nodes,
+    fprintf(f, ",%d,%d,%lld,%.9f,%.3f,%.3f,%.6f,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.3f,%.4f", r->gpus, r->nodes,
             p0->global_batch, b->step_s, p0->images_per_s, p0->images_per_s / r->gpus, p0->scaling_efficiency,
-            b->forward_s, b->backward_s, b->exposed_comm_s, b->optimizer_s, b->input_stall_s, b->allreduce_s,
+            b->forward_s, b->backward_s, b->exposed_comm_s, b->optimizer_s, b->input_stall_s, b->host_s, b->allreduce_s,
             r->time_to_train_s, r->gpus * r->time_to_train_s / 3600);
     if (s->prices) {
         double c = sweep_cost(s->prices, pt->gpu, pt->nic, r->nodes, r->gpus_per_node, pt->nics, r->time_to_train_s);
         if (c >= 0) fprintf(f, ",%.4f", c);
         else fputc(',', f);
     }
-    fprintf(f, ",%s,\n", sweep_bound(b->step_s, b->exposed_comm_s, b->input_stall_s));
+    fprintf(f, ",%s,\n", sweep_bound(b->step_s, b->exposed_comm_s, b->input_stall_s, b->host_s));
 }
 
 /* Whole file into memory (NUL-terminated); NULL with errno when unreadable. */

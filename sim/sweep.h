@@ -84,6 +84,6 @@ double sweep_cost(const struct catalog *prices, const char *gpu, const char *nic
                   int nics_per_node, double t_s);
 
 /* "compute", "network" or "input" from a step breakdown. */
-const char *sweep_bound(double step_s, double exposed_comm_s, double input_stall_s);
+const char *sweep_bound(double step_s, double exposed_comm_s, double input_stall_s, double host_s);
 
 #endif

@@ -117,9 +117,12 @@ static void test_cost(void)
 
 static void test_bound(void)
 {
-    CU_ASSERT_STRING_EQUAL(sweep_bound(1.0, 0.05, 0.04), "compute");
-    CU_ASSERT_STRING_EQUAL(sweep_bound(1.0, 0.2, 0.0), "network");
-    CU_ASSERT_STRING_EQUAL(sweep_bound(1.0, 0.05, 0.3), "input");
+    CU_ASSERT_STRING_EQUAL(sweep_bound(1.0, 0.05, 0.04, 0), "compute");
+    CU_ASSERT_STRING_EQUAL(sweep_bound(1.0, 0.2, 0.0, 0), "network");
+    CU_ASSERT_STRING_EQUAL(sweep_bound(1.0, 0.05, 0.3, 0), "input");
+    /* a step the host cannot feed: most of it the GPU waiting for kernels */
+    CU_ASSERT_STRING_EQUAL(sweep_bound(1.0, 0.05, 0.0, 0.6), "host");
+    CU_ASSERT_STRING_EQUAL(sweep_bound(1.0, 0.03, 0.03, 0.03), "compute");
 }
 
 int test_vary_register(void)
