@@ -122,7 +122,7 @@ int stack_parse_eff(const char *text, struct stack_eff *eff, int max, int *n, dt
         double m, b;
         if (pair(colon + 1, &m, &b) || !(m > 0 && m <= 100) || !(b > 0 && b <= 100))
             return dt_errf(e, DT_EINVAL, "'%s:%s': kernel speed factors are numbers in (0, 100]", item, colon + 1);
-        snprintf(eff[*n].arch, sizeof eff[*n].arch, "%s", item);
+        memcpy(eff[*n].arch, item, strlen(item) + 1); /* fits: checked above */
         eff[*n].matrix = m;
         eff[*n].memory = b;
         (*n)++;

@@ -269,9 +269,10 @@ static void warn_bounds(struct state *S, const char *what, const struct calib_pa
 {
     for (int j = 0; j < n; j++)
         if (par[j].at_bound) {
-            fprintf(S->rep, "warning: %s: %s = %.6g sits on its bound (%g .. %g): the points push it past what the "
-                            "model allows, so something they contain is not in the model (docs/calibrate.md)\n",
-                    what, par[j].name, *par[j].slot, par[j].lo, par[j].hi);
+            double v = *par[j].slot, b = v - par[j].lo < par[j].hi - v ? par[j].lo : par[j].hi;
+            fprintf(S->rep, "warning: %s: %s = %.4g sits on its bound (%g .. %g): its points would take it further "
+                            "than the model allows (docs/calibrate.md says why for each shipped case)\n",
+                    what, par[j].name, b, par[j].lo, par[j].hi);
             S->warnings++;
         }
 }
