@@ -546,9 +546,15 @@ int config_set(config *c, const char *a, dt_err *e)
     const char *eq = strchr(a, '=');
     if (!eq)
         return dt_errf(e, DT_EINVAL, "--set '%.200s': expected section.key=value", a);
-    const char *dot = NULL;
-    for (const char *p = a; p < eq; p++)
-        if (*p == '.') dot = p;
+    /* The first '.' ends a one-word section type; a blank before it means
+     * a named section ("gpu V100.x"), which ends at the last '.'. */
+    const char *dot = NULL, *p = a;
+    int named = 0;
+    while (p < eq && (*p == ' ' || *p == '\t')) p++;
+    for (; p < eq; p++) {
+        if ((*p == ' ' || *p == '\t') && !dot) named = 1;
+        if (*p == '.' && (!dot || named)) dot = p;
+    }
     if (!dot)
         return dt_errf(e, DT_EINVAL, "--set '%.200s': expected section.key=value (no '.' before '=')", a);
     char sec[256], key[256];

@@ -80,9 +80,12 @@ int config_load_bytes(config **out, const char *name, const char *bytes, size_t 
 config *config_new(void);
 
 /* Append "section.key=value" (from --set) with file "--set" and line =
- * its position (1, 2, ...). The section is everything before the LAST '.'
- * preceding '=', so named sections work: "gpu V100-SXM2-16GB.fp16=100TFLOPS".
- * Errors quote the assignment. */
+ * its position (1, 2, ...). A section type is one word without a '.', so
+ * the section ends at the FIRST '.' when no blank precedes it
+ * ("uncertain.cluster.nodes=1|2": section "uncertain", key
+ * "cluster.nodes"); a named section ("TYPE NAME", whose name may hold
+ * dots) ends at the LAST '.' preceding '=':
+ * "gpu V100-SXM2-16GB.fp16=100TFLOPS". Errors quote the assignment. */
 int config_set(config *c, const char *assignment, dt_err *e);
 
 void config_free(config *c);
