@@ -2,6 +2,7 @@
  * See experiment.h; every default below is listed in docs/config.md and
  * printed by `dtsim config` with the origin "default". */
 #include "experiment.h"
+#include "strsim.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -81,6 +82,29 @@ const struct config_key *experiment_schema(size_t *n)
 {
     if (n) *n = NSCHEMA;
     return schema;
+}
+
+int experiment_key_find(const char *name, const struct config_key **k, char *near, size_t len)
+{
+    char names[NSCHEMA][64];
+    const char *cands[NSCHEMA];
+    const char *dot = strchr(name, '.');
+    for (size_t i = 0; i < NSCHEMA; i++) {
+        size_t sl = strlen(schema[i].section);
+        if (dot && (size_t)(dot - name) == sl && strncmp(name, schema[i].section, sl) == 0 &&
+            strcmp(dot + 1, schema[i].key) == 0) {
+            *k = &schema[i];
+            return 0;
+        }
+        snprintf(names[i], sizeof names[i], "%s.%s", schema[i].section, schema[i].key);
+        cands[i] = names[i];
+    }
+    *k = NULL;
+    if (near && len) {
+        const char *n = strsim_nearest(name, cands, NSCHEMA);
+        snprintf(near, len, "%s", n ? n : "");
+    }
+    return DT_EINVAL;
 }
 
 static const char *const topo_names[] = {"single-switch", "fat-tree", "torus", "dragonfly"};

@@ -125,6 +125,12 @@ void experiment_free(struct experiment *x);
 /* The schema table (every section and key, with defaults and help). */
 const struct config_key *experiment_schema(size_t *n);
 
+/* The schema row of a dotted name "section.key" ("cluster.nodes") in *k.
+ * Returns 0, or DT_EINVAL when no key has that name; then `near` (len
+ * bytes, may be NULL) holds the nearest known "section.key" or "" when
+ * none is close, for "did you mean" messages. */
+int experiment_key_find(const char *name, const struct config_key **k, char *near, size_t len);
+
 /* Total GPUs: nodes x gpus_per_node. */
 int experiment_gpus(const struct experiment *x);
 
