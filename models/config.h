@@ -90,6 +90,17 @@ int config_set(config *c, const char *assignment, dt_err *e);
 
 void config_free(config *c);
 
+/* An independent copy of c (entries, sections, origins), or NULL when
+ * memory runs out. */
+config *config_copy(const config *c);
+
+/* Append one entry with the given origin, after every other (so it wins
+ * over earlier ones); its section is recorded like a file's. For values
+ * that stand in for another line, e.g. an [uncertain] alternative tried in
+ * place of the point, whose errors should name the range's FILE:LINE. */
+int config_add(config *c, const char *section, const char *key, const char *value, const char *file,
+               int line, dt_err *e);
+
 size_t config_count(const config *c);
 const struct config_entry *config_at(const config *c, size_t i);
 

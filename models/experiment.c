@@ -393,15 +393,63 @@ static int fill(struct experiment *x, struct ctx *cx)
 int experiment_from_config(struct experiment *x, config *c, experiment_resolve_fn resolve, void *rctx,
                            dt_err *e)
 {
+    static const char *const ranges[] = {"uncertain", NULL}; /* checked by uncertain_parse */
     memset(x, 0, sizeof *x);
     x->cfg = c;
-    int rc = config_check(c, schema, NSCHEMA, NULL, e);
+    int rc = config_check(c, schema, NSCHEMA, ranges, e);
     if (rc == 0) {
         struct ctx cx = {c, resolve, rctx, e};
         rc = fill(x, &cx);
     }
+    if (rc == 0) rc = uncertain_parse(c, &x->unc, e);
     if (rc < 0) experiment_free(x);
     return rc;
+}
+
+int experiment_at(const struct experiment *x, const struct unc_pick *picks, int n, experiment_resolve_fn resolve,
+                  void *ctx, struct experiment *y, dt_err *e)
+{
+    memset(y, 0, sizeof *y);
+    config *c = config_copy(x->cfg);
+    if (!c) return dt_errf(e, DT_ENOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        const struct unc_range *r = &x->unc.r[picks[i].range];
+        for (int j = 0; j < r->nkeys; j++) {
+            int rc = config_add(c, r->key[j]->section, r->key[j]->key, r->val[picks[i].alt][j], r->at->file,
+                                r->at->line, e);
+            if (rc < 0) {
+                config_free(c);
+                return rc;
+            }
+        }
+    }
+    return experiment_from_config(y, c, resolve, ctx, e);
+}
+
+int experiment_check_ranges(const struct experiment *x, experiment_resolve_fn resolve, void *ctx, dt_err *e)
+{
+    for (int i = 0; i < x->unc.n; i++) {
+        const struct unc_range *r = &x->unc.r[i];
+        for (int a = 0; a < r->nalts; a++) {
+            if (r->at_point[a]) continue;
+            struct experiment y;
+            struct unc_pick p = {i, a};
+            dt_err sub = {0, ""};
+            int rc = experiment_at(x, &p, 1, resolve, ctx, &y, &sub);
+            if (rc == 0) {
+                experiment_free(&y);
+                continue;
+            }
+            /* An error on another line (a batch the new node count does not
+             * divide) says which range value caused it. */
+            char self[512], val[CONFIG_MAX_LINE + 1];
+            snprintf(self, sizeof self, "%s:%d: ", r->at->file, r->at->line);
+            if (strncmp(sub.msg, self, strlen(self)) == 0) return dt_errf(e, rc, "%s", sub.msg);
+            return dt_errf(e, rc, "%s (with the range value %s = %s of %s:%d)", sub.msg, r->at->key,
+                           uncertain_value_text(r, a, val, sizeof val), r->at->file, r->at->line);
+        }
+    }
+    return 0;
 }
 
 int experiment_load_ex(struct experiment *x, const char *path, char **sets, int nsets,
@@ -427,6 +475,7 @@ int experiment_load(struct experiment *x, const char *path, char **sets, int nse
 void experiment_free(struct experiment *x)
 {
     if (!x) return;
+    uncertain_free(&x->unc);
     config_free(x->cfg);
     memset(x, 0, sizeof *x);
 }
