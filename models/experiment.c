@@ -440,13 +440,20 @@ int experiment_check_ranges(const struct experiment *x, experiment_resolve_fn re
                 experiment_free(&y);
                 continue;
             }
-            /* An error on another line (a batch the new node count does not
-             * divide) says which range value caused it. */
-            char self[512], val[CONFIG_MAX_LINE + 1];
-            snprintf(self, sizeof self, "%s:%d: ", r->at->file, r->at->line);
-            if (strncmp(sub.msg, self, strlen(self)) == 0) return dt_errf(e, rc, "%s", sub.msg);
-            return dt_errf(e, rc, "%s (with the range value %s = %s of %s:%d)", sub.msg, r->at->key,
-                           uncertain_value_text(r, a, val, sizeof val), r->at->file, r->at->line);
+            /* An error on a ranged key's stand-in entry is told as the
+             * range's; one on another line (a batch the new node count does
+             * not divide) says which range value caused it. */
+            char val[UNC_MAX_KEYS * (CONFIG_MAX_LINE + 2)];
+            uncertain_value_text(r, a, val, sizeof val);
+            for (int j = 0; j < r->nkeys; j++) {
+                char self[600];
+                int n = snprintf(self, sizeof self, "%s:%d: [%s] %s: ", r->at->file, r->at->line, r->key[j]->section,
+                                 r->key[j]->key);
+                if (n > 0 && strncmp(sub.msg, self, (size_t)n) == 0)
+                    return config_errf(e, rc, r->at, "at %s: %s", val, sub.msg + n);
+            }
+            return dt_errf(e, rc, "%s (with the range value %s = %s of %s:%d)", sub.msg, r->at->key, val, r->at->file,
+                           r->at->line);
         }
     }
     return 0;

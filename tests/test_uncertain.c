@@ -224,8 +224,8 @@ static void test_check_values(void)
     dt_err e = {0, ""};
     CU_ASSERT_EQUAL_FATAL(load(&x, "[uncertain]\nallreduce.grid = 64x34 | 68x31\n", NULL, &e), 0);
     CU_ASSERT(experiment_check_ranges(&x, NULL, NULL, &e) < 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "x.ini:13: [allreduce] grid: grid 68x31 has 2108 ranks but the cluster has "
-                                         "2176 GPUs"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "x.ini:13: [uncertain] allreduce.grid: at 68x31: grid 68x31 has 2108 ranks "
+                                         "but the cluster has 2176 GPUs"));
     experiment_free(&x);
     CU_ASSERT_EQUAL_FATAL(load(&x, "[uncertain]\ncluster.nodes = 544 | 545\n", NULL, &e), 0);
     CU_ASSERT(experiment_check_ranges(&x, NULL, NULL, &e) < 0);
