@@ -195,6 +195,10 @@ int config_entry_real(const struct config_entry *en, double min, double max, dou
 int config_entry_units(const struct config_entry *en, enum units_kind kind, double min, double max,
                        double *out, dt_err *e);
 
+/* Where an entry comes from: "FILE:LINE", "--set", or "default" for NULL
+ * (a key left at its default). Returns buf. */
+const char *config_origin(char *buf, size_t len, const struct config_entry *en);
+
 /* Fill e with "FILE:LINE: [section] key: <fmt...>" for entry `at` (or just
  * "<fmt...>" when at is NULL). Returns code. */
 int config_errf(dt_err *e, int code, const struct config_entry *at, const char *fmt, ...)

@@ -163,8 +163,6 @@ static int parse_alts(struct unc_range *r, char **alt, int n, dt_err *e)
 static int check_point(const config *c, struct unc_range *r, dt_err *e)
 {
     const struct config_entry *en = r->at;
-    char where[UNC_MAX_KEYS * 310] = "", pt[UNC_MAX_KEYS * (CONFIG_MAX_LINE + 2)] = "";
-    size_t wu = 0, pu = 0;
     for (int j = 0; j < r->nkeys; j++) {
         const struct config_key *k = r->key[j];
         const struct config_entry *pe = config_find(c, k->section, k->key);
@@ -172,14 +170,6 @@ static int check_point(const config *c, struct unc_range *r, dt_err *e)
         r->point[j] = pe ? pe->value : k->def;
         if (!r->point[j]) return config_errf(e, DT_EINVAL, en, "%s.%s has no value to range over", k->section, k->key);
         if (pe && strcmp(pe->file, "--set") == 0 && strcmp(en->file, "--set") != 0) r->unchecked = 1;
-        char o[300];
-        if (!pe) snprintf(o, sizeof o, "default");
-        else if (strcmp(pe->file, "--set") == 0) snprintf(o, sizeof o, "--set");
-        else snprintf(o, sizeof o, "%s:%d", pe->file, pe->line);
-        wu += (size_t)snprintf(where + wu, sizeof where - wu, "%s%s", j ? ", " : "", o);
-        pu += (size_t)snprintf(pt + pu, sizeof pt - pu, "%s%s", j ? "+" : "", r->point[j]);
-        if (wu >= sizeof where) wu = sizeof where - 1; /* a long --set value: cut, never overrun */
-        if (pu >= sizeof pt) pu = sizeof pt - 1;
     }
     int inside = 0;
     for (int a = 0; a < r->nalts; a++) {
@@ -193,6 +183,9 @@ static int check_point(const config *c, struct unc_range *r, dt_err *e)
         inside = config_value_parse(r->key[0], r->point[0], NULL, &p, NULL) == 0 && p >= r->lo && p <= r->hi;
     }
     if (inside || r->unchecked) return 0;
+    char pt[UNC_MAX_KEYS * (CONFIG_MAX_LINE + 2)], where[UNC_MAX_KEYS * 310];
+    uncertain_point_text(r, pt, sizeof pt);
+    uncertain_point_origin(r, where, sizeof where);
     if (r->span)
         return config_errf(e, DT_EINVAL, en, "the point %.60s (%.200s) is outside the range %s .. %s", pt, where,
                            r->val[0][0], r->val[1][0]);
@@ -260,13 +253,32 @@ int uncertain_assignment(const struct unc_range *r, int a, int j, char *buf, siz
     return w >= 0 && (size_t)w < len ? 0 : -1;
 }
 
-char *uncertain_value_text(const struct unc_range *r, int a, char *buf, size_t len)
+/* Join n texts with sep into buf (cut at len). */
+static char *join(char *buf, size_t len, const char *const *v, int n, const char *sep)
 {
     size_t u = 0;
     if (len) buf[0] = '\0';
-    for (int j = 0; j < r->nkeys && u < len; j++)
-        u += (size_t)snprintf(buf + u, len - u, "%s%s", j ? "+" : "", r->val[a][j]);
+    for (int j = 0; j < n && u < len; j++)
+        u += (size_t)snprintf(buf + u, len - u, "%s%s", j ? sep : "", v[j]);
     return buf;
+}
+
+char *uncertain_value_text(const struct unc_range *r, int a, char *buf, size_t len)
+{
+    return join(buf, len, r->val[a], r->nkeys, "+");
+}
+
+char *uncertain_point_text(const struct unc_range *r, char *buf, size_t len)
+{
+    return join(buf, len, r->point, r->nkeys, "+");
+}
+
+char *uncertain_point_origin(const struct unc_range *r, char *buf, size_t len)
+{
+    char o[UNC_MAX_KEYS][300];
+    const char *v[UNC_MAX_KEYS];
+    for (int j = 0; j < r->nkeys; j++) v[j] = config_origin(o[j], sizeof o[j], r->point_at[j]);
+    return join(buf, len, v, r->nkeys, ", ");
 }
 
 void uncertain_pick(const double *y, int n, double y0, int *down, int *up)

@@ -78,6 +78,12 @@ int uncertain_assignment(const struct unc_range *r, int a, int j, char *buf, siz
 /* Print value a of r as written ("8+256" for a tuple) into buf. Returns buf. */
 char *uncertain_value_text(const struct unc_range *r, int a, char *buf, size_t len);
 
+/* The point of r ("8+256"), and where each part comes from ("FILE:LINE",
+ * "default" or "--set", joined by ", "). Each returns buf; a text longer
+ * than len is cut. */
+char *uncertain_point_text(const struct unc_range *r, char *buf, size_t len);
+char *uncertain_point_origin(const struct unc_range *r, char *buf, size_t len);
+
 /* The ends of a tornado bar. y[a] is the row's figure with the range at
  * value a and everything else at its point, y0 the point's figure. *down
  * is the value with the lowest y below y0, *up the one with the highest

@@ -68,15 +68,6 @@ static int print_keys(void)
     return DT_EXIT_OK;
 }
 
-/* "FILE:LINE", "--set" or "default" for an entry (NULL: a default). */
-static const char *origin_of(char *buf, size_t len, const struct config_entry *en)
-{
-    if (!en) snprintf(buf, len, "default");
-    else if (strcmp(en->file, "--set") == 0) snprintf(buf, len, "--set");
-    else snprintf(buf, len, "%s:%d", en->file, en->line);
-    return buf;
-}
-
 /* The [uncertain] section: each range as written (a valid config line),
  * then a comment with its origin, its point and, for a span of a unit
  * key, the normalised ends. */
@@ -87,14 +78,9 @@ static void print_ranges(const struct experiment *x)
     int runs = 0;
     for (int i = 0; i < x->unc.n; i++) {
         const struct unc_range *r = &x->unc.r[i];
-        char o[300], po[UNC_MAX_KEYS * 310] = "", pt[UNC_MAX_KEYS * (CONFIG_MAX_LINE + 2)] = "", ends[120] = "";
-        size_t u = 0, v = 0;
-        for (int j = 0; j < r->nkeys; j++) {
-            u += (size_t)snprintf(pt + u, sizeof pt - u, "%s%s", j ? "+" : "", r->point[j]);
-            v += (size_t)snprintf(po + v, sizeof po - v, "%s%s", j ? ", " : "", origin_of(o, sizeof o, r->point_at[j]));
-            if (u >= sizeof pt) u = sizeof pt - 1; /* a long --set value: cut */
-            if (v >= sizeof po) v = sizeof po - 1;
-        }
+        char o[300], po[UNC_MAX_KEYS * 310], pt[UNC_MAX_KEYS * (CONFIG_MAX_LINE + 2)], ends[120] = "";
+        uncertain_point_text(r, pt, sizeof pt);
+        uncertain_point_origin(r, po, sizeof po);
         enum units_kind k = kind_of(r->key[0]->type);
         if (r->span && is_unit(r->key[0]->type)) {
             char lo[48], hi[48];
@@ -102,7 +88,7 @@ static void print_ranges(const struct experiment *x)
                      units_format(hi, sizeof hi, r->hi, k));
         }
         for (int a = 0; a < r->nalts; a++) runs += !r->at_point[a];
-        printf("%s = %s\n;   %s; point %s (%s)%s%s\n", r->at->key, r->at->value, origin_of(o, sizeof o, r->at), pt, po,
+        printf("%s = %s\n;   %s; point %s (%s)%s%s\n", r->at->key, r->at->value, config_origin(o, sizeof o, r->at), pt, po,
                ends,
                r->unchecked ? "; not checked: the point is a --set what-if outside the range" : "");
     }
@@ -126,7 +112,7 @@ static void print_experiment(const struct experiment *x, const char *path)
         const struct config_entry *en = config_find(c, k->section, k->key);
         const char *val = en ? en->value : k->def;
         char origin[300];
-        origin_of(origin, sizeof origin, en);
+        config_origin(origin, sizeof origin, en);
         char norm[64] = "";
         if (is_unit(k->type) && val[0] >= '0' && val[0] <= '9') {
             double v;

@@ -304,7 +304,7 @@ static void print_tornado(const struct repro *p, const char *outdir)
     for (int i = 0; i < p->nrows; i++) {
         const struct repro_row *r = &p->rows[i];
         const struct unc_set *u = &p->exps[r->e].x.unc;
-        char a[32], b[32], c[32], iv[48];
+        char a[32], c[32], iv[48];
         double y0 = repro_figure(p, r, r->job);
         fmt_figure(a, sizeof a, r, y0);
         fmt_figure(c, sizeof c, r, r->published);
@@ -312,32 +312,32 @@ static void print_tornado(const struct repro *p, const char *outdir)
         printf("%s (Table %d%s): point %s, interval %s%s, published %s\n", r->label, r->table,
                r->calibration ? ", calibration" : "", a, iv, r->table == 2 ? "%" : "", c);
         if (!u->n) printf("    (no ranges)\n");
-        char vd[UNC_MAX_RANGES][64], vu[UNC_MAX_RANGES][64];
+        /* per range and end: the value ("-": none) and the change */
+        char v[UNC_MAX_RANGES][2][64], d[UNC_MAX_RANGES][2][32];
         int kw = 0, vw = 5, order[UNC_MAX_RANGES];
         for (int q = 0; q < u->n; q++) {
-            const struct unc_range *g = &u->r[q];
-            snprintf(vd[q], sizeof vd[q], "-");
-            snprintf(vu[q], sizeof vu[q], "-");
-            if (r->down[q] >= 0) uncertain_value_text(g, r->down[q], vd[q], sizeof vd[q]);
-            if (r->up[q] >= 0) uncertain_value_text(g, r->up[q], vu[q], sizeof vu[q]);
-            int l = (int)strlen(g->at->key);
+            int l = (int)strlen(u->r[q].at->key);
             kw = l > kw ? l : kw;
-            vw = (int)strlen(vd[q]) > vw ? (int)strlen(vd[q]) : vw;
-            vw = (int)strlen(vu[q]) > vw ? (int)strlen(vu[q]) : vw;
+            for (int k = 0; k < 2; k++) {
+                double y = repro_end(p, r, q, k, v[q][k], sizeof v[q][k]);
+                if (v[q][k][0]) {
+                    fmt_change(d[q][k], sizeof d[q][k], r, y, y0);
+                } else {
+                    snprintf(v[q][k], sizeof v[q][k], "-");
+                    snprintf(d[q][k], sizeof d[q][k], "-");
+                }
+                vw = (int)strlen(v[q][k]) > vw ? (int)strlen(v[q][k]) : vw;
+            }
         }
         repro_order(p, r, order);
         for (int k = 0; k < u->n; k++) {
             int q = order[k];
-            snprintf(a, sizeof a, "-");
-            snprintf(b, sizeof b, "-");
-            if (r->down[q] >= 0) fmt_change(a, sizeof a, r, repro_alt_figure(p, r, q, r->down[q]), y0);
-            if (r->up[q] >= 0) fmt_change(b, sizeof b, r, repro_alt_figure(p, r, q, r->up[q]), y0);
-            printf("    %-*s  %-*s %8s   %-*s %8s\n", kw, u->r[q].at->key, vw, vd[q], a, vw, vu[q], b);
+            printf("    %-*s  %-*s %8s   %-*s %8s\n", kw, u->r[q].at->key, vw, v[q][0], d[q][0], vw, v[q][1], d[q][1]);
         }
     }
 }
 
-/* "within 15% (Smith et al. 25%)": the tolerance most scored rows of a
+/* "within 15%, Smith et al. 25%": the tolerance most scored rows of a
  * table share, and the rows that differ. */
 static void tolerance_text(char *buf, size_t n, const struct repro *p, int table, const char *unit)
 {

@@ -2,6 +2,7 @@
 #include "repro.h"
 
 #include "cmd.h"
+#include "csvrows.h"
 
 #include <errno.h>
 #include <math.h>
@@ -108,13 +109,19 @@ void repro_interval(const struct repro *p, struct repro_row *r)
     r->ranged = 1;
 }
 
+double repro_end(const struct repro *p, const struct repro_row *r, int q, int up, char *text, size_t len)
+{
+    int a = up ? r->up[q] : r->down[q];
+    if (text && len) text[0] = '\0';
+    if (a < 0) return repro_figure(p, r, r->job);
+    if (text) uncertain_value_text(&p->exps[r->e].x.unc.r[q], a, text, len);
+    return repro_alt_figure(p, r, q, a);
+}
+
 /* A range's swing for row r: its up figure minus its down figure. */
 static double swing(const struct repro *p, const struct repro_row *r, int i)
 {
-    double y0 = repro_figure(p, r, r->job);
-    double lo = r->down[i] >= 0 ? repro_alt_figure(p, r, i, r->down[i]) : y0;
-    double hi = r->up[i] >= 0 ? repro_alt_figure(p, r, i, r->up[i]) : y0;
-    return hi - lo;
+    return repro_end(p, r, i, 1, NULL, 0) - repro_end(p, r, i, 0, NULL, 0);
 }
 
 void repro_order(const struct repro *p, const struct repro_row *r, int *order)
@@ -127,22 +134,6 @@ void repro_order(const struct repro *p, const struct repro_row *r, int *order)
             order[k] = order[k - 1];
             order[k - 1] = t;
         }
-}
-
-/* A CSV field: as is, or quoted (quotes doubled) when it holds a comma
- * or a quote. Never an empty "" (gnuplot misreads it). */
-static void csv_text(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
 }
 
 static void write_tornado(FILE *f, const struct repro *p)
@@ -159,16 +150,13 @@ static void write_tornado(FILE *f, const struct repro *p)
         repro_order(p, r, order);
         for (int k = 0; k < u->n; k++) {
             int q = order[k];
-            const struct unc_range *g = &u->r[q];
-            char vd[UNC_MAX_KEYS * (CONFIG_MAX_LINE + 2)] = "", vu[sizeof vd] = "";
-            if (r->down[q] >= 0) uncertain_value_text(g, r->down[q], vd, sizeof vd);
-            if (r->up[q] >= 0) uncertain_value_text(g, r->up[q], vu, sizeof vu);
-            fprintf(f, "%d,%s,%s,%s,%.6g,%.6g,%.6g,%.6g,%s,", r->table, r->id, r->label, g->at->key,
-                    r->down[q] >= 0 ? repro_alt_figure(p, r, q, r->down[q]) : y0,
-                    r->up[q] >= 0 ? repro_alt_figure(p, r, q, r->up[q]) : y0, y0, r->published, unit);
-            csv_text(f, vd);
+            char vd[UNC_MAX_KEYS * (CONFIG_MAX_LINE + 2)], vu[sizeof vd];
+            double yd = repro_end(p, r, q, 0, vd, sizeof vd), yu = repro_end(p, r, q, 1, vu, sizeof vu);
+            fprintf(f, "%d,%s,%s,%s,%.6g,%.6g,%.6g,%.6g,%s,", r->table, r->id, r->label, u->r[q].at->key, yd, yu, y0,
+                    r->published, unit);
+            csvrows_put(f, vd);
             fputc(',', f);
-            csv_text(f, vu);
+            csvrows_put(f, vu);
             fputc('\n', f);
         }
     }

@@ -114,6 +114,11 @@ double repro_alt_figure(const struct repro *p, const struct repro_row *r, int i,
  * (npick[0] for down, npick[1] for up). */
 void repro_ends(const struct repro *p, struct repro_row *r, struct unc_pick picks[2][UNC_MAX_RANGES], int npick[2]);
 
+/* One end of range q's tornado bar for row r (up: 0 down, 1 up): the
+ * figure at the value that moved the row that way, or the point's figure
+ * where none did; text (may be NULL) gets that value ("" where none). */
+double repro_end(const struct repro *p, const struct repro_row *r, int q, int up, char *text, size_t len);
+
 /* r->low, r->high, r->inside from the point, the tornado and the combined runs. */
 void repro_interval(const struct repro *p, struct repro_row *r);
 
