@@ -337,10 +337,11 @@ static void print_tornado(const struct repro *p, const char *outdir)
     }
 }
 
-/* "within 15%, Smith et al. 25%": the tolerance most scored rows of a
- * table share, and the rows that differ. */
+/* "Table 1: within 15%, Smith et al. 25%; ": the tolerance most scored
+ * rows of a table share, and the rows that differ; "" without scored rows. */
 static void tolerance_text(char *buf, size_t n, const struct repro *p, int table, const char *unit)
 {
+    buf[0] = '\0';
     double common = -1;
     int best = 0;
     for (int i = 0; i < p->nrows; i++) {
@@ -351,12 +352,14 @@ static void tolerance_text(char *buf, size_t n, const struct repro *p, int table
             same += p->rows[k].table == table && !p->rows[k].calibration && p->rows[k].tolerance == r->tolerance;
         if (same > best) best = same, common = r->tolerance;
     }
-    size_t u = (size_t)snprintf(buf, n, "within %g%s", common, unit);
+    if (!best) return;
+    size_t u = (size_t)snprintf(buf, n, "Table %d: within %g%s", table, common, unit);
     for (int i = 0; i < p->nrows && u < n; i++) {
         const struct repro_row *r = &p->rows[i];
         if (r->table == table && !r->calibration && r->tolerance != common)
             u += (size_t)snprintf(buf + u, n - u, ", %s %g%s", r->label, r->tolerance, unit);
     }
+    if (u < n) snprintf(buf + u, n - u, "; ");
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -406,9 +409,12 @@ static void print_tables(const struct repro *p, double median_target, int ranges
     char t1[200], t2[200], note[1200];
     tolerance_text(t1, sizeof t1, p, 1, "%");
     tolerance_text(t2, sizeof t2, p, 2, " pt");
-    snprintf(note, sizeof note,
-             "verdict: ok or MISS, the simulated point against the row's tolerance (Table 1: %s; Table 2: %s)%s",
-             t1, t2,
+    size_t tl = strlen(t2);
+    if (tl >= 2) t2[tl - 2] = '\0'; /* the last "; " */
+    else if ((tl = strlen(t1)) >= 2) t1[tl - 2] = '\0';
+    else snprintf(t1, sizeof t1, "no scored rows");
+    snprintf(note, sizeof note, "verdict: ok or MISS, the simulated point against the row's tolerance (%s%s)%s", t1,
+             t2,
              ranges ? "; in or out, the published value inside or outside the interval. interval: the lowest and "
                       "highest figure of the point, each [uncertain] range at each of its values alone (below) and "
                       "two combined runs, every range at its value that moved the row down, then every range at its "
