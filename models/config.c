@@ -121,6 +121,30 @@ const struct config_section *config__section(const config *c, const char *name)
     return NULL;
 }
 
+int config_add(config *c, const char *section, const char *key, const char *value, const char *file,
+               int line, dt_err *e)
+{
+    int rc = add_section(c, section, file, line, e);
+    return rc ? rc : add_entry(c, section, key, value, file, line, e);
+}
+
+config *config_copy(const config *c)
+{
+    config *d = config_new();
+    if (!d) return NULL;
+    int ok = !c->path || (d->path = intern(d, c->path));
+    for (size_t i = 0; ok && i < c->nsec; i++)
+        ok = add_section(d, c->sec[i].name, c->sec[i].file, c->sec[i].line, NULL) == 0;
+    for (size_t i = 0; ok && i < c->n; i++)
+        ok = add_entry(d, c->v[i].section, c->v[i].key, c->v[i].value, c->v[i].file, c->v[i].line, NULL) == 0;
+    if (!ok) {
+        config_free(d);
+        return NULL;
+    }
+    d->nset = c->nset;
+    return d;
+}
+
 size_t config_count(const config *c) { return c ? c->n : 0; }
 const struct config_entry *config_at(const config *c, size_t i) { return c && i < c->n ? &c->v[i] : NULL; }
 const char *config_path(const config *c) { return c && c->path ? c->path : ""; }
@@ -546,9 +570,15 @@ int config_set(config *c, const char *a, dt_err *e)
     const char *eq = strchr(a, '=');
     if (!eq)
         return dt_errf(e, DT_EINVAL, "--set '%.200s': expected section.key=value", a);
-    const char *dot = NULL;
-    for (const char *p = a; p < eq; p++)
-        if (*p == '.') dot = p;
+    /* The first '.' ends a one-word section type; a blank before it means
+     * a named section ("gpu V100.x"), which ends at the last '.'. */
+    const char *dot = NULL, *p = a;
+    int named = 0;
+    while (p < eq && (*p == ' ' || *p == '\t')) p++;
+    for (; p < eq; p++) {
+        if ((*p == ' ' || *p == '\t') && !dot) named = 1;
+        if (*p == '.' && (!dot || named)) dot = p;
+    }
     if (!dot)
         return dt_errf(e, DT_EINVAL, "--set '%.200s': expected section.key=value (no '.' before '=')", a);
     char sec[256], key[256];

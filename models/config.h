@@ -80,12 +80,26 @@ int config_load_bytes(config **out, const char *name, const char *bytes, size_t 
 config *config_new(void);
 
 /* Append "section.key=value" (from --set) with file "--set" and line =
- * its position (1, 2, ...). The section is everything before the LAST '.'
- * preceding '=', so named sections work: "gpu V100-SXM2-16GB.fp16=100TFLOPS".
- * Errors quote the assignment. */
+ * its position (1, 2, ...). A section type is one word without a '.', so
+ * the section ends at the FIRST '.' when no blank precedes it
+ * ("uncertain.cluster.nodes=1|2": section "uncertain", key
+ * "cluster.nodes"); a named section ("TYPE NAME", whose name may hold
+ * dots) ends at the LAST '.' preceding '=':
+ * "gpu V100-SXM2-16GB.fp16=100TFLOPS". Errors quote the assignment. */
 int config_set(config *c, const char *assignment, dt_err *e);
 
 void config_free(config *c);
+
+/* An independent copy of c (entries, sections, origins), or NULL when
+ * memory runs out. */
+config *config_copy(const config *c);
+
+/* Append one entry with the given origin, after every other (so it wins
+ * over earlier ones); its section is recorded like a file's. For values
+ * that stand in for another line, e.g. an [uncertain] alternative tried in
+ * place of the point, whose errors should name the range's FILE:LINE. */
+int config_add(config *c, const char *section, const char *key, const char *value, const char *file,
+               int line, dt_err *e);
 
 size_t config_count(const config *c);
 const struct config_entry *config_at(const config *c, size_t i);
@@ -180,6 +194,10 @@ int config_entry_int(const struct config_entry *en, long long min, long long max
 int config_entry_real(const struct config_entry *en, double min, double max, double *out, dt_err *e);
 int config_entry_units(const struct config_entry *en, enum units_kind kind, double min, double max,
                        double *out, dt_err *e);
+
+/* Where an entry comes from: "FILE:LINE", "--set", or "default" for NULL
+ * (a key left at its default). Returns buf. */
+const char *config_origin(char *buf, size_t len, const struct config_entry *en);
 
 /* Fill e with "FILE:LINE: [section] key: <fmt...>" for entry `at` (or just
  * "<fmt...>" when at is NULL). Returns code. */

@@ -38,6 +38,14 @@ static void prefix(char *buf, size_t len, const struct config_entry *at)
     if (at->key && at->key[0]) snprintf(buf + u, len - u, "%s: ", at->key);
 }
 
+const char *config_origin(char *buf, size_t len, const struct config_entry *en)
+{
+    if (!en) snprintf(buf, len, "default");
+    else if (strcmp(en->file, "--set") == 0) snprintf(buf, len, "--set");
+    else snprintf(buf, len, "%s:%d", en->file, en->line);
+    return buf;
+}
+
 int config_errf(dt_err *e, int code, const struct config_entry *at, const char *fmt, ...)
 {
     if (!e) return code;

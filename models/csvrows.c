@@ -66,3 +66,18 @@ int csvrows_split(char *line, char **f, int max)
     }
     return nf;
 }
+
+void csvrows_put(FILE *f, const char *s)
+{
+    size_t n = strlen(s);
+    if (!strpbrk(s, ",\"#\n") && (!n || (s[0] != ' ' && s[n - 1] != ' '))) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s == '\n' ? ' ' : *s, f);
+    }
+    fputc('"', f);
+}

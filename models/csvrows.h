@@ -1,6 +1,6 @@
 /* csvrows.h -- read a text of comma-separated lines into a growing array of
  * rows, one callback per line (dtbench --csv output in linkfit.h, the
- * measured-points file in sim/validate.h).
+ * measured-points file in sim/validate.h), and write a field of one.
  *
  * Like the rest of the library: never prints, never exits; errors go to a
  * dt_err as "name:line: ...".
@@ -9,6 +9,7 @@
 #define DT_CSVROWS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "err.h"
 
@@ -39,5 +40,11 @@ int csvrows_read(const char *text, const struct csvrows *r, void **out, size_t *
 /* Split line in place at its commas into f[0..]: returns the number of
  * fields, or max when there are max or more (the rest is not split). */
 int csvrows_split(char *line, char **f, int max);
+
+/* Write s as one CSV field: as it is, or double-quoted (quotes doubled, a
+ * newline written as a blank) when it holds a comma, a quote, a '#' or a
+ * newline, or starts or ends with a blank that a reader would trim.
+ * (The metrics files, sweep CSVs and reproduce-tornado.csv.) */
+void csvrows_put(FILE *f, const char *s);
 
 #endif

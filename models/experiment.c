@@ -2,6 +2,7 @@
  * See experiment.h; every default below is listed in docs/config.md and
  * printed by `dtsim config` with the origin "default". */
 #include "experiment.h"
+#include "strsim.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -83,6 +84,29 @@ const struct config_key *experiment_schema(size_t *n)
 {
     if (n) *n = NSCHEMA;
     return schema;
+}
+
+int experiment_key_find(const char *name, const struct config_key **k, char *near, size_t len)
+{
+    char names[NSCHEMA][64];
+    const char *cands[NSCHEMA];
+    const char *dot = strchr(name, '.');
+    for (size_t i = 0; i < NSCHEMA; i++) {
+        size_t sl = strlen(schema[i].section);
+        if (dot && (size_t)(dot - name) == sl && strncmp(name, schema[i].section, sl) == 0 &&
+            strcmp(dot + 1, schema[i].key) == 0) {
+            *k = &schema[i];
+            return 0;
+        }
+        snprintf(names[i], sizeof names[i], "%s.%s", schema[i].section, schema[i].key);
+        cands[i] = names[i];
+    }
+    *k = NULL;
+    if (near && len) {
+        const char *n = strsim_nearest(name, cands, NSCHEMA);
+        snprintf(near, len, "%s", n ? n : "");
+    }
+    return DT_EINVAL;
 }
 
 static const char *const topo_names[] = {"single-switch", "fat-tree", "torus", "dragonfly"};
@@ -372,15 +396,70 @@ static int fill(struct experiment *x, struct ctx *cx)
 int experiment_from_config(struct experiment *x, config *c, experiment_resolve_fn resolve, void *rctx,
                            dt_err *e)
 {
+    static const char *const ranges[] = {"uncertain", NULL}; /* checked by uncertain_parse */
     memset(x, 0, sizeof *x);
     x->cfg = c;
-    int rc = config_check(c, schema, NSCHEMA, NULL, e);
+    int rc = config_check(c, schema, NSCHEMA, ranges, e);
     if (rc == 0) {
         struct ctx cx = {c, resolve, rctx, e};
         rc = fill(x, &cx);
     }
+    if (rc == 0) rc = uncertain_parse(c, &x->unc, e);
     if (rc < 0) experiment_free(x);
     return rc;
+}
+
+int experiment_at(const struct experiment *x, const struct unc_pick *picks, int n, experiment_resolve_fn resolve,
+                  void *ctx, struct experiment *y, dt_err *e)
+{
+    memset(y, 0, sizeof *y);
+    config *c = config_copy(x->cfg);
+    if (!c) return dt_errf(e, DT_ENOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        const struct unc_range *r = &x->unc.r[picks[i].range];
+        for (int j = 0; j < r->nkeys; j++) {
+            int rc = config_add(c, r->key[j]->section, r->key[j]->key, r->val[picks[i].alt][j], r->at->file,
+                                r->at->line, e);
+            if (rc < 0) {
+                config_free(c);
+                return rc;
+            }
+        }
+    }
+    return experiment_from_config(y, c, resolve, ctx, e);
+}
+
+int experiment_check_ranges(const struct experiment *x, experiment_resolve_fn resolve, void *ctx, dt_err *e)
+{
+    for (int i = 0; i < x->unc.n; i++) {
+        const struct unc_range *r = &x->unc.r[i];
+        for (int a = 0; a < r->nalts; a++) {
+            if (r->at_point[a]) continue;
+            struct experiment y;
+            struct unc_pick p = {i, a};
+            dt_err sub = {0, ""};
+            int rc = experiment_at(x, &p, 1, resolve, ctx, &y, &sub);
+            if (rc == 0) {
+                experiment_free(&y);
+                continue;
+            }
+            /* An error on a ranged key's stand-in entry is told as the
+             * range's; one on another line (a batch the new node count does
+             * not divide) says which range value caused it. */
+            char val[UNC_MAX_KEYS * (CONFIG_MAX_LINE + 2)];
+            uncertain_value_text(r, a, val, sizeof val);
+            for (int j = 0; j < r->nkeys; j++) {
+                char self[600];
+                int n = snprintf(self, sizeof self, "%s:%d: [%s] %s: ", r->at->file, r->at->line, r->key[j]->section,
+                                 r->key[j]->key);
+                if (n > 0 && strncmp(sub.msg, self, (size_t)n) == 0)
+                    return config_errf(e, rc, r->at, "at %s: %s", val, sub.msg + n);
+            }
+            return dt_errf(e, rc, "%s (with the range value %s = %s of %s:%d)", sub.msg, r->at->key, val, r->at->file,
+                           r->at->line);
+        }
+    }
+    return 0;
 }
 
 int experiment_load_ex(struct experiment *x, const char *path, char **sets, int nsets,
@@ -406,6 +485,7 @@ int experiment_load(struct experiment *x, const char *path, char **sets, int nse
 void experiment_free(struct experiment *x)
 {
     if (!x) return;
+    uncertain_free(&x->unc);
     config_free(x->cfg);
     memset(x, 0, sizeof *x);
 }

@@ -24,7 +24,9 @@
  *   - batch epochs < training.epochs, warmup_epochs <= epochs;
  *   - nodes_per_leaf <= nodes (fat-tree);
  *   - names (gpu, links, cpu, storage, model, algorithm) accepted by the
- *     caller's resolver when one is given (the catalog provides it).
+ *     caller's resolver when one is given (the catalog provides it);
+ *   - the [uncertain] ranges (uncertain.h) are well formed and hold their
+ *     points; experiment_check_ranges() checks each of their values.
  *
  * Strings in struct experiment point into the config and live until
  * experiment_free.
@@ -34,6 +36,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "uncertain.h"
 
 #include <stddef.h>
 
@@ -98,6 +101,7 @@ struct experiment {
         double file_bytes;          /* bytes of one image's JPEG */
         int images_per_file;        /* images per file read (shards hold many) */
     } input;
+    struct unc_set unc;             /* [uncertain] ranges (uncertain.h); the fields above are the point */
 };
 
 /* Name resolver for catalog lookups. `kind` is "gpu", "link", "cpu",
@@ -123,8 +127,31 @@ int experiment_from_config(struct experiment *x, config *c, experiment_resolve_f
 
 void experiment_free(struct experiment *x);
 
+/* One value of one range: x->unc.r[range] at its value alt. */
+struct unc_pick {
+    int range, alt;
+};
+
+/* The experiment x with n ranges moved to the given values (each
+ * written after every other entry, with its range's FILE:LINE as origin,
+ * so the experiment's own checks name that line). Fills *y, to be freed
+ * with experiment_free. */
+int experiment_at(const struct experiment *x, const struct unc_pick *picks, int n, experiment_resolve_fn resolve,
+                  void *ctx, struct experiment *y, dt_err *e);
+
+/* Check every value of every range as a whole experiment (the others at
+ * their points): a grid's rank count, a batch the GPUs divide, catalog
+ * names. The first failure is reported. */
+int experiment_check_ranges(const struct experiment *x, experiment_resolve_fn resolve, void *ctx, dt_err *e);
+
 /* The schema table (every section and key, with defaults and help). */
 const struct config_key *experiment_schema(size_t *n);
+
+/* The schema row of a dotted name "section.key" ("cluster.nodes") in *k.
+ * Returns 0, or DT_EINVAL when no key has that name; then `near` (len
+ * bytes, may be NULL) holds the nearest known "section.key" or "" when
+ * none is close, for "did you mean" messages. */
+int experiment_key_find(const char *name, const struct config_key **k, char *near, size_t len);
 
 /* Total GPUs: nodes x gpus_per_node. */
 int experiment_gpus(const struct experiment *x);

@@ -1,6 +1,8 @@
 /* gate.c -- metric CSVs and their comparison; the format is in gate.h. */
 #include "gate.h"
 
+#include "csvrows.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -256,28 +258,14 @@ int gate_load(struct gate_set *s, const char *path, dt_err *e)
     return rc;
 }
 
-static void put_field(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"#") && s[0] != ' ' && (!*s || s[strlen(s) - 1] != ' ')) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 void gate_write(const struct gate_set *s, FILE *f)
 {
     fprintf(f, "%s\n", GATE_HEADER);
     for (int i = 0; i < s->n; i++) {
         const struct gate_metric *m = &s->m[i];
-        put_field(f, m->name);
+        csvrows_put(f, m->name);
         fprintf(f, ",%.15g,", m->value);
-        put_field(f, m->unit);
+        csvrows_put(f, m->unit);
         fprintf(f, ",%s,", gate_better_name(m->better));
         if (m->tol.kind == GATE_TOL_PCT) fprintf(f, "%.15g%%", m->tol.value);
         else if (m->tol.kind == GATE_TOL_ABS) fprintf(f, "%.15g", m->tol.value);

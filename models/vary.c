@@ -2,7 +2,6 @@
 #include "vary.h"
 
 #include "experiment.h"
-#include "strsim.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -48,24 +47,9 @@ static int push(struct vary *v, char *s, dt_err *e)
 /* Check "section.key" against the experiment schema. */
 static int check_key(const char *key, const struct config_key **out, dt_err *e)
 {
-    size_t n;
-    const struct config_key *k = experiment_schema(&n);
-    const char *dot = strchr(key, '.');
-    char names[128][64];
-    const char *cands[128];
-    size_t nc = 0;
-    for (size_t i = 0; i < n && nc < 128; i++) {
-        snprintf(names[nc], sizeof names[nc], "%s.%s", k[i].section, k[i].key);
-        cands[nc] = names[nc];
-        nc++;
-        if (dot && (size_t)(dot - key) == strlen(k[i].section) && strncmp(key, k[i].section, (size_t)(dot - key)) == 0 &&
-            strcmp(dot + 1, k[i].key) == 0) {
-            *out = &k[i];
-            return 0;
-        }
-    }
-    const char *near = strsim_nearest(key, cands, nc);
-    if (near) return dt_errf(e, DT_EINVAL, "--vary: unknown key '%s' (did you mean '%s'?)", key, near);
+    char near[80];
+    if (experiment_key_find(key, out, near, sizeof near) == 0) return 0;
+    if (near[0]) return dt_errf(e, DT_EINVAL, "--vary: unknown key '%s' (did you mean '%s'?)", key, near);
     return dt_errf(e, DT_EINVAL, "--vary: unknown key '%s' (keys are section.key, see dtsim config --keys)", key);
 }
 

@@ -3,12 +3,15 @@
 #   gnuplot -e "datadir='out'; outdir='out'; term='png'" plots/reproduce-times.gp
 #
 # Reads   datadir/reproduce.csv
-#           table,row,devices,published,simulated,unit,error_pct
+#           table,row,devices,published,simulated,unit,error_pct[,interval_low,
+#           interval_high,...]
 #         (only the rows with unit `s`, i.e. Table 1, times in seconds)
 # Writes  outdir/reproduce-times.png (term='png') or .svg (term='svg')
 # Grouped bars (published, simulated) on a log time axis labelled in
 # minutes and hours; each bar carries its value, each group the error
-# (simulated - published) / published in percent.
+# (simulated - published) / published in percent. A whisker on the
+# simulated bar spans the row's interval over its [uncertain] ranges, when
+# the CSV has one (none with dtsim reproduce --no-ranges).
 # Same input, same bytes: no timestamps, gnuplot's default fonts.
 
 # --- common set-up (the same in every plots/reproduce-*.gp) -----------------
@@ -36,21 +39,29 @@ if (!exists("STATS_records") || STATS_records < 1) {
     exit status 1
 }
 N = STATS_records
-array Lab[N]; array Dev[N]; array Pub[N]; array Sim[N]; array Err[N]
+array Lab[N]; array Dev[N]; array Pub[N]; array Sim[N]; array Err[N]; array Lo[N]; array Hi[N]
 n = 0
+# the interval's ends, or NaN (no whisker) where the CSV has none
+end(c) = c <= STATS_columns ? column(c) : NaN
+undefine STATS_*
+stats f using 0 nooutput
 set table $null
 plot f using (strcol(6) eq 's' ? (n = n + 1, Lab[n] = strcol(2), Dev[n] = strcol(3), \
-    Pub[n] = column(4), Sim[n] = column(5), Err[n] = column(7), 0) : 0):(0) with table
+    Pub[n] = column(4), Sim[n] = column(5), Err[n] = column(7), Lo[n] = end(8), Hi[n] = end(9), 0) : 0):(0) \
+    with table
 unset table
 if (n == 0) {
     print sprintf("%s: error: no Table 1 rows (unit 's') in '%s'", name, f)
     exit status 1
 }
 
-# Tab-separated copy: one line per row, x = 1..n.
+# Tab-separated copy: one line per row, x = 1..n; the interval's ends are
+# the simulated time, and column 9 is 0, where the CSV has no interval.
 set print $D
 do for [i = 1:n] {
-    print sprintf("%d\t%s\t%s\t%.6g\t%.6g\t%.6g", i, Lab[i], Dev[i], Pub[i], Sim[i], Err[i])
+    iv = Hi[i] == Hi[i]
+    print sprintf("%d\t%s\t%s\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%d", i, Lab[i], Dev[i], Pub[i], Sim[i], Err[i], \
+        iv ? Lo[i] : Sim[i], iv ? Hi[i] : Sim[i], iv)
 }
 unset print
 set datafile separator tab
@@ -60,6 +71,7 @@ tmin = 1e30; tmax = 0
 do for [i = 1:n] {
     tmin = Pub[i] < tmin ? Pub[i] : tmin; tmin = Sim[i] < tmin ? Sim[i] : tmin
     tmax = Pub[i] > tmax ? Pub[i] : tmax; tmax = Sim[i] > tmax ? Sim[i] : tmax
+    if (Hi[i] == Hi[i]) { tmax = Hi[i] > tmax ? Hi[i] : tmax; tmin = Lo[i] < tmin ? Lo[i] : tmin }
 }
 if (tmin <= 0) {
     print sprintf("%s: error: non-positive time in '%s' (log scale)", name, f)
@@ -103,7 +115,10 @@ set boxwidth 0.36
 
 plot $D using ($1 - 0.19):4 with boxes lc rgb '#7f7f7f' title 'published (Table 1)', \
      '' using ($1 + 0.19):5 with boxes lc rgb '#0072b2' title 'simulated (dtsim)', \
+     '' using ($1 + 0.19):($9 == 1 ? $7 : NaN):(0):($8 - $7) with vectors heads size screen 0.006,90 \
+        lw 1.5 lc rgb '#202020' \
+        title 'simulated interval ([uncertain] ranges)', \
      '' using ($1 - 0.19):4:(dur($4)) with labels center offset 0,0.6 font ',9' notitle, \
-     '' using ($1 + 0.19):5:(dur($5)) with labels center offset 0,0.6 font ',9' notitle, \
+     '' using ($1 + 0.19):8:(dur($5)) with labels center offset 0,0.6 font ',9' notitle, \
      '' using 1:(($4 > $5 ? $4 : $5) * 2.2):(sprintf("%+.1f%%", $6)):xtic(stringcolumn(2)."\n".stringcolumn(3)) \
         with labels center font ',11' tc rgb '#202020' notitle

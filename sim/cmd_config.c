@@ -14,7 +14,9 @@ static void usage(FILE *f)
                "       dtsim config --keys\n\n"
                "Check an experiment file (and its includes) and print every key with its\n"
                "resolved value and origin: FILE:LINE, --set, or default. Unit values also\n"
-               "show their normalised value. Exit status 2 with one error on bad input.\n\n"
+               "show their normalised value; [uncertain] ranges follow with the point each\n"
+               "holds. Every value of a range is checked as a whole experiment. Exit status 2\n"
+               "with one error on bad input.\n\n"
                "  --set section.key=value   override a key (repeatable; last wins)\n"
                "  --keys                    print every key: type, range, default, meaning\n");
 }
@@ -66,6 +68,34 @@ static int print_keys(void)
     return DT_EXIT_OK;
 }
 
+/* The [uncertain] section: each range as written (a valid config line),
+ * then a comment with its origin, its point and, for a span of a unit
+ * key, the normalised ends. */
+static void print_ranges(const struct experiment *x)
+{
+    if (!x->unc.n) return;
+    printf("\n[uncertain]\n; range, then ; origin; the point (origin) it holds\n");
+    int runs = 0;
+    for (int i = 0; i < x->unc.n; i++) {
+        const struct unc_range *r = &x->unc.r[i];
+        char o[300], po[UNC_MAX_KEYS * 310], pt[UNC_MAX_KEYS * (CONFIG_MAX_LINE + 2)], ends[120] = "";
+        uncertain_point_text(r, pt, sizeof pt);
+        uncertain_point_origin(r, po, sizeof po);
+        enum units_kind k = kind_of(r->key[0]->type);
+        if (r->span && is_unit(r->key[0]->type)) {
+            char lo[48], hi[48];
+            snprintf(ends, sizeof ends, " [%s .. %s]", units_format(lo, sizeof lo, r->lo, k),
+                     units_format(hi, sizeof hi, r->hi, k));
+        }
+        for (int a = 0; a < r->nalts; a++) runs += !r->at_point[a];
+        printf("%s = %s\n;   %s; point %s (%s)%s%s\n", r->at->key, r->at->value, config_origin(o, sizeof o, r->at), pt, po,
+               ends,
+               r->unchecked ? "; not checked: the point is a --set what-if outside the range" : "");
+    }
+    printf("; derived: %d range%s, %d value%s to simulate besides the point\n", x->unc.n, x->unc.n == 1 ? "" : "s",
+           runs, runs == 1 ? "" : "s");
+}
+
 static void print_experiment(const struct experiment *x, const char *path)
 {
     size_t n;
@@ -82,9 +112,7 @@ static void print_experiment(const struct experiment *x, const char *path)
         const struct config_entry *en = config_find(c, k->section, k->key);
         const char *val = en ? en->value : k->def;
         char origin[300];
-        if (!en) snprintf(origin, sizeof origin, "default");
-        else if (strcmp(en->file, "--set") == 0) snprintf(origin, sizeof origin, "--set");
-        else snprintf(origin, sizeof origin, "%s:%d", en->file, en->line);
+        config_origin(origin, sizeof origin, en);
         char norm[64] = "";
         if (is_unit(k->type) && val[0] >= '0' && val[0] <= '9') {
             double v;
@@ -95,6 +123,7 @@ static void print_experiment(const struct experiment *x, const char *path)
         }
         printf("%-18s = %-24s ; %s%s\n", k->key, val, origin, norm);
     }
+    print_ranges(x);
     int gpus = experiment_gpus(x);
     printf("\n; derived: %d GPUs (%d nodes x %d), %d per leaf switch\n", gpus, x->cluster.nodes,
            x->cluster.gpus_per_node, x->cluster.nodes_per_leaf);
@@ -147,6 +176,11 @@ static int cmd_config(int argc, char **argv)
     int rc = cmd_experiment_load(&x, path, &sets);
     cmd_sets_free(&sets);
     if (rc) return rc;
+    dt_err e = {0, ""};
+    if (experiment_check_ranges(&x, cmd_resolve, NULL, &e) < 0) {
+        experiment_free(&x);
+        return cmd_fail("%s", e.msg);
+    }
     print_experiment(&x, path);
     experiment_free(&x);
     return DT_EXIT_OK;

@@ -2,8 +2,10 @@
  *
  *   dtsim metrics reproduce out/reproduce.csv
  *       t1.<row>  the predicted training time (s), t2.<row> the predicted
- *       scaling efficiency (%): better = equal, since the gate guards the
- *       model's output, and a move either way is a change to explain.
+ *       scaling efficiency (%), and where the file has the interval
+ *       columns and the row an interval, "t1.<row> (low)" and "(high)", its ends:
+ *       better = equal, since the gate guards the model's output, and a
+ *       move either way is a change to explain.
  *   dtsim metrics callgrind NAME=callgrind.out ...
  *       NAME: the instructions (Ir) callgrind counted for a whole run, a
  *       deterministic measure of simulator speed (better = lower).
@@ -17,6 +19,8 @@
 #include <string.h>
 
 #define REPRO_HEADER "table,row,devices,published,simulated,unit,error_pct"
+/* The same with the interval (dtsim reproduce since the [uncertain] ranges). */
+#define REPRO_HEADER_INTERVAL REPRO_HEADER ",interval_low,interval_high,inside,role"
 
 static const char usage[] =
     "usage: dtsim metrics reproduce FILE [--tolerance T] [--out FILE]\n"
@@ -24,8 +28,9 @@ static const char usage[] =
     "Write a metrics CSV (metric,value,unit,better,tolerance) for 'dtsim gate'.\n\n"
     "  reproduce    from dtsim reproduce's reproduce.csv: t1.ROW, the predicted\n"
     "               training time (s), and t2.ROW, the predicted scaling efficiency\n"
-    "               (%), each better=equal: any change beyond tolerance fails\n"
-    "               (default tolerance 1%)\n"
+    "               (%); \"ROW (low)\" and \"ROW (high)\", the ends of the row's\n"
+    "               interval, where the file has one; each better=equal: any\n"
+    "               change beyond tolerance fails (default tolerance 1%)\n"
     "  callgrind    from valgrind --tool=callgrind output files: NAME, the\n"
     "               instructions (Ir) of the whole run, better=lower (default 2%)\n"
     "  --tolerance  the tolerance written for every metric (e.g. 0.5%)\n"
@@ -57,24 +62,29 @@ struct repro {
     struct gate_set *s;
     struct gate_tol tol;
     int header;
+    int fields;       /* 7, or 11 with the interval columns */
 };
 
 static int repro_line(void *ctx, char *line, int ln)
 {
     struct repro *r = ctx;
     if (!r->header) {
-        if (strcmp(line, REPRO_HEADER) != 0)
+        if (strcmp(line, REPRO_HEADER) == 0) r->fields = 7;
+        else if (strcmp(line, REPRO_HEADER_INTERVAL) == 0) r->fields = 11;
+        else
             return cmd_fail("%s:%d: not a reproduce.csv header '%.60s' (expected '%s')", r->path, ln, line,
-                            REPRO_HEADER);
+                            REPRO_HEADER_INTERVAL);
         r->header = 1;
         return 0;
     }
     if (!*line) return 0;
-    char *f[8];
+    char *f[12];
     const char *why = "";
-    int n = gate_csv_split(line, f, 8, &why);
+    int n = gate_csv_split(line, f, 12, &why);
     if (n < 0) return cmd_fail("%s:%d: %s", r->path, ln, why);
-    if (n != 7) return cmd_fail("%s:%d: %d fields, expected 7 (%s)", r->path, ln, n, REPRO_HEADER);
+    if (n != r->fields)
+        return cmd_fail("%s:%d: %d fields, expected %d (%s)", r->path, ln, n, r->fields,
+                        r->fields == 7 ? REPRO_HEADER : REPRO_HEADER_INTERVAL);
     if (strcmp(f[0], "1") && strcmp(f[0], "2")) return cmd_fail("%s:%d: table '%s' is not 1 or 2", r->path, ln, f[0]);
     char *end;
     double v = strtod(f[4], &end);
@@ -83,6 +93,13 @@ static int repro_line(void *ctx, char *line, int ln)
     snprintf(name, sizeof name, "t%s.%s", f[0], f[1]);
     dt_err e = {0};
     if (gate_add(r->s, name, v, f[5], GATE_EQUAL, r->tol, &e)) return cmd_fail("%s:%d: %s", r->path, ln, e.msg);
+    for (int k = 7; r->fields == 11 && k < 9; k++) { /* the interval's ends, when the row has them */
+        if (!*f[k]) continue;
+        v = strtod(f[k], &end);
+        if (*end) return cmd_fail("%s:%d: interval end '%s' is not a number", r->path, ln, f[k]);
+        snprintf(name, sizeof name, "t%s.%s (%s)", f[0], f[1], k == 7 ? "low" : "high");
+        if (gate_add(r->s, name, v, f[5], GATE_EQUAL, r->tol, &e)) return cmd_fail("%s:%d: %s", r->path, ln, e.msg);
+    }
     return 0;
 }
 
@@ -148,9 +165,9 @@ static int cmd_metrics(int argc, char **argv)
     struct gate_set s = {0};
     int rc = 0;
     if (repro) {
-        struct repro r = {inputs[0], &s, tol, 0};
+        struct repro r = {inputs[0], &s, tol, 0, 0};
         rc = each_line(inputs[0], repro_line, &r);
-        if (!rc && !r.header) rc = cmd_fail("%s: empty file (expected '%s')", inputs[0], REPRO_HEADER);
+        if (!rc && !r.header) rc = cmd_fail("%s: empty file (expected '%s')", inputs[0], REPRO_HEADER_INTERVAL);
         else if (!rc && s.n == 0) rc = cmd_fail("%s: no rows after the header", inputs[0]);
     }
     for (int i = 0; !repro && !rc && i < nin; i++) {

@@ -1,12 +1,15 @@
 /* dtsim reproduce: rebuild Tables 1 and 2 of arXiv 1811.05233 by
  * simulation, side by side with the published figures (what `make run`
- * runs). The rows are data: configs/reproduce.ini. Each experiment runs in
- * a child process (SimGrid runs one engine per process), several at once. */
+ * runs). The rows are data: configs/reproduce.ini. Each row is simulated at
+ * its point and, over the [uncertain] ranges of its files, one range at a
+ * time and in two combined runs, giving an interval (repro.h). Each
+ * simulation runs in a child process (SimGrid runs one engine per
+ * process), several at once. */
 #include "cmd.h"
 #include "cmdutil.h"
 #include "config.h"
 #include "jobs.h"
-#include "run.h"
+#include "repro.h"
 #include "units.h"
 
 #include <errno.h>
@@ -15,10 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define MAXROWS 32
-#define MAXJOBS 256
-#define MAXSETS 4
 
 static const struct config_key schema[] = {
     {"row", "table", CONFIG_INT, 1, 2, NULL, NULL, "1 (training time) or 2 (scaling efficiency)"},
@@ -29,59 +28,78 @@ static const struct config_key schema[] = {
     {"row", "published", CONFIG_STRING, 0, 0, NULL, NULL, "a time (table 1) or a percentage (table 2)"},
     {"row", "tolerance", CONFIG_REAL, 0, 1000, NULL, NULL, "percent (table 1) or points (table 2)"},
     {"row", "scaling", CONFIG_BOOL, 0, 0, NULL, "no", "also simulate fewer nodes for the scaling plot"},
+    {"row", "role", CONFIG_ENUM, 0, 0, "scored|calibration", "scored",
+     "scored, or calibration: a calibration point of its stack, printed and not scored"},
     {"row", "source", CONFIG_STRING, 0, 0, NULL, NULL, "where the published figure comes from"},
+    {"targets", "table1_median", CONFIG_REAL, 0, 1000, NULL, NULL,
+     "the median |error| of the scored Table 1 rows aimed for, percent"},
 };
 #define NSCHEMA (sizeof schema / sizeof schema[0])
 
-struct row {
-    const char *id, *label, *devices, *batch, *source;
-    char exp[4096];
-    int table;
-    double published;   /* seconds, or percent */
-    double tolerance;
-    int scaling;
-    int job;            /* index of its full run */
-    double simulated;
-    double error;       /* percent (table 1) or points (table 2) */
-    int within;
-};
+/* ---- the pool: jobs [first, first + n) of p ----------------------------- */
 
-struct job {
-    const char *exp;
-    char sets[MAXSETS][128];
-    int nsets;
-    int row;            /* row it belongs to */
-    int nodes;          /* nodes simulated (scaling points) */
-    int scaling;        /* a scaling point, not the row's own run */
-    struct run_result r;
-    int rc;
-    char err[1024];
+struct pool {
+    struct repro *p;
+    int *idx;            /* pool index -> job, biggest first */
+    const char *what;    /* progress line: "simulations", "combined-range simulations" */
+    int progress;        /* stderr is a terminal */
 };
 
 /* In the child: one experiment (jobs.h). */
 static void job_child(void *ctx, int i, struct jobs_reply *rep)
 {
-    const struct job *j = &((const struct job *)ctx)[i];
-    char *sets[MAXSETS];
-    for (int k = 0; k < j->nsets; k++) sets[k] = (char *)j->sets[k];
+    const struct pool *pl = ctx;
+    const struct repro_job *j = &pl->p->jobs[pl->idx[i]];
     struct run_opts o;
     run_opts_default(&o);
     o.no_base = j->scaling && j->nodes == 1;
-    jobs_simulate(j->exp, sets, j->nsets, &o, rep);
+    jobs_simulate(j->exp, j->sets, j->nsets, &o, rep);
 }
-
-static int progress;
 
 static void job_done(void *ctx, int i, const struct jobs_reply *rep, int done, int n)
 {
-    struct job *j = &((struct job *)ctx)[i];
+    const struct pool *pl = ctx;
+    struct repro_job *j = &pl->p->jobs[pl->idx[i]];
     j->rc = rep->rc;
     j->r = rep->r;
     if (rep->rc) snprintf(j->err, sizeof j->err, "%s", rep->err);
-    if (progress) fprintf(stderr, "\rdtsim reproduce: %d/%d simulations done%s", done, n, done == n ? "\n" : "");
+    if (pl->progress) fprintf(stderr, "\rdtsim reproduce: %d/%d %s done%s", done, n, pl->what, done == n ? "\n" : "");
 }
 
-static int parse_rows(const config *c, const char *dir, struct row *rows, int *nrows, dt_err *e)
+/* Run the jobs added since `first`, the most GPUs first (the longest
+ * simulations start early, so the last to finish is a short one); report
+ * failures. */
+static int run_pool(struct repro *p, int first, int par, const char *what)
+{
+    int n = p->njobs - first;
+    if (n == 0) return DT_EXIT_OK;
+    int *idx = malloc((size_t)n * sizeof *idx);
+    if (!idx) return cmd_fail("out of memory");
+    for (int i = 0; i < n; i++) { /* insertion sort: stable */
+        int k = i;
+        for (; k > 0 && p->jobs[idx[k - 1]].gpus < p->jobs[first + i].gpus; k--) idx[k] = idx[k - 1];
+        idx[k] = first + i;
+    }
+    struct pool pl = {p, idx, what, isatty(2)};
+    int r = jobs_run(n, par, job_child, job_done, &pl);
+    free(idx);
+    if (r != 0) {
+        if (errno == EINTR) return cmd_fail("reproduce: interrupted");
+        return cmd_fail("reproduce: cannot start simulations: %s", strerror(errno));
+    }
+    int rc = DT_EXIT_OK;
+    for (int j = first; j < p->njobs; j++)
+        if (p->jobs[j].rc) {
+            fprintf(stderr, "dtsim: error: %s%s%s: %s\n", p->jobs[j].exp, p->jobs[j].nsets ? " with --set " : "",
+                    p->jobs[j].nsets ? p->jobs[j].sets[0] : "", p->jobs[j].err);
+            rc = DT_EXIT_FAIL;
+        }
+    return rc;
+}
+
+/* ---- the manifest ------------------------------------------------------- */
+
+static int parse_rows(const config *c, const char *dir, struct repro_row *rows, int *nrows, dt_err *e)
 {
     char type[32];
     int n = 0, rc;
@@ -89,12 +107,12 @@ static int parse_rows(const config *c, const char *dir, struct row *rows, int *n
         const char *sec = config_section_at(c, s);
         config_section_type(type, sizeof type, sec);
         if (strcmp(type, "row") != 0) continue;
-        if (n == MAXROWS) return dt_errf(e, DT_ERANGE, "more than %d rows", MAXROWS);
-        struct row *r = &rows[n];
+        if (n == REPRO_MAXROWS) return dt_errf(e, DT_ERANGE, "more than %d rows", REPRO_MAXROWS);
+        struct repro_row *r = &rows[n];
         memset(r, 0, sizeof *r);
         r->id = config_section_name(sec);
         long long table;
-        const char *exp, *pub;
+        const char *exp, *pub, *role;
         if ((rc = config_get_int(c, sec, "table", NULL, 1, 2, &table, e)) ||
             (rc = config_get_str(c, sec, "label", NULL, &r->label, e)) ||
             (rc = config_get_str(c, sec, "devices", NULL, &r->devices, e)) ||
@@ -102,9 +120,11 @@ static int parse_rows(const config *c, const char *dir, struct row *rows, int *n
             (rc = config_get_str(c, sec, "published", NULL, &pub, e)) ||
             (rc = config_get_real(c, sec, "tolerance", NULL, 0, 1000, &r->tolerance, e)) ||
             (rc = config_get_bool(c, sec, "scaling", "no", &r->scaling, e)) ||
+            (rc = config_get_str(c, sec, "role", "scored", &role, e)) ||
             (rc = config_get_str(c, sec, "source", NULL, &r->source, e)))
             return rc;
         r->table = (int)table;
+        r->calibration = strcmp(role, "calibration") == 0;
         const struct config_entry *be = config_find(c, sec, "batch");
         r->batch = be ? be->value : "";
         const struct config_entry *at = config_find(c, sec, "published");
@@ -122,6 +142,89 @@ static int parse_rows(const config *c, const char *dir, struct row *rows, int *n
     return 0;
 }
 
+/* Load each row's experiment once (with its ranges) and check every range
+ * value as a whole experiment, before anything is simulated. */
+static int load_experiments(struct repro *p)
+{
+    dt_err e = {0, ""};
+    for (int i = 0; i < p->nrows; i++) {
+        struct repro_row *r = &p->rows[i];
+        int k = 0;
+        while (k < p->nexps && strcmp(p->exps[k].path, r->exp) != 0) k++;
+        r->e = k;
+        if (k < p->nexps) continue;
+        struct repro_exp *x = &p->exps[p->nexps];
+        if (experiment_load_ex(&x->x, r->exp, NULL, 0, cmd_resolve, NULL, &e) ||
+            experiment_check_ranges(&x->x, cmd_resolve, NULL, &e))
+            return cmd_fail("row '%s': %s", r->id, e.msg);
+        x->path = r->exp;
+        p->nexps++;
+    }
+    return DT_EXIT_OK;
+}
+
+/* ---- the jobs ------------------------------------------------------------ */
+
+/* Points, every range value (ranges != 0), then the scaling points. */
+static int add_jobs(struct repro *p, int ranges)
+{
+    for (int k = 0; k < p->nexps; k++) {
+        struct repro_exp *x = &p->exps[k];
+        if ((x->point = repro_job(p, x->path, NULL, 0, 0)) < 0) return cmd_fail("out of memory");
+        p->jobs[x->point].gpus = experiment_gpus(&x->x);
+        for (int i = 0; ranges && i < x->x.unc.n; i++)
+            for (int a = 0; a < x->x.unc.r[i].nalts; a++) {
+                struct unc_pick pk = {i, a};
+                x->alt[i][a] = x->x.unc.r[i].at_point[a] ? x->point : repro_job_at(p, k, &pk, 1);
+                if (x->alt[i][a] < 0) return cmd_fail("%s: a range value too long or out of memory", x->path);
+            }
+    }
+    for (int i = 0; i < p->nrows; i++) {
+        struct repro_row *r = &p->rows[i];
+        r->job = p->exps[r->e].point;
+        if (r->table != 2 || !r->scaling) continue;
+        const struct experiment *x = &p->exps[r->e].x;
+        long long per_gpu = x->training.batch[0].global_batch / experiment_gpus(x);
+        int G = x->cluster.gpus_per_node;
+        for (int n = 1; n < x->cluster.nodes; n *= 2) {
+            char s[3][64], *sets[3] = {s[0], s[1], s[2]};
+            snprintf(s[0], sizeof s[0], "cluster.nodes=%d", n);
+            snprintf(s[1], sizeof s[1], "training.batch=%lld", per_gpu * G * n);
+            snprintf(s[2], sizeof s[2], "allreduce.grid=none");
+            int j = repro_job(p, r->exp, sets, 3, 1);
+            if (j < 0) return cmd_fail("out of memory");
+            p->jobs[j].row = i;
+            p->jobs[j].nodes = n;
+            p->jobs[j].gpus = (long long)n * G;
+        }
+    }
+    return DT_EXIT_OK;
+}
+
+/* The two combined runs of every row: each range at the value that moved
+ * the row down (then up), checked as an experiment before it runs. */
+static int add_combined(struct repro *p)
+{
+    dt_err e = {0, ""};
+    for (int i = 0; i < p->nrows; i++) {
+        struct repro_row *r = &p->rows[i];
+        struct unc_pick picks[2][UNC_MAX_RANGES];
+        int np[2];
+        repro_ends(p, r, picks, np);
+        for (int k = 0; k < 2; k++) {
+            struct experiment y;
+            if (experiment_at(&p->exps[r->e].x, picks[k], np[k], cmd_resolve, NULL, &y, &e))
+                return cmd_fail("row '%s': every range at its value moving the row %s: %s", r->id, k ? "up" : "down",
+                                e.msg);
+            experiment_free(&y);
+            if ((r->combined[k] = repro_job_at(p, r->e, picks[k], np[k])) < 0) return cmd_fail("out of memory");
+        }
+    }
+    return DT_EXIT_OK;
+}
+
+/* ---- printing ------------------------------------------------------------ */
+
 static void fmt_time(char *buf, size_t n, double s)
 {
     if (s >= 3600) snprintf(buf, n, "%.1f h", s / 3600);
@@ -129,78 +232,226 @@ static void fmt_time(char *buf, size_t n, double s)
     else snprintf(buf, n, "%.0f s", s);
 }
 
-/* Breakdown line under a row: its first phase's step. */
-static void breakdown(FILE *f, const struct run_result *r)
+/* "20.1-23.0 h", "1.4-2.4 min", "6.9-7.1 s" (the unit of the high end), or
+ * "94.1-99.9" (percent). */
+static void fmt_interval(char *buf, size_t n, const struct repro_row *r)
+{
+    if (!r->ranged) snprintf(buf, n, "-");
+    else if (r->table == 2) snprintf(buf, n, "%.1f-%.1f", r->low, r->high);
+    else if (r->high >= 3600) snprintf(buf, n, "%.1f-%.1f h", r->low / 3600, r->high / 3600);
+    else if (r->high >= 60) snprintf(buf, n, "%.1f-%.1f min", r->low / 60, r->high / 60);
+    else snprintf(buf, n, "%.1f-%.1f s", r->low, r->high);
+}
+
+static const char *verdict(char *buf, size_t n, const struct repro_row *r)
+{
+    if (r->calibration) snprintf(buf, n, "calibration");
+    else snprintf(buf, n, "%s%s", r->within ? "ok" : "MISS", !r->ranged ? "" : r->inside ? ", in" : ", out");
+    return buf;
+}
+
+/* Two lines under a row: its first phase's step. */
+static void breakdown(const struct run_result *r)
 {
     const struct iter_result *s = &r->ph[0].r;
-    fprintf(f, "    step %.1f ms = compute %.1f + exposed comm %.1f + input stall %.1f + optimizer %.1f  "
-               "(all-reduce %.1f ms, %d buckets; %.0f images/s per GPU)\n",
-            s->step_s * 1e3, (s->forward_s + s->backward_s) * 1e3, s->exposed_comm_s * 1e3, s->input_stall_s * 1e3,
-            s->optimizer_s * 1e3, s->allreduce_s * 1e3, s->buckets, r->ph[0].images_per_s / r->gpus);
+    printf("    step %.1f ms = compute %.1f + exposed comm %.1f + input stall %.1f + optimizer %.1f\n"
+           "    all-reduce %.1f ms in %d buckets; %.0f images/s per GPU\n",
+           s->step_s * 1e3, (s->forward_s + s->backward_s) * 1e3, s->exposed_comm_s * 1e3, s->input_stall_s * 1e3,
+           s->optimizer_s * 1e3, s->allreduce_s * 1e3, s->buckets, r->ph[0].images_per_s / r->gpus);
 }
 
-static int write_csvs(const char *outdir, const struct row *rows, int nrows, const struct job *jobs, int njobs)
+/* A figure of row r: "21.3 h" or "95.72%"; a change from the point:
+ * "+12.3%" of the time, or "+1.23 pt". */
+static void fmt_figure(char *buf, size_t n, const struct repro_row *r, double y)
 {
-    char p[4200];
-    FILE *f;
-#define OPEN(name)                                                  \
-    snprintf(p, sizeof p, "%s/%s", outdir, name);                   \
-    if (!(f = fopen(p, "w"))) return cmd_fail("cannot write '%s': %s", p, strerror(errno));
-    OPEN("reproduce.csv");
-    fprintf(f, "table,row,devices,published,simulated,unit,error_pct\n");
-    for (int i = 0; i < nrows; i++) {
-        const struct row *r = &rows[i];
-        double err = r->table == 1 ? r->error : 100 * (r->simulated / r->published - 1);
-        fprintf(f, "%d,%s,\"%s\",%.6g,%.6g,%s,%.2f\n", r->table, r->label, r->devices, r->published, r->simulated,
-                r->table == 1 ? "s" : "%", err);
-    }
-    fclose(f);
-    OPEN("reproduce-breakdown.csv");
-    fprintf(f, "row,label,forward_s,backward_s,exposed_comm_s,optimizer_s,input_stall_s,step_s\n");
-    for (int i = 0; i < nrows; i++) {
-        if (rows[i].table != 1) continue;
-        const struct iter_result *s = &jobs[rows[i].job].r.ph[0].r;
-        fprintf(f, "%s,%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f\n", rows[i].id, rows[i].label, s->forward_s, s->backward_s,
-                s->exposed_comm_s, s->optimizer_s, s->input_stall_s, s->step_s);
-    }
-    fclose(f);
-    OPEN("reproduce-input.csv");
-    fprintf(f, "row,label,files_per_s_needed,files_per_s_available\n");
-    for (int i = 0; i < nrows; i++) {
-        if (rows[i].table != 1) continue;
-        const struct run_phase *ph = &jobs[rows[i].job].r.ph[0];
-        fprintf(f, "%s,%s,%.1f,%.1f\n", rows[i].id, rows[i].label, ph->files_per_s_needed, ph->files_per_s_available);
-    }
-    fclose(f);
-    OPEN("reproduce-scaling.csv");
-    fprintf(f, "row,label,gpus,efficiency_pct\n");
-    for (int i = 0; i < nrows; i++) {
-        if (rows[i].table != 2 || !rows[i].scaling) continue;
-        for (int j = 0; j < njobs; j++) /* scaling points, in increasing node order, then the row's own run */
-            if (jobs[j].row == i && jobs[j].scaling)
-                fprintf(f, "%s,%s,%d,%.3f\n", rows[i].id, rows[i].label, jobs[j].r.gpus,
-                        jobs[j].nodes == 1 ? 100.0 : 100 * jobs[j].r.ph[0].scaling_efficiency);
-        const struct run_result *own = &jobs[rows[i].job].r;
-        fprintf(f, "%s,%s,%d,%.3f\n", rows[i].id, rows[i].label, own->gpus, 100 * own->ph[0].scaling_efficiency);
-    }
-    fclose(f);
-    OPEN("reproduce-scaling-published.csv");
-    fprintf(f, "row,label,gpus,published_pct,simulated_pct\n");
-    for (int i = 0; i < nrows; i++) {
-        if (rows[i].table != 2) continue;
-        fprintf(f, "%s,%s,%d,%.3f,%.3f\n", rows[i].id, rows[i].label, jobs[rows[i].job].r.gpus, rows[i].published,
-                rows[i].simulated);
-    }
-    fclose(f);
-#undef OPEN
-    return 0;
+    if (r->table == 1) fmt_time(buf, n, y);
+    else snprintf(buf, n, "%.2f%%", y);
 }
 
-/* Pictures: every plots/reproduce-*.gp, PNG and SVG. gnuplot missing or
- * failing is reported, not fatal: the tables and CSVs stand on their own. */
-static void plots(const char *plotdir, const char *outdir, int *made)
+static void fmt_change(char *buf, size_t n, const struct repro_row *r, double y, double y0)
 {
-    static const char *const names[] = {"reproduce-times", "reproduce-scaling", "reproduce-breakdown", "reproduce-input"};
+    if (r->table == 1) snprintf(buf, n, "%+.1f%%", 100 * (y / y0 - 1));
+    else snprintf(buf, n, "%+.2f pt", y - y0);
+}
+
+/* Print text as lines of at most `width` columns, broken at blanks. */
+static void print_wrapped(const char *text, int width)
+{
+    const char *p = text;
+    while (*p) {
+        const char *end = p, *brk = NULL;
+        while (*end && end - p < width) {
+            if (*end == ' ') brk = end;
+            end++;
+        }
+        if (*end && brk) end = brk; /* else a word longer than the line: cut it */
+        printf("%.*s\n", (int)(end - p), p);
+        p = end;
+        while (*p == ' ') p++;
+    }
+}
+
+/* The tornado in words: per row, each range's value that moved the row
+ * furthest down and up, widest swing first. */
+static void print_tornado(const struct repro *p, const char *outdir)
+{
+    char head[600];
+    snprintf(head, sizeof head, "Ranges one at a time (the tornado, %s/reproduce-tornado.png): for each range, the "
+             "value that moved the row furthest down and furthest up, the others at their points; '-': none did.",
+             outdir);
+    printf("\n");
+    print_wrapped(head, 100);
+    for (int i = 0; i < p->nrows; i++) {
+        const struct repro_row *r = &p->rows[i];
+        const struct unc_set *u = &p->exps[r->e].x.unc;
+        char a[32], c[32], iv[48];
+        double y0 = repro_figure(p, r, r->job);
+        fmt_figure(a, sizeof a, r, y0);
+        fmt_figure(c, sizeof c, r, r->published);
+        fmt_interval(iv, sizeof iv, r);
+        printf("%s (Table %d%s): point %s, interval %s%s, published %s\n", r->label, r->table,
+               r->calibration ? ", calibration" : "", a, iv, r->table == 2 ? "%" : "", c);
+        if (!u->n) printf("    (no ranges)\n");
+        /* per range and end: the value ("-": none) and the change */
+        char v[UNC_MAX_RANGES][2][64], d[UNC_MAX_RANGES][2][32];
+        int kw = 0, vw = 5, order[UNC_MAX_RANGES];
+        for (int q = 0; q < u->n; q++) {
+            int l = (int)strlen(u->r[q].at->key);
+            kw = l > kw ? l : kw;
+            for (int k = 0; k < 2; k++) {
+                double y = repro_end(p, r, q, k, v[q][k], sizeof v[q][k]);
+                if (v[q][k][0]) {
+                    fmt_change(d[q][k], sizeof d[q][k], r, y, y0);
+                } else {
+                    snprintf(v[q][k], sizeof v[q][k], "-");
+                    snprintf(d[q][k], sizeof d[q][k], "-");
+                }
+                vw = (int)strlen(v[q][k]) > vw ? (int)strlen(v[q][k]) : vw;
+            }
+        }
+        repro_order(p, r, order);
+        for (int k = 0; k < u->n; k++) {
+            int q = order[k];
+            printf("    %-*s  %-*s %8s   %-*s %8s\n", kw, u->r[q].at->key, vw, v[q][0], d[q][0], vw, v[q][1], d[q][1]);
+        }
+    }
+}
+
+/* "Table 1: within 15%, Smith et al. 25%; ": the tolerance most scored
+ * rows of a table share, and the rows that differ; "" without scored rows. */
+static void tolerance_text(char *buf, size_t n, const struct repro *p, int table, const char *unit)
+{
+    buf[0] = '\0';
+    double common = -1;
+    int best = 0;
+    for (int i = 0; i < p->nrows; i++) {
+        const struct repro_row *r = &p->rows[i];
+        if (r->table != table || r->calibration) continue;
+        int same = 0;
+        for (int k = 0; k < p->nrows; k++)
+            same += p->rows[k].table == table && !p->rows[k].calibration && p->rows[k].tolerance == r->tolerance;
+        if (same > best) best = same, common = r->tolerance;
+    }
+    if (!best) return;
+    size_t u = (size_t)snprintf(buf, n, "Table %d: within %g%s", table, common, unit);
+    for (int i = 0; i < p->nrows && u < n; i++) {
+        const struct repro_row *r = &p->rows[i];
+        if (r->table == table && !r->calibration && r->tolerance != common)
+            u += (size_t)snprintf(buf + u, n - u, ", %s %g%s", r->label, r->tolerance, unit);
+    }
+    if (u < n) snprintf(buf + u, n - u, "; ");
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void print_tables(const struct repro *p, double median_target, int ranges, const char *outdir)
+{
+    char a[32], b[32], iv[48], v[32];
+    printf("dtsim reproduce: arXiv 1811.05233 (ImageNet/ResNet-50 in 224 seconds), Tables 1 and 2\n\n");
+    printf("Table 1: training time\n");
+    printf("%-13s %-17s %-10s %9s %9s %14s %7s  %s\n", "row", "devices", "batch", "published", "simulated", "interval",
+           "error", "verdict");
+    double abs_err[REPRO_MAXROWS];
+    int nscored = 0;
+    for (int i = 0; i < p->nrows; i++) {
+        const struct repro_row *r = &p->rows[i];
+        if (r->table != 1) continue;
+        fmt_time(a, sizeof a, r->published);
+        fmt_time(b, sizeof b, r->simulated);
+        fmt_interval(iv, sizeof iv, r);
+        printf("%-13s %-17s %-10s %9s %9s %14s %+6.1f%%  %s\n", r->label, r->devices, r->batch, a, b, iv, r->error,
+               verdict(v, sizeof v, r));
+        breakdown(&p->jobs[r->job].r);
+        if (!r->calibration) abs_err[nscored++] = fabs(r->error);
+    }
+    if (nscored) {
+        qsort(abs_err, (size_t)nscored, sizeof abs_err[0], cmp_double);
+        double med = nscored % 2 ? abs_err[nscored / 2] : (abs_err[nscored / 2 - 1] + abs_err[nscored / 2]) / 2;
+        printf("median |error| of the %d scored row%s: %.1f%%", nscored, nscored == 1 ? "" : "s", med);
+        if (median_target >= 0) printf(" (target: at most %g%%, %s)", median_target, med <= median_target ? "met" : "missed");
+        printf("\n");
+    }
+    printf("\nTable 2: GPU scaling efficiency in %% and error in points (base: one node, same per-GPU batch)\n");
+    printf("%-13s %-36s %9s %9s %10s %7s  %s\n", "row", "devices", "published", "simulated", "interval", "error",
+           "verdict");
+    for (int i = 0; i < p->nrows; i++) {
+        const struct repro_row *r = &p->rows[i];
+        if (r->table != 2) continue;
+        fmt_interval(iv, sizeof iv, r);
+        printf("%-13s %-36s %9.2f %9.2f %10s %+7.2f  %s\n", r->label, r->devices, r->published, r->simulated, iv,
+               r->error, verdict(v, sizeof v, r));
+        breakdown(&p->jobs[r->job].r);
+    }
+    char t1[200], t2[200], note[1200];
+    tolerance_text(t1, sizeof t1, p, 1, "%");
+    tolerance_text(t2, sizeof t2, p, 2, " pt");
+    size_t tl = strlen(t2);
+    if (tl >= 2) t2[tl - 2] = '\0'; /* the last "; " */
+    else if ((tl = strlen(t1)) >= 2) t1[tl - 2] = '\0';
+    else snprintf(t1, sizeof t1, "no scored rows");
+    snprintf(note, sizeof note, "verdict: ok or MISS, the simulated point against the row's tolerance (%s%s)%s", t1,
+             t2,
+             ranges ? "; in or out, the published value inside or outside the interval. interval: the lowest and "
+                      "highest figure of the point, each [uncertain] range at each of its values alone (below) and "
+                      "two combined runs, every range at its value that moved the row down, then every range at its "
+                      "value that moved it up."
+                    : ". --no-ranges: no intervals.");
+    printf("\n");
+    print_wrapped(note, 100);
+    if (ranges) print_tornado(p, outdir);
+    int hits = 0, scored = 0, inside = 0;
+    char cal[300] = "";
+    size_t cu = 0;
+    for (int i = 0; i < p->nrows; i++) {
+        const struct repro_row *r = &p->rows[i];
+        if (r->calibration) {
+            cu += (size_t)snprintf(cal + cu, cu < sizeof cal ? sizeof cal - cu : 0, "%s%s (Table %d)", cu ? ", " : "",
+                                   r->label, r->table);
+            continue;
+        }
+        scored++;
+        hits += r->within;
+        inside += r->inside;
+    }
+    printf("\n%d of %d scored rows within their tolerance", hits, scored);
+    if (ranges) printf(", %d of %d published values inside their intervals", inside, scored);
+    printf(".\n");
+    if (cal[0]) printf("Calibration points of their stacks (one node), printed, not scored: %s.\n", cal);
+    printf("No per-row factor; compute fitted on single-GPU figures only (configs/catalog/compute.ini).\n"
+           "Misses are explained in README.md.\n");
+}
+
+/* Pictures: plots/reproduce-*.gp, PNG and SVG (the tornado only when the
+ * ranges ran). gnuplot missing or failing is reported, not fatal: the
+ * tables and CSVs stand on their own. */
+static void plots(const char *plotdir, const char *outdir, int ranges, int *made)
+{
+    static const char *const names[] = {"reproduce-times", "reproduce-scaling", "reproduce-breakdown",
+                                        "reproduce-input", "reproduce-tornado"};
     static const char *const terms[] = {"png", "svg"};
     *made = 0;
     if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
@@ -210,6 +461,7 @@ static void plots(const char *plotdir, const char *outdir, int *made)
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         for (int t = 0; t < 2; t++) {
             char cmd[9000], gp[4200];
+            if (!ranges && strcmp(names[i], "reproduce-tornado") == 0) continue;
             int w = snprintf(gp, sizeof gp, "%s/%s.gp", plotdir, names[i]);
             if (w < 0 || (size_t)w >= sizeof gp || access(gp, R_OK) != 0) continue;
             w = snprintf(cmd, sizeof cmd, "gnuplot -e \"datadir='%s'; outdir='%s'; term='%s'\" '%s' 2>&1", outdir, outdir,
@@ -222,17 +474,25 @@ static void plots(const char *plotdir, const char *outdir, int *made)
 
 static int usage(FILE *f)
 {
-    fprintf(f, "usage: dtsim reproduce [--manifest FILE] [--out DIR] [--jobs N] [--only ROW,...] [--no-plots]\n\n"
+    fprintf(f, "usage: dtsim reproduce [--manifest FILE] [--out DIR] [--jobs N] [--only ROW,...] [--no-ranges]\n"
+               "                       [--no-plots]\n\n"
                "Rebuild Tables 1 and 2 of arXiv 1811.05233 (ResNet-50 on ImageNet, 8 to 2176 GPUs)\n"
-               "by simulation, beside the published figures. Prints both tables with the error of\n"
-               "each row and its step breakdown, writes DIR/reproduce.csv (and the CSVs behind the\n"
-               "pictures) and DIR/reproduce-*.png/svg with gnuplot.\n\n"
+               "by simulation, beside the published figures. Each row runs at its point and over\n"
+               "the [uncertain] ranges of its experiment and cluster files: each range at each of\n"
+               "its values alone (the tornado) and in two combined runs (every range at its value\n"
+               "that moved the row down, then up), whose lowest and highest figures are the row's\n"
+               "interval. Prints both tables with the error, interval and verdict of each row,\n"
+               "its step breakdown and the tornado; writes DIR/reproduce.csv (with the interval),\n"
+               "DIR/reproduce-tornado.csv, the CSVs behind the other pictures, and\n"
+               "DIR/reproduce-*.png/svg with gnuplot.\n\n"
                "  --manifest FILE  the rows (default configs/reproduce.ini)\n"
                "  --out DIR        output directory (default out)\n"
                "  --jobs N         simulations at once (default: the number of CPUs)\n"
                "  --only ROWS      only these row ids (comma separated), e.g. t1-he,t2-mikami\n"
+               "  --no-ranges      the points only: no intervals, no tornado (a quick run)\n"
                "  --no-plots       skip gnuplot\n"
-               "Exit status: 0 when every row ran (misses included: they are results), 2 on bad input.\n");
+               "Exit status: 0 when every row ran (misses included: they are results), 1 when a\n"
+               "simulation failed, 2 on bad input (nothing is simulated).\n");
     return f == stdout ? DT_EXIT_OK : DT_EXIT_USAGE;
 }
 
@@ -245,14 +505,63 @@ static int wanted(const char *only, const char *id)
     return 0;
 }
 
+/* Rows, experiments and jobs; freed by repro_free. */
+static struct repro P;
+
+static int reproduce(const config *c, const char *dir, const char *only, const char *outdir, const char *plotdir,
+                     int par, int ranges, int noplots)
+{
+    static struct repro_row all[REPRO_MAXROWS];
+    int nall = 0;
+    dt_err e = {0, ""};
+    if (parse_rows(c, dir, all, &nall, &e)) return cmd_fail("%s", e.msg);
+    for (int i = 0; i < nall; i++)
+        if (wanted(only, all[i].id)) P.rows[P.nrows++] = all[i];
+    if (P.nrows == 0) {
+        char ids[1024] = "";
+        size_t used = 0;
+        for (int i = 0; i < nall && used + 40 < sizeof ids; i++)
+            used += (size_t)snprintf(ids + used, sizeof ids - used, "%s%s", i ? ", " : "", all[i].id);
+        return cmd_fail("reproduce: --only '%s' matches no row (rows: %s)", only, ids);
+    }
+    double median_target = -1;
+    if (config_find(c, "targets", "table1_median") &&
+        config_get_real(c, "targets", "table1_median", NULL, 0, 1000, &median_target, &e))
+        return cmd_fail("%s", e.msg);
+    int rc = load_experiments(&P);
+    if (!rc) rc = add_jobs(&P, ranges);
+    if (rc) return rc;
+    if (mkdir(outdir, 0777) != 0 && errno != EEXIST) return cmd_fail("cannot create '%s': %s", outdir, strerror(errno));
+    if ((rc = run_pool(&P, 0, par, "simulations"))) return rc;
+    if (ranges) {
+        int first = P.njobs;
+        if ((rc = add_combined(&P)) || (rc = run_pool(&P, first, par, "combined-range simulations"))) return rc;
+    }
+    for (int i = 0; i < P.nrows; i++) {
+        struct repro_row *r = &P.rows[i];
+        r->simulated = repro_figure(&P, r, r->job);
+        r->error = r->table == 1 ? 100 * (r->simulated / r->published - 1) : r->simulated - r->published;
+        r->within = fabs(r->error) <= r->tolerance;
+        if (ranges) repro_interval(&P, r);
+    }
+    print_tables(&P, median_target, ranges, outdir);
+    if ((rc = repro_write_csvs(&P, outdir, ranges))) return rc;
+    int made = 0;
+    if (!noplots) plots(plotdir, outdir, ranges, &made);
+    printf("wrote %s/reproduce.csv%s%s\n", outdir, ranges ? ", reproduce-tornado.csv" : "",
+           made ? " and the pictures reproduce-*.png/svg" : "");
+    return DT_EXIT_OK;
+}
+
 static int cmd_reproduce(int argc, char **argv)
 {
     const char *manifest = NULL, *outdir = "out", *only = NULL;
-    int par = (int)sysconf(_SC_NPROCESSORS_ONLN), noplots = 0;
+    int par = (int)sysconf(_SC_NPROCESSORS_ONLN), noplots = 0, ranges = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (cmd_is_help(a)) return usage(stdout);
         if (strcmp(a, "--no-plots") == 0) noplots = 1;
+        else if (strcmp(a, "--no-ranges") == 0) ranges = 0;
         else if (i + 1 < argc && strcmp(a, "--manifest") == 0) manifest = argv[++i];
         else if (i + 1 < argc && strcmp(a, "--out") == 0) outdir = argv[++i];
         else if (i + 1 < argc && strcmp(a, "--only") == 0) only = argv[++i];
@@ -279,140 +588,11 @@ static int cmd_reproduce(int argc, char **argv)
     char *slash = strrchr(dir, '/');
     if (slash) *slash = '\0';
     else snprintf(dir, sizeof dir, ".");
-
     config *c = NULL;
-    static struct row all[MAXROWS], rows[MAXROWS];
-    int nall = 0, nrows = 0;
-    if (config_load(&c, manifest, &e) || config_check(c, schema, NSCHEMA, NULL, &e) ||
-        parse_rows(c, dir, all, &nall, &e)) {
-        config_free(c);
-        return cmd_fail("%s", e.msg);
-    }
-    for (int i = 0; i < nall; i++)
-        if (wanted(only, all[i].id)) rows[nrows++] = all[i];
-    if (nrows == 0) {
-        char ids[1024] = "";
-        size_t used = 0;
-        for (int i = 0; i < nall && used + 40 < sizeof ids; i++)
-            used += (size_t)snprintf(ids + used, sizeof ids - used, "%s%s", i ? ", " : "", all[i].id);
-        config_free(c);
-        return cmd_fail("reproduce: --only '%s' matches no row (rows: %s)", only, ids);
-    }
-    /* Check every experiment (and the catalog) before any simulation. */
-    for (int i = 0; i < nrows; i++) {
-        struct experiment x;
-        if (experiment_load_ex(&x, rows[i].exp, NULL, 0, cmd_resolve, NULL, &e)) {
-            config_free(c);
-            return cmd_fail("row '%s': %s", rows[i].id, e.msg);
-        }
-        experiment_free(&x);
-    }
-    /* Jobs: one full run per distinct experiment, then scaling points. */
-    static struct job jobs[MAXJOBS];
-    int njobs = 0;
-    for (int i = 0; i < nrows; i++) {
-        int j;
-        for (j = 0; j < njobs; j++)
-            if (!jobs[j].scaling && strcmp(jobs[j].exp, rows[i].exp) == 0) break;
-        if (j == njobs) {
-            memset(&jobs[njobs], 0, sizeof jobs[njobs]);
-            jobs[njobs].exp = rows[i].exp;
-            jobs[njobs].row = i;
-            njobs++;
-        }
-        rows[i].job = j;
-    }
-    for (int i = 0; i < nrows; i++) {
-        if (rows[i].table != 2 || !rows[i].scaling) continue;
-        struct experiment x;
-        if (experiment_load_ex(&x, rows[i].exp, NULL, 0, cmd_resolve, NULL, &e)) {
-            config_free(c);
-            return cmd_fail("row '%s': %s", rows[i].id, e.msg);
-        }
-        long long per_gpu = x.training.batch[0].global_batch / experiment_gpus(&x);
-        int G = x.cluster.gpus_per_node;
-        for (int n = 1; n < x.cluster.nodes && njobs < MAXJOBS; n *= 2) {
-            struct job *jb = &jobs[njobs++];
-            memset(jb, 0, sizeof *jb);
-            jb->exp = rows[i].exp;
-            jb->row = i;
-            jb->scaling = 1;
-            jb->nodes = n;
-            snprintf(jb->sets[0], sizeof jb->sets[0], "cluster.nodes=%d", n);
-            snprintf(jb->sets[1], sizeof jb->sets[1], "training.batch=%lld", per_gpu * G * n);
-            snprintf(jb->sets[2], sizeof jb->sets[2], "allreduce.grid=none");
-            jb->nsets = 3;
-        }
-        experiment_free(&x);
-    }
-    if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
-        config_free(c);
-        return cmd_fail("cannot create '%s': %s", outdir, strerror(errno));
-    }
-    progress = isatty(2);
-    if (jobs_run(njobs, par, job_child, job_done, jobs) != 0) {
-        config_free(c);
-        if (errno == EINTR) return cmd_fail("reproduce: interrupted");
-        return cmd_fail("reproduce: cannot start simulations: %s", strerror(errno));
-    }
-    int rc = DT_EXIT_OK;
-    for (int j = 0; j < njobs; j++)
-        if (jobs[j].rc) {
-            fprintf(stderr, "dtsim: error: %s%s%s: %s\n", jobs[j].exp, jobs[j].nsets ? " with --set " : "",
-                    jobs[j].nsets ? jobs[j].sets[0] : "", jobs[j].err);
-            rc = DT_EXIT_FAIL;
-        }
-    if (rc) {
-        config_free(c);
-        return rc;
-    }
-    int hits = 0;
-    for (int i = 0; i < nrows; i++) {
-        struct row *r = &rows[i];
-        const struct run_result *res = &jobs[r->job].r;
-        if (r->table == 1) {
-            r->simulated = res->time_to_train_s;
-            r->error = 100 * (r->simulated / r->published - 1);
-        } else {
-            r->simulated = 100 * res->ph[0].scaling_efficiency;
-            r->error = r->simulated - r->published;
-        }
-        r->within = fabs(r->error) <= r->tolerance;
-        hits += r->within;
-    }
-    printf("dtsim reproduce: arXiv 1811.05233 (ImageNet/ResNet-50 in 224 seconds), Tables 1 and 2\n\n");
-    printf("Table 1: training time\n");
-    printf("%-14s %-17s %-11s %10s %10s %8s  %s\n", "row", "devices", "batch", "published", "simulated", "error", "verdict");
-    for (int i = 0; i < nrows; i++) {
-        const struct row *r = &rows[i];
-        if (r->table != 1) continue;
-        char a[32], b[32], v[48];
-        fmt_time(a, sizeof a, r->published);
-        fmt_time(b, sizeof b, r->simulated);
-        snprintf(v, sizeof v, r->within ? "within %g%%" : "MISS (> %g%%)", r->tolerance);
-        printf("%-14s %-17s %-11s %10s %10s %+7.1f%%  %s\n", r->label, r->devices, r->batch, a, b, r->error, v);
-        breakdown(stdout, &jobs[r->job].r);
-    }
-    printf("\nTable 2: GPU scaling efficiency (base: one node of the same cluster, same per-GPU batch)\n");
-    printf("%-14s %-38s %10s %10s %9s  %s\n", "row", "devices", "published", "simulated", "error", "verdict");
-    for (int i = 0; i < nrows; i++) {
-        const struct row *r = &rows[i];
-        if (r->table != 2) continue;
-        char v[48];
-        snprintf(v, sizeof v, r->within ? "within %g pt" : "MISS (> %g pt)", r->tolerance);
-        printf("%-14s %-38s %9.2f%% %9.2f%% %+6.2f pt  %s\n", r->label, r->devices, r->published, r->simulated,
-               r->error, v);
-        breakdown(stdout, &jobs[r->job].r);
-    }
-    printf("\n%d of %d rows within their tolerance; no per-row factor, compute fitted on single-GPU\n"
-           "figures only (configs/catalog/compute.ini). Misses are explained in README.md.\n",
-           hits, nrows);
-    rc = write_csvs(outdir, rows, nrows, jobs, njobs);
-    if (!rc) {
-        int made = 0;
-        if (!noplots) plots(plotdir, outdir, &made);
-        printf("wrote %s/reproduce.csv%s\n", outdir, made ? " and the pictures reproduce-*.png/svg" : "");
-    }
+    int rc;
+    if (config_load(&c, manifest, &e) || config_check(c, schema, NSCHEMA, NULL, &e)) rc = cmd_fail("%s", e.msg);
+    else rc = reproduce(c, dir, only, outdir, plotdir, par, ranges, noplots);
+    repro_free(&P);
     config_free(c);
     return rc;
 }

@@ -2,6 +2,7 @@
 #include "sweep.h"
 
 #include "cmdutil.h"
+#include "csvrows.h"
 #include "jobs.h"
 
 #include <errno.h>
@@ -131,20 +132,6 @@ int sweep_csv_split(char *line, char **f, int max)
     }
 }
 
-static void csv_put(FILE *f, const char *v)
-{
-    if (!strpbrk(v, ",\"\n")) {
-        fputs(v, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *v; v++) {
-        if (*v == '"') fputc('"', f);
-        fputc(*v == '\n' ? ' ' : *v, f);
-    }
-    fputc('"', f);
-}
-
 double sweep_cost(const struct catalog *prices, const char *gpu, const char *nic, int nodes, int gpus_per_node,
                   int nics_per_node, double t_s)
 {
@@ -176,13 +163,13 @@ static void write_row(const struct sweep *s, FILE *f, const struct pt *pt, const
         int vi = vary_index(s->vary, s->nvary, j, pt->p);
         for (int k = 0; k < s->vary[j].nkeys; k++) {
             fputc(',', f);
-            csv_put(f, s->vary[j].vals[vi * s->vary[j].nkeys + k]);
+            csvrows_put(f, s->vary[j].vals[vi * s->vary[j].nkeys + k]);
         }
     }
     if (err) {
         for (size_t m = 0; m < NMETRIC + (s->prices ? 1 : 0) + 1; m++) fputc(',', f);
         fputc(',', f);
-        csv_put(f, err);
+        csvrows_put(f, err);
         fputc('\n', f);
         return;
     }

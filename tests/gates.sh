@@ -2,9 +2,10 @@
 # The fast performance gates (docs/gates.md): metrics of this build against
 # the committed baselines in bench/baselines/, through `dtsim gate`.
 #
-#   reproduce  the predicted times and efficiencies of `dtsim reproduce`
-#              (better=equal, 1%). The full reproduction takes ~10 s of CPU;
-#              `make check` has just run it (tests/reproduce.sh), so pass its
+#   reproduce  the predicted times and efficiencies of `dtsim reproduce`,
+#              with their intervals (better=equal, 1%). The full
+#              reproduction takes ~35 s of CPU; `make check` has just run
+#              it (tests/reproduce.sh), so pass its
 #              CSV as REPRODUCE_CSV=out/test-reproduce/reproduce.csv; without
 #              it this script runs the reproduction itself.
 #   simspeed   instructions (callgrind Ir) of three small simulations

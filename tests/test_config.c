@@ -157,6 +157,15 @@ static void test_includes(void)
         CU_ASSERT_STRING_EQUAL(en->value, "16");
         CU_ASSERT_STRING_EQUAL(en->file, "--set");
         CU_ASSERT_EQUAL(en->line, 1);
+        /* a one-word section type ends at the first '.': keys may hold dots */
+        CU_ASSERT_EQUAL(config_set(c, "uncertain.cluster.nodes = 8 | 16", &e), 0);
+        en = config_find(c, "uncertain", "cluster.nodes");
+        CU_ASSERT_PTR_NOT_NULL(en);
+        if (en) CU_ASSERT_STRING_EQUAL(en->value, "8 | 16");
+        /* a named section ("TYPE NAME", the name may hold dots) ends at the last '.' */
+        CU_ASSERT_EQUAL(config_set(c, "gpu V100.x.fp16=1TFLOPS", &e), 0);
+        en = config_find(c, "gpu V100.x", "fp16");
+        CU_ASSERT_PTR_NOT_NULL(en);
         CU_ASSERT(config_set(c, "nodes=16", &e) < 0);
         CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "expected section.key=value"));
         CU_ASSERT(config_set(c, "cluster.nodes", &e) < 0);
