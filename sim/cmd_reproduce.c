@@ -254,10 +254,11 @@ static const char *verdict(char *buf, size_t n, const struct repro_row *r)
 static void breakdown(const struct run_result *r)
 {
     const struct iter_result *s = &r->ph[0].r;
-    printf("    step %.1f ms = compute %.1f + exposed comm %.1f + input stall %.1f + optimizer %.1f\n"
-           "    all-reduce %.1f ms in %d buckets; %.0f images/s per GPU\n",
-           s->step_s * 1e3, (s->forward_s + s->backward_s) * 1e3, s->exposed_comm_s * 1e3, s->input_stall_s * 1e3,
-           s->optimizer_s * 1e3, s->allreduce_s * 1e3, s->buckets, r->ph[0].images_per_s / r->gpus);
+    printf("    step %.1f ms = compute %.1f + optimizer %.1f + host %.1f + exposed comm %.1f + input stall %.1f\n"
+           "    %s; all-reduce %.1f ms in %d buckets; %.0f images/s per GPU\n",
+           s->step_s * 1e3, (s->forward_s + s->backward_s) * 1e3, s->optimizer_s * 1e3, s->host_s * 1e3,
+           s->exposed_comm_s * 1e3, s->input_stall_s * 1e3, r->stack, s->allreduce_s * 1e3, s->buckets,
+           r->ph[0].images_per_s / r->gpus);
 }
 
 /* A figure of row r: "21.3 h" or "95.72%"; a change from the point:
