@@ -85,7 +85,8 @@ static int repro_line(void *ctx, char *line, int ln)
     if (n != r->fields)
         return cmd_fail("%s:%d: %d fields, expected %d (%s)", r->path, ln, n, r->fields,
                         r->fields == 7 ? REPRO_HEADER : REPRO_HEADER_INTERVAL);
-    if (strcmp(f[0], "1") && strcmp(f[0], "2")) return cmd_fail("%s:%d: table '%s' is not 1 or 2", r->path, ln, f[0]);
+    if (strcmp(f[0], "1") && strcmp(f[0], "2") && strcmp(f[0], "3"))
+        return cmd_fail("%s:%d: table '%s' is not 1, 2 or 3", r->path, ln, f[0]);
     char *end;
     double v = strtod(f[4], &end);
     if (!*f[4] || *end) return cmd_fail("%s:%d: simulated '%s' is not a number", r->path, ln, f[4]);
