@@ -11,6 +11,8 @@
  *   configs/catalog/cpus.ini      [cpu Xeon-Gold-6148]    cores = 20 ...
  *   configs/catalog/compute.ini   [compute Volta]         eff_fp16 = ... (generated
  *                                 by `dtsim calibrate-compute`; see models/compute.h)
+ *   configs/catalog/commlibs.ini  [commlib nccl-2.4]      step_inter = 6us ... (collective
+ *                                 libraries' software costs: models/commlib.h)
  *   configs/catalog/prices.ini    [price H100-SXM5]       gpu_hour = 12.29 ...
  *                                 (USD; gpu rows: per GPU-hour and per node-hour
  *                                 of the host; link rows: per NIC-port-hour)
@@ -45,6 +47,8 @@
 #include "err.h"
 
 #include <stddef.h>
+
+struct commlib; /* models/commlib.h */
 
 /* Precisions with a peak-rate key in a [gpu] row; the key is the name. */
 #define CATALOG_PREC_MAP(X) \
@@ -163,6 +167,8 @@ struct catalog {
     size_t ncompute;
     struct catalog_price *prices;
     size_t nprices;
+    struct commlib *commlibs;              /* models/commlib.h; layered rows merged with their base */
+    size_t ncommlibs;
     void *priv__;                          /* owned strings, configs */
 };
 
@@ -187,6 +193,9 @@ const struct catalog_gpu *catalog_gpu(const struct catalog *c, const char *name,
 const struct catalog_link *catalog_link(const struct catalog *c, const char *name, dt_err *e);
 const struct catalog_storage *catalog_storage(const struct catalog *c, const char *name, dt_err *e);
 const struct catalog_cpu *catalog_cpu(const struct catalog *c, const char *name, dt_err *e);
+/* A collective library (models/commlib.h), layered rows already merged
+ * with their base. "none" is not a row: callers map it to NULL (ideal). */
+const struct commlib *catalog_commlib(const struct catalog *c, const char *name, dt_err *e);
 /* By architecture name; unknown: "no [compute X] row (run 'dtsim calibrate-compute'...)". */
 const struct catalog_compute *catalog_compute(const struct catalog *c, const char *arch, dt_err *e);
 
@@ -205,7 +214,8 @@ extern const struct config_key catalog_schema[];
 extern const size_t catalog_schema_len;
 
 /* Name resolver for experiment_load_ex (experiment.h), ctx = the catalog:
- * checks kinds "gpu", "link", "storage" and "cpu" ("none" is a valid cpu),
+ * checks kinds "gpu", "link", "storage", "cpu" and "commlib" ("none" is a
+ * valid cpu and a valid commlib),
  * returns 0 for any other kind (chain a resolver for models, algorithms).
  * Errors are prefixed with `where`'s file:line when given. */
 int catalog_resolve(void *ctx, const char *kind, const char *name, const struct config_entry *where, dt_err *e);
