@@ -61,7 +61,8 @@ int cmd_resolve(void *ctx, const char *kind, const char *name, const struct conf
         if (coll_find(name, &le)) return 0;
         return config_errf(e, DT_ENOENT, where, "%s", le.msg);
     }
-    if (strcmp(kind, "gpu") && strcmp(kind, "link") && strcmp(kind, "storage") && strcmp(kind, "cpu"))
+    if (strcmp(kind, "gpu") && strcmp(kind, "link") && strcmp(kind, "storage") && strcmp(kind, "cpu") &&
+        strcmp(kind, "commlib"))
         return 0;
     if (!cmd_catalog_cache) {
         int rc = catalog_load(&cmd_catalog_cache, NULL, e);
