@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int cmd_sets_take(struct cmd_sets *s, int argc, char **argv, int *i)
 {
@@ -93,4 +94,11 @@ int cmd_fail(const char *fmt, ...)
 int cmd_is_help(const char *arg)
 {
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+int cmd_year_now(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    return localtime_r(&now, &tm) ? tm.tm_year + 1900 : 2026;
 }
