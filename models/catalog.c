@@ -1,6 +1,7 @@
 /* catalog.c -- load, check and look up catalog rows (see catalog.h). */
 #include "catalog.h"
 
+#include "commlib.h"
 #include "config.h"
 #include "strsim.h"
 #include "units.h"
@@ -96,6 +97,22 @@ const struct config_key catalog_schema[] = {
     {"stack", "fitted", CONFIG_STRING, 0, 0, NULL, "", "parameters fitted by calibrate-compute"},
     {"stack", "rms_log", CONFIG_REAL, 0, 100, NULL, "", "fit quality: rms of log(model/measured)"},
     {"stack", "source", CONFIG_STRING, 0, 0, NULL, NULL, "points it was fitted on, and the reasons of what was assumed"},
+    {"commlib", "library", CONFIG_STRING, 0, 0, NULL, NULL, "library: NCCL, Gloo, Open MPI, Horovod ..."},
+    {"commlib", "version", CONFIG_STRING, 0, 0, NULL, NULL, "version the numbers are for, e.g. 2.4.2"},
+    {"commlib", "year", CONFIG_INT, 1980, 2100, NULL, NULL, "release year"},
+    {"commlib", "transport", CONFIG_STRING, 0, 0, NULL, "", "informational: IB verbs, TCP, NVLink/PCIe"},
+    {"commlib", "on", CONFIG_STRING, 0, 0, NULL, "", "layered on this [commlib] row (Horovod on NCCL): its per-step values, call added"},
+    {"commlib", "call", CONFIG_TIME, 0, 1, NULL, "", "software cost per collective call (one bucket); absent = 0"},
+    {"commlib", "step_intra", CONFIG_TIME, 0, 1, NULL, "", "latency added to each step inside a node (required unless on)"},
+    {"commlib", "step_inter", CONFIG_TIME, 0, 1, NULL, "", "latency added to each step crossing nodes (required unless on)"},
+    {"commlib", "small_bytes", CONFIG_SIZE, 1, 1e12, NULL, "", "messages up to this size use the small protocol; absent = none"},
+    {"commlib", "small_step_intra", CONFIG_TIME, 0, 1, NULL, "", "small protocol: step latency inside a node"},
+    {"commlib", "small_step_inter", CONFIG_TIME, 0, 1, NULL, "", "small protocol: step latency crossing nodes"},
+    {"commlib", "bw_share", CONFIG_REAL, 1e-3, 1, NULL, "", "fraction of the link rate large messages reach (required unless on)"},
+    {"commlib", "small_bw_share", CONFIG_REAL, 1e-3, 1, NULL, "", "same for the small protocol; absent = bw_share"},
+    {"commlib", "chunk_bytes", CONFIG_SIZE, 1, 1e12, NULL, "", "messages go in pieces of at most this; absent = whole"},
+    {"commlib", "chunk_lat", CONFIG_TIME, 0, 1, NULL, "", "extra cost of each piece after the first"},
+    {"commlib", "source", CONFIG_STRING, 0, 0, NULL, NULL, "source code, paper or fit the numbers come from"},
 
     {"price", "gpu_hour", CONFIG_REAL, 0, 1e6, NULL, "", "price of one GPU for one hour (gpu rows), USD"},
     {"price", "node_hour", CONFIG_REAL, 0, 1e6, NULL, "", "price of one node's host for one hour (gpu rows), USD"},
@@ -132,6 +149,14 @@ static const struct config_key *skey(const char *type, const char *key)
     return config_schema_find(catalog_schema, catalog_schema_len, type, key);
 }
 
+/* "missing required key", at the row's first line. */
+static int row_missing(const struct row *r, const char *key, dt_err *e)
+{
+    struct config_entry at = *r->first;
+    at.key = key;
+    return config_errf(e, DT_EINVAL, &at, "missing required key (%s)", skey(r->type, key)->help);
+}
+
 /* The entry for `key` in the row, or NULL (then *k has the schema key).
  * A missing required key is an error at the row's first line. */
 static int row_entry(const struct row *r, const char *key, const struct config_key **k,
@@ -139,11 +164,7 @@ static int row_entry(const struct row *r, const char *key, const struct config_k
 {
     *k = skey(r->type, key);
     *en = config_find(r->c, r->section, key);
-    if (!*en && !(*k)->def) {
-        struct config_entry at = *r->first;
-        at.key = key;
-        return config_errf(e, DT_EINVAL, &at, "missing required key (%s)", (*k)->help);
-    }
+    if (!*en && !(*k)->def) return row_missing(r, key, e);
     return 0;
 }
 
@@ -420,11 +441,72 @@ int catalog_read_stack(const config *c, const char *section, struct stack *out, 
     return stack_from_row(&r, config_section_name(section), out, e);
 }
 
+/* Keys a layered row ([commlib X] with on = BASE) may not set: they are BASE's. */
+static const char *const commlib_base_keys[] = {"step_intra",       "step_inter", "small_bytes",    "small_step_intra",
+                                                "small_step_inter", "bw_share",   "small_bw_share", "chunk_bytes",
+                                                "chunk_lat"};
+
+static int read_commlib(struct catalog *c, const struct row *r, const char *name, dt_err *e)
+{
+    struct commlib *l;
+    PUSH(c, commlibs, ncommlibs, l);
+    l->name = name;
+    l->at = (struct catalog_origin){r->first->file, r->first->line};
+    double year;
+    int rc;
+    if ((rc = row_str(r, "library", &l->library, e)) || (rc = row_str(r, "version", &l->version, e)) ||
+        (rc = row_num(r, "year", &year, e)) || (rc = row_str(r, "transport", &l->transport, e)) ||
+        (rc = row_str(r, "on", &l->on, e)) || (rc = row_num(r, "call", &l->call_s, e)) ||
+        (rc = row_str(r, "source", &l->source, e)))
+        return rc;
+    l->year = (int)year;
+    if (l->on[0]) {
+        for (size_t i = 0; i < sizeof commlib_base_keys / sizeof *commlib_base_keys; i++) {
+            const struct config_entry *en = config_find(r->c, r->section, commlib_base_keys[i]);
+            if (en)
+                return config_errf(e, DT_EINVAL, en, "a layered row (on = %s) takes its per-step values from [commlib %s]; only call may be set",
+                                   l->on, l->on);
+        }
+        return 0; /* merged with its base once every file is read (check_commlibs) */
+    }
+    static const char *const need[] = {"step_intra", "step_inter", "bw_share"};
+    for (size_t i = 0; i < 3; i++)
+        if (!config_find(r->c, r->section, need[i])) return row_missing(r, need[i], e);
+    if ((rc = row_num(r, "step_intra", &l->step_intra_s, e)) || (rc = row_num(r, "step_inter", &l->step_inter_s, e)) ||
+        (rc = row_num(r, "small_bytes", &l->small_bytes, e)) ||
+        (rc = row_num(r, "small_step_intra", &l->small_step_intra_s, e)) ||
+        (rc = row_num(r, "small_step_inter", &l->small_step_inter_s, e)) ||
+        (rc = row_num(r, "bw_share", &l->bw_share, e)) || (rc = row_num(r, "small_bw_share", &l->small_bw_share, e)) ||
+        (rc = row_num(r, "chunk_bytes", &l->chunk_bytes, e)) || (rc = row_num(r, "chunk_lat", &l->chunk_lat_s, e)))
+        return rc;
+    if (!config_find(r->c, r->section, "small_bw_share")) l->small_bw_share = l->bw_share;
+    if (l->small_bytes > 0) {
+        static const char *const small[] = {"small_step_intra", "small_step_inter"};
+        for (size_t i = 0; i < 2; i++)
+            if (!config_find(r->c, r->section, small[i])) {
+                const struct config_entry *at = config_find(r->c, r->section, "small_bytes");
+                return config_errf(e, DT_EINVAL, at, "a small-message protocol needs %s (%s)", small[i],
+                                   skey("commlib", small[i])->help);
+            }
+    } else {
+        static const char *const small[] = {"small_step_intra", "small_step_inter", "small_bw_share"};
+        for (size_t i = 0; i < 3; i++) {
+            const struct config_entry *en = config_find(r->c, r->section, small[i]);
+            if (en) return config_errf(e, DT_EINVAL, en, "%s without small_bytes (the small protocol's threshold)", small[i]);
+        }
+    }
+    if (l->chunk_lat_s > 0 && l->chunk_bytes == 0)
+        return config_errf(e, DT_EINVAL, config_find(r->c, r->section, "chunk_lat"),
+                           "chunk_lat needs chunk_bytes (the size of a piece)");
+    return 0;
+}
+
 static const struct {
     const char *type;
     int (*read)(struct catalog *, const struct row *, const char *, dt_err *);
 } readers[] = {{"gpu", read_gpu}, {"link", read_link}, {"storage", read_storage}, {"cpu", read_cpu},
-               {"compute", read_compute}, {"price", read_price}, {"stack", read_stack}};
+               {"compute", read_compute}, {"price", read_price}, {"stack", read_stack},
+               {"commlib", read_commlib}};
 
 /* ---- one file --------------------------------------------------------------- */
 
@@ -563,6 +645,7 @@ _Static_assert(offsetof(struct stack, name) == 0, "name first");
 _Static_assert(offsetof(struct stack, line) - offsetof(struct stack, file) ==
                    offsetof(struct catalog_origin, line) - offsetof(struct catalog_origin, file),
                "a stack's file and line are laid out as a catalog_origin");
+_Static_assert(offsetof(struct commlib, name) == 0, "name first");
 #define ROW_NAME(base, stride, i) (*(const char *const *)((const char *)(base) + (i) * (stride)))
 #define ROW_AT(base, stride, off, i) ((const struct catalog_origin *)((const char *)(base) + (i) * (stride) + (off)))
 
@@ -607,7 +690,41 @@ static int check_prices(const struct catalog *c, dt_err *e)
     return rc;
 }
 
-static int check_rows(const struct catalog *c, dt_err *e)
+/* Layered commlib rows: the base must exist and not be layered itself;
+ * then each is replaced by its merge with the base. Every row is checked. */
+static int check_commlibs(struct catalog *c, dt_err *e)
+{
+    int rc = DUPS(c, commlibs, ncommlibs, struct commlib, "commlib");
+    for (size_t i = 0; !rc && i < c->ncommlibs; i++) {
+        struct commlib *l = &c->commlibs[i];
+        if (commlib_is_none(l->name))
+            return dt_errf(e, DT_EINVAL, "%s:%d: [commlib none] is reserved for the ideal library (no software cost)",
+                           l->at.file, l->at.line);
+        if (!l->on[0]) continue;
+        dt_err le;
+        const struct commlib *b = catalog_commlib(c, l->on, &le);
+        if (!b)
+            return dt_errf(e, DT_ENOENT, "%s:%d: [commlib %s] on: %s", l->at.file, l->at.line, l->name, le.msg);
+        if (b->on[0])
+            return dt_errf(e, DT_EINVAL, "%s:%d: [commlib %s] on: '%s' is itself layered (on = %s); name the base library",
+                           l->at.file, l->at.line, l->name, b->name, b->on);
+    }
+    /* merge once every base is known to be a base */
+    for (size_t i = 0; !rc && i < c->ncommlibs; i++) {
+        struct commlib *l = &c->commlibs[i];
+        if (!l->on[0]) continue;
+        const struct commlib *b = catalog_commlib(c, l->on, NULL);
+        commlib_layer(l, b, l);
+    }
+    for (size_t i = 0; !rc && i < c->ncommlibs; i++) {
+        dt_err le;
+        if (commlib_check(&c->commlibs[i], &le))
+            return dt_errf(e, DT_EINVAL, "%s:%d: %s", c->commlibs[i].at.file, c->commlibs[i].at.line, le.msg);
+    }
+    return rc;
+}
+
+static int check_rows(struct catalog *c, dt_err *e)
 {
     int rc;
     if ((rc = DUPS(c, gpus, ngpus, struct catalog_gpu, "gpu")) ||
@@ -616,7 +733,7 @@ static int check_rows(const struct catalog *c, dt_err *e)
         (rc = DUPS(c, cpus, ncpus, struct catalog_cpu, "cpu")) ||
         (rc = DUPS(c, compute, ncompute, struct catalog_compute, "compute")) ||
         (rc = check_dups(c->stacks, c->nstacks, sizeof *c->stacks, offsetof(struct stack, file), "stack", e)) ||
-        (rc = check_prices(c, e)))
+        (rc = check_prices(c, e)) || (rc = check_commlibs(c, e)))
         return rc;
     /* a gpu's link must be a link row (any file): checked on the entry */
     const struct priv *pv = c->priv__;
@@ -686,6 +803,7 @@ void catalog_free(struct catalog *c)
     free(c->compute);
     free(c->prices);
     free(c->stacks);
+    free(c->commlibs);
     free(c);
 }
 
@@ -768,6 +886,11 @@ const struct catalog_cpu *catalog_cpu(const struct catalog *c, const char *name,
     return lookup(c->cpus, c->ncpus, sizeof *c->cpus, "cpu", name, e);
 }
 
+const struct commlib *catalog_commlib(const struct catalog *c, const char *name, dt_err *e)
+{
+    return lookup(c->commlibs, c->ncommlibs, sizeof *c->commlibs, "commlib", name, e);
+}
+
 const struct catalog_compute *catalog_compute(const struct catalog *c, const char *arch, dt_err *e)
 {
     for (size_t i = 0; i < c->ncompute; i++)
@@ -798,18 +921,18 @@ const struct catalog_price *catalog_price(const struct catalog *c, const char *n
 int catalog_prices_load(struct catalog *c, const char *path, dt_err *e)
 {
     struct priv *pv = c->priv__;
-    size_t before[6] = {c->ngpus, c->nlinks, c->nstorage, c->ncpus, c->ncompute, c->nstacks};
+    size_t before[7] = {c->ngpus, c->nlinks, c->nstorage, c->ncpus, c->ncompute, c->nstacks, c->ncommlibs};
     size_t old = c->nprices;
     c->nprices = 0;
     int rc = load_file(c, pv, path, e);
-    size_t after[6] = {c->ngpus, c->nlinks, c->nstorage, c->ncpus, c->ncompute, c->nstacks};
+    size_t after[7] = {c->ngpus, c->nlinks, c->nstorage, c->ncpus, c->ncompute, c->nstacks, c->ncommlibs};
     if (!rc && memcmp(before, after, sizeof before) != 0)
         rc = dt_errf(e, DT_EINVAL, "%s: a price file holds [price NAME] rows only", path);
     if (!rc && c->nprices == 0) rc = dt_errf(e, DT_EINVAL, "%s: no [price NAME] rows", path);
     if (!rc) rc = check_prices(c, e);
     if (rc) { /* leave the catalog as it was */
         c->ngpus = before[0], c->nlinks = before[1], c->nstorage = before[2], c->ncpus = before[3];
-        c->ncompute = before[4], c->nstacks = before[5];
+        c->ncompute = before[4], c->nstacks = before[5], c->ncommlibs = before[6];
         c->nprices = 0;
         (void)old;
     }
@@ -826,6 +949,7 @@ int catalog_resolve(void *ctx, const char *kind, const char *name, const struct 
     else if (strcmp(kind, "storage") == 0) found = catalog_storage(c, name, &le);
     else if (strcmp(kind, "cpu") == 0 && strcmp(name, "none") != 0) found = catalog_cpu(c, name, &le);
     else if (strcmp(kind, "stack") == 0) found = catalog_stack(c, name, &le);
+    else if (strcmp(kind, "commlib") == 0 && !commlib_is_none(name)) found = catalog_commlib(c, name, &le);
     if (found) return 0;
     return where ? config_errf(e, DT_ENOENT, where, "%s", le.msg) : dt_errf(e, DT_ENOENT, "%s", le.msg);
 }

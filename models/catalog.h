@@ -13,6 +13,8 @@
  *                                 by `dtsim calibrate-compute`; see models/compute.h)
  *   configs/catalog/stacks.ini    [stack caffe2-2017]     dispatch_fwd = ... (generated
  *                                 by `dtsim calibrate-compute`; see models/stack.h)
+ *   configs/catalog/commlibs.ini  [commlib nccl-2.4]      step_inter = 6us ... (collective
+ *                                 libraries' software costs: models/commlib.h)
  *   configs/catalog/prices.ini    [price H100-SXM5]       gpu_hour = 12.29 ...
  *                                 (USD; gpu rows: per GPU-hour and per node-hour
  *                                 of the host; link rows: per NIC-port-hour)
@@ -48,6 +50,8 @@
 #include "stack.h"
 
 #include <stddef.h>
+
+struct commlib; /* models/commlib.h */
 
 /* Precisions with a peak-rate key in a [gpu] row; the key is the name. */
 #define CATALOG_PREC_MAP(X) \
@@ -168,6 +172,8 @@ struct catalog {
     size_t nprices;
     struct stack *stacks;                  /* training stacks (models/stack.h) */
     size_t nstacks;
+    struct commlib *commlibs;              /* models/commlib.h; layered rows merged with their base */
+    size_t ncommlibs;
     void *priv__;                          /* owned strings, configs */
 };
 
@@ -192,6 +198,9 @@ const struct catalog_gpu *catalog_gpu(const struct catalog *c, const char *name,
 const struct catalog_link *catalog_link(const struct catalog *c, const char *name, dt_err *e);
 const struct catalog_storage *catalog_storage(const struct catalog *c, const char *name, dt_err *e);
 const struct catalog_cpu *catalog_cpu(const struct catalog *c, const char *name, dt_err *e);
+/* A collective library (models/commlib.h), layered rows already merged
+ * with their base. "none" is not a row: callers map it to NULL (ideal). */
+const struct commlib *catalog_commlib(const struct catalog *c, const char *name, dt_err *e);
 /* By architecture name; unknown: "no [compute X] row (run 'dtsim calibrate-compute'...)". */
 const struct catalog_compute *catalog_compute(const struct catalog *c, const char *arch, dt_err *e);
 
@@ -219,8 +228,8 @@ extern const struct config_key catalog_schema[];
 extern const size_t catalog_schema_len;
 
 /* Name resolver for experiment_load_ex (experiment.h), ctx = the catalog:
- * checks kinds "gpu", "link", "storage", "cpu" ("none" is a valid cpu) and
- * "stack" ("none" is the ideal stack),
+ * checks kinds "gpu", "link", "storage", "cpu", "stack" and "commlib" ("none"
+ * is a valid cpu, stack and commlib),
  * returns 0 for any other kind (chain a resolver for models, algorithms).
  * Errors are prefixed with `where`'s file:line when given. */
 int catalog_resolve(void *ctx, const char *kind, const char *name, const struct config_entry *where, dt_err *e);

@@ -69,6 +69,8 @@ static const struct config_key schema[] = {
     {"allreduce", "inner", CONFIG_STRING, 0, 0, NULL, "none", "inter-node algorithm run among nodes by hierarchical all-reduces (none = ring)"},
     {"allreduce", "variant", CONFIG_STRING, 0, 0, NULL, "default", "algorithm variant"},
     {"allreduce", "chunks", CONFIG_INT, 1, 4096, NULL, "1", "pipeline chunks per message"},
+    {"allreduce", "library", CONFIG_STRING, 0, 0, NULL, "nccl-current",
+     "collective library, a [commlib NAME] row of the catalog: its software cost per call and per step; none = ideal"},
     /* [input] */
     {"input", "enabled", CONFIG_BOOL, 0, 0, NULL, "true", "model the input pipeline (read + decode)"},
     {"input", "decode_per_core", CONFIG_REAL, 0.001, 1e9, NULL, "150",
@@ -199,8 +201,14 @@ static int get_name(struct ctx *cx, const char *s, const char *k, const char *ki
     int rc = get(cx, s, k, out, &at, &v);
     if (rc < 0) return rc;
     if (none_ok && strcmp(*out, "none") == 0) return 0;
-    if (cx->resolve && kind) return cx->resolve(cx->rctx, kind, *out, at, cx->e);
-    return 0;
+    if (!cx->resolve || !kind) return 0;
+    rc = cx->resolve(cx->rctx, kind, *out, at, cx->e);
+    if (rc < 0 && !at) { /* a default: say which key it is the default of */
+        char msg[sizeof cx->e->msg];
+        snprintf(msg, sizeof msg, "%s", cx->e->msg);
+        return dt_errf(cx->e, rc, "%s: [%s] %s: the default '%s': %s", config_path(cx->c), s, k, *out, msg);
+    }
+    return rc;
 }
 
 /* The entry for section.key, or a stand-in naming the top file, for errors
@@ -347,6 +355,7 @@ static int fill(struct experiment *x, struct ctx *cx)
     TRY(get_name(cx, "allreduce", "inner", "algorithm", 1, &x->allreduce.inner));
     TRY(get(cx, "allreduce", "variant", &x->allreduce.variant, NULL, NULL));
     TRY(get_int(cx, "allreduce", "chunks", &x->allreduce.chunks));
+    TRY(get_name(cx, "allreduce", "library", "commlib", 1, &x->allreduce.library));
 
     TRY(get(cx, "input", "enabled", &t, NULL, &v));
     x->input.enabled = v != 0;

@@ -8,7 +8,7 @@
  *               nics_per_node topology nodes_per_leaf oversubscription cpu cpu_cores_per_node storage
  *   [model]     name precision grad_precision stack
  *   [training]  dataset_images epochs batch warmup_epochs eval_images startup
- *   [allreduce] algorithm grid bucket inner variant chunks
+ *   [allreduce] algorithm grid bucket inner variant chunks library
  *   [input]     enabled decode_per_core prefetch file_size
  *
  * The batch schedule is "epoch:global_batch, ..." with epochs strictly
@@ -93,6 +93,7 @@ struct experiment {
         const char *inner;          /* inter-node algorithm of hierarchical ones, or "none" (ring) */
         const char *variant;        /* algorithm variant, "default" */
         int chunks;                 /* pipeline chunks per message */
+        const char *library;        /* catalog [commlib NAME] (models/commlib.h), or "none" (ideal) */
     } allreduce;
     struct {
         int enabled;                /* model the input pipeline (0/1) */
@@ -105,7 +106,7 @@ struct experiment {
 };
 
 /* Name resolver for catalog lookups. `kind` is "gpu", "link", "cpu",
- * "storage", "model" or "algorithm"; `where` is the entry that named it
+ * "storage", "commlib", "model" or "algorithm"; `where` is the entry that named it
  * (or NULL when the name is a default). Return 0 when known, else a
  * negative code with e filled, ideally through config_errf(e, code, where,
  * "unknown gpu 'V10O' (did you mean 'V100-SXM2-16GB'?)"). */

@@ -29,14 +29,63 @@ int linkfit_features(struct linkfit_point *pt, dt_err *e)
 
 double linkfit_predict(const struct linkfit_point *pt, const struct linkfit_result *r)
 {
-    return pt->steps * r->lat_s + pt->sent_bytes / r->bw_Bps;
+    return r->call_s + pt->steps * (r->wire_lat_s + r->step_s) + pt->sent_bytes / r->bw_Bps;
 }
 
-int linkfit_fit(const struct linkfit_point *pts, size_t n, struct linkfit_result *r, dt_err *e)
+/* Least squares on the free unknowns of `mask` (bit j: unknown j free):
+ * minimise |A z - b|^2 over rows a_i = (1, steps_i, sent_i) / t_i. Fills z
+ * (held unknowns 0) and the residual; 0 when solved, -1 when singular. */
+static int lsq_subset(const struct linkfit_point *pts, size_t n, const double *target, int mask, double z[3],
+                      double *resid)
+{
+    int idx[3], k = 0;
+    for (int j = 0; j < 3; j++)
+        if (mask >> j & 1) idx[k++] = j;
+    double m[3][4] = {{0}};
+    for (size_t i = 0; i < n; i++) {
+        const double a[3] = {1 / pts[i].time_s, pts[i].steps / pts[i].time_s, pts[i].sent_bytes / pts[i].time_s};
+        double b = target[i] / pts[i].time_s;
+        for (int r = 0; r < k; r++) {
+            for (int c = 0; c < k; c++) m[r][c] += a[idx[r]] * a[idx[c]];
+            m[r][k] += a[idx[r]] * b;
+        }
+    }
+    double scale[3];
+    for (int r = 0; r < k; r++) scale[r] = m[r][r];
+    for (int c = 0; c < k; c++) { /* Gauss-Jordan with partial pivoting */
+        int piv = c;
+        for (int r = c + 1; r < k; r++)
+            if (fabs(m[r][c]) > fabs(m[piv][c])) piv = r;
+        if (!(fabs(m[piv][c]) > 1e-12 * scale[c])) return -1;
+        for (int j = 0; j <= k; j++) {
+            double t = m[c][j];
+            m[c][j] = m[piv][j];
+            m[piv][j] = t;
+        }
+        for (int r = 0; r < k; r++) {
+            if (r == c) continue;
+            double f = m[r][c] / m[c][c];
+            for (int j = c; j <= k; j++) m[r][j] -= f * m[c][j];
+        }
+    }
+    z[0] = z[1] = z[2] = 0;
+    for (int r = 0; r < k; r++) z[idx[r]] = m[r][k] / m[r][r];
+    double ss = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = (z[0] + z[1] * pts[i].steps + z[2] * pts[i].sent_bytes - target[i]) / pts[i].time_s;
+        ss += d * d;
+    }
+    *resid = ss;
+    return 0;
+}
+
+int linkfit_fit(const struct linkfit_point *pts, size_t n, double rate_Bps, double wire_lat_s,
+                struct linkfit_result *r, dt_err *e)
 {
     memset(r, 0, sizeof *r);
+    if (!(rate_Bps > 0)) return dt_errf(e, DT_EINVAL, "link rate %g B/s, expected > 0", rate_Bps);
+    if (!(wire_lat_s >= 0)) return dt_errf(e, DT_EINVAL, "wire latency %g s, expected >= 0", wire_lat_s);
     if (n == 0) return dt_errf(e, DT_EINVAL, "no 2-host points to fit on");
-    double saa = 0, sab = 0, sbb = 0, sa = 0, sb = 0;
     uint64_t size0 = pts[0].bytes;
     int sizes = 1;
     for (size_t i = 0; i < n; i++) {
@@ -48,31 +97,35 @@ int linkfit_fit(const struct linkfit_point *pts, size_t n, struct linkfit_result
             return dt_errf(e, DT_EINVAL, "point %zu ('%s', %llu bytes): time and bytes must be positive", i + 1, p->algo,
                            (unsigned long long)p->bytes);
         if (p->bytes != size0) sizes = 2;
-        double a = p->steps / p->time_s, b = p->sent_bytes / p->time_s;
-        saa += a * a;
-        sab += a * b;
-        sbb += b * b;
-        sa += a;
-        sb += b;
     }
     if (sizes < 2) return dt_errf(e, DT_EINVAL, "all %zu points have the same size: need two sizes at least to separate latency from bandwidth", n);
-    double det = saa * sbb - sab * sab;
-    double L, x;
-    if (fabs(det) <= 1e-12 * saa * sbb) {
-        L = -1; /* degenerate: fall back to bandwidth alone */
-        x = 0;
-    } else {
-        L = (sa * sbb - sb * sab) / det;
-        x = (saa * sb - sab * sa) / det;
+    double *target = malloc(n * sizeof *target);
+    if (!target) return dt_errf(e, DT_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) target[i] = pts[i].time_s - pts[i].steps * wire_lat_s - pts[i].sent_bytes / rate_Bps;
+    double best[3] = {0, 0, 0}, best_ss = -1;
+    for (int mask = 0; mask < 8; mask++) { /* every subset of free unknowns; keep the best feasible one */
+        double z[3], ss;
+        if (mask == 0) {
+            z[0] = z[1] = z[2] = 0;
+            ss = 0;
+            for (size_t i = 0; i < n; i++) ss += target[i] * target[i] / (pts[i].time_s * pts[i].time_s);
+        } else if (lsq_subset(pts, n, target, mask, z, &ss)) {
+            continue;
+        }
+        if (z[0] < 0 || z[1] < 0 || z[2] < 0) continue;
+        if (best_ss < 0 || ss < best_ss * (1 - 1e-12)) {
+            best_ss = ss;
+            memcpy(best, z, sizeof best);
+        }
     }
-    if (L < 0) {
-        L = 0;
-        x = sb / sbb;
-        r->lat_clamped = 1;
-    }
-    if (!(x > 0)) return dt_errf(e, DT_EINVAL, "the fit gives a non-positive time per byte: are the times increasing with size?");
-    r->lat_s = L;
-    r->bw_Bps = 1 / x;
+    free(target);
+    r->rate_Bps = rate_Bps;
+    r->wire_lat_s = wire_lat_s;
+    r->call_s = best[0];
+    r->step_s = best[1];
+    r->share = 1 / (1 + best[2] * rate_Bps); /* 1/(R share) = 1/R + y */
+    r->bw_Bps = rate_Bps * r->share;
+    r->clamped = (best[0] == 0 ? LINKFIT_CALL0 : 0) | (best[1] == 0 ? LINKFIT_STEP0 : 0) | (best[2] == 0 ? LINKFIT_SHARE1 : 0);
     r->npoints = (int)n;
     double ss = 0;
     for (size_t i = 0; i < n; i++) {
@@ -84,17 +137,56 @@ int linkfit_fit(const struct linkfit_point *pts, size_t n, struct linkfit_result
     return 0;
 }
 
-int linkfit_write_row(FILE *f, const char *name, double rate_Bps, const struct linkfit_result *r, const char *source)
+void linkfit_commlib(const struct linkfit_result *r, const char *name, int year, const char *source,
+                     struct commlib *out)
 {
-    fprintf(f, "; fitted: t = steps x L + sent / B on %d 2-host points (models/linkfit.h)\n", r->npoints);
-    fprintf(f, "; B = %.4f of the shaped rate; rms error %.2f%%, max %.2f%%%s\n", r->bw_Bps / rate_Bps, 100 * r->rms_rel,
-            100 * r->max_rel, r->lat_clamped ? "; L fitted below 0, set to 0" : "");
+    *out = commlib_none;
+    out->name = name;
+    out->library = "dtbench";
+    out->version = "tcp";
+    out->year = year;
+    out->transport = "TCP";
+    out->call_s = r->call_s;
+    out->step_intra_s = out->step_inter_s = r->step_s;
+    out->bw_share = out->small_bw_share = r->share;
+    out->source = source;
+}
+
+int linkfit_write_link(FILE *f, const char *name, const struct linkfit_result *r, const char *source)
+{
     fprintf(f, "[link %s]\n", name);
     fprintf(f, "kind       = nic\n");
-    fprintf(f, "signalling = %.6gMbps\n", rate_Bps * 8 / 1e6);
-    fprintf(f, "encoding   = htb+TCP/IP\n");
-    fprintf(f, "data_rate  = %.6gMbps\n", r->bw_Bps * 8 / 1e6);
-    fprintf(f, "latency    = %.3fus\n", r->lat_s * 1e6);
+    fprintf(f, "signalling = %.6gMbps\n", r->rate_Bps * 8 / 1e6);
+    fprintf(f, "encoding   = htb\n");
+    fprintf(f, "data_rate  = %.6gMbps\n", r->rate_Bps * 8 / 1e6);
+    fprintf(f, "latency    = %.3fus\n", r->wire_lat_s * 1e6);
+    fprintf(f, "source     = %s\n", source);
+    return ferror(f) ? DT_EIO : 0;
+}
+
+int linkfit_write_commlib(FILE *f, const char *name, int year, const struct linkfit_result *r, const char *source)
+{
+    fprintf(f, "; fitted: t = call + steps x (L + step) + sent / (R x share) on %d 2-host points (models/linkfit.h),\n",
+            r->npoints);
+    fprintf(f, "; R = %.6g Mbit/s, L = %.3f us; rms error %.2f%%, max %.2f%%", r->rate_Bps * 8 / 1e6, r->wire_lat_s * 1e6,
+            100 * r->rms_rel, 100 * r->max_rel);
+    if (r->clamped) {
+        const char *held[3] = {"call = 0", "step = 0", "share = 1"}, *sep = "; held at their bound (the data ask for less): ";
+        for (int j = 0; j < 3; j++)
+            if (r->clamped >> j & 1) {
+                fprintf(f, "%s%s", sep, held[j]);
+                sep = ", ";
+            }
+    }
+    fprintf(f, "\n[commlib %s]\n", name);
+    fprintf(f, "library    = dtbench\n");
+    fprintf(f, "version    = tcp\n");
+    fprintf(f, "year       = %d\n", year);
+    fprintf(f, "transport  = TCP\n");
+    fprintf(f, "call       = %.3fus\n", r->call_s * 1e6);
+    fprintf(f, "step_intra = %.3fus\n", r->step_s * 1e6);
+    fprintf(f, "step_inter = %.3fus\n", r->step_s * 1e6);
+    fprintf(f, "bw_share   = %.4f\n", r->share);
     fprintf(f, "source     = %s\n", source);
     return ferror(f) ? DT_EIO : 0;
 }

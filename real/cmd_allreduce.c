@@ -18,6 +18,7 @@
 #include "cmdfail.h"
 #include "mesh.h"
 #include "coll_exec.h"
+#include "sched_exec.h"
 #include "transport.h"
 
 #include <arpa/inet.h>
@@ -59,7 +60,10 @@ static void help(void)
            "  --grid XxY         2d-torus grid (default: chosen by the schedule)\n"
            "  --timeout S        a wait with no progress for S seconds is an error (default 10)\n"
            "  --rdv-timeout S    all ranks must meet within S seconds (default 30)\n"
-           "  --sockbuf BYTES    fixed socket buffers if the kernel allows (default 4M; 0 = autotune)\n"
+"  --sockbuf BYTES    fixed socket buffers if the kernel allows (default 4M; 0 = autotune)\n"
+           "  --early WHICH      next-round sends that may start before the round ends, as their data\n"
+           "                     becomes final (tcp, verbs): peer = only to a peer this round already\n"
+           "                     sends to (default), all = to any peer, none = no early sends\n"
            "  --list             list schedules and transports, then exit\n\n"
            "Environment: RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT (torchrun, dtbench launch),\n"
            "OMPI_COMM_WORLD_RANK/SIZE (mpirun), PMI_RANK/SIZE, SLURM_PROCID/NTASKS (srun).\n"
@@ -94,7 +98,7 @@ static int parse_secs(const char *what, const char *s, double *out)
 
 static int parse(int argc, char **argv, struct opts *o, int *listonly)
 {
-    enum { O_TRANSPORT = 256, O_ALGO, O_DTYPE, O_CSV, O_GPN, O_CHUNKS, O_GRID, O_TIMEOUT, O_RDV, O_SOCKBUF, O_LIST };
+    enum { O_TRANSPORT = 256, O_ALGO, O_DTYPE, O_CSV, O_GPN, O_CHUNKS, O_GRID, O_TIMEOUT, O_RDV, O_SOCKBUF, O_EARLY, O_LIST };
     static const struct option lo[] = {
         {"transport", 1, 0, O_TRANSPORT}, {"algo", 1, 0, O_ALGO},       {"minbytes", 1, 0, 'b'},
         {"maxbytes", 1, 0, 'e'},          {"stepfactor", 1, 0, 'f'},    {"iters", 1, 0, 'n'},
@@ -102,7 +106,7 @@ static int parse(int argc, char **argv, struct opts *o, int *listonly)
         {"csv", 0, 0, O_CSV},             {"gpus-per-node", 1, 0, O_GPN}, {"chunks", 1, 0, O_CHUNKS},
         {"grid", 1, 0, O_GRID},           {"timeout", 1, 0, O_TIMEOUT}, {"rdv-timeout", 1, 0, O_RDV},
         {"sockbuf", 1, 0, O_SOCKBUF},     {"list", 0, 0, O_LIST},       {"help", 0, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"early", 1, 0, O_EARLY},         {0, 0, 0, 0}};
     *o = (struct opts){.transport = "tcp", .algo = NULL, .minb = 8, .maxb = 128 << 20, .factor = 2,
                        .iters = 20, .warmup = 5, .check = 1, .dtype = COLL_FP32, .gpn = 1,
                        .mo = {.rdv_timeout_s = 30, .timeout_s = 10, .sockbuf_bytes = 4 << 20}};
@@ -162,6 +166,10 @@ static int parse(int argc, char **argv, struct opts *o, int *listonly)
             o->mo.sockbuf_bytes = (int)b;
             break;
         }
+        case O_EARLY:
+            if ((o->mo.early = sched_early_parse(optarg)) < 0)
+                return cmd_fail("allreduce: --early '%s': expected peer, all or none", optarg);
+            break;
         case O_LIST: *listonly = 1; break;
         case 'h': help(); return -1;
         default:

@@ -429,6 +429,7 @@ int mesh_open(struct mesh *m, const struct bench_world *w, const struct mesh_opt
     m->rank = w->rank;
     m->size = w->size;
     m->timeout_s = o->timeout_s;
+    m->early = o->early;
     m->fd = malloc(sizeof *m->fd * (size_t)w->size);
     m->ip = calloc((size_t)w->size, sizeof *m->ip);
     m->port = calloc((size_t)w->size, sizeof *m->port);

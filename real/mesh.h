@@ -35,6 +35,7 @@ struct mesh {
     int size;              /* ranks */
     int *fd;               /* fd[peer]: socket to peer, -1 for self */
     double timeout_s;      /* no-progress limit on any wait, s */
+    int early;             /* mesh_opts.early, for the transports */
     uint32_t *ip;          /* ip[peer]: IPv4 (network order) of its listener */
     uint16_t *port;        /* port[peer]: its data port (host order) */
 };
@@ -43,6 +44,7 @@ struct mesh_opts {
     double rdv_timeout_s;  /* to gather every rank at the rendezvous, s */
     double timeout_s;      /* no progress on a socket for this long -> error, s */
     int sockbuf_bytes;     /* SO_SNDBUF/SO_RCVBUF when the kernel allows it; 0 = autotune */
+    int early;             /* schedule transports: which next-round sends may start early (enum sched_early) */
 };
 
 /* Meet the others and connect the mesh. size 1: no sockets at all. */

@@ -37,6 +37,15 @@ struct early {
 void sched_init(struct sched *s)
 {
     memset(s, 0, sizeof *s);
+    s->policy = SCHED_EARLY_PEER;
+}
+
+int sched_early_parse(const char *name)
+{
+    static const char *const names[] = {"peer", "all", "none"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(name, names[i]) == 0) return i;
+    return -1;
 }
 
 void sched_free(struct sched *s)
@@ -205,6 +214,13 @@ static void on_progress(void *arg, size_t done)
     q->applied = upto - q->off;
 }
 
+/* An early send the policy holds back: nothing final yet. */
+static size_t not_ready(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
 /* Leading bytes of an early send piece that are final now. */
 static size_t early_ready(void *arg)
 {
@@ -348,6 +364,14 @@ int sched_allreduce(struct sched *s, const struct coll_params *p, int rank, cons
                 ea[k] = (struct early){&x, a, a + t->bytes / x.esz};
                 t->ready = early_ready;
                 t->arg = &ea[k];
+            }
+            /* the policy (sched_exec.h): held sends wait for their round */
+            for (int k = 0; k < ne && s->policy != SCHED_EARLY_ALL; k++) {
+                struct sched_xfer *t = &s->x[first_early + k];
+                int open = 0;
+                for (int j = 0; j < first_early && !open && s->policy == SCHED_EARLY_PEER; j++)
+                    open = s->x[j].send && s->x[j].peer == t->peer;
+                if (!open) t->ready = not_ready;
             }
         }
         int rrc = round(ctx, cur, s->x, s->nx, e);

@@ -28,6 +28,20 @@
  * peer (array order), and the receiver reads round k+1 bytes only in its
  * round k+1.
  *
+ * Which early sends may go (struct sched.policy):
+ *   SCHED_EARLY_PEER  (default) only those to a peer that round k already
+ *                     sends to: they continue a stream that is open anyway
+ *                     (the ring's forwarding, for which early sends exist),
+ *                     and take no link share from round k's exchanges.
+ *   SCHED_EARLY_ALL   also those to a peer round k does not send to (a new
+ *                     partner, as in halving-doubling). They compete with
+ *                     round k at the sender's link and the new partner's:
+ *                     measured on the testbed, the partner that got ahead
+ *                     then idles 10-17% of the time, 15% slower at 64 MiB
+ *                     on 4 hosts (docs/validate.md); neither the simulator
+ *                     nor the libraries it models (Gloo, MPI, NCCL) do it.
+ *   SCHED_EARLY_NONE  none: every round starts after the previous one ends.
+ *
  * Out of place (src != dst) costs no up-front copy: the executor keeps the
  * set of element ranges of dst already written. A SEND of an unwritten
  * range reads src, a REDUCE onto it computes dst = src + scratch, and what
@@ -70,7 +84,10 @@ struct sched_ivset {
 
 struct sched_op_state;
 
+enum sched_early { SCHED_EARLY_PEER = 0, SCHED_EARLY_ALL = 1, SCHED_EARLY_NONE = 2 };
+
 struct sched {
+    int policy;             /* enum sched_early: which early sends go; sched_init sets SCHED_EARLY_PEER */
     void *scratch;          /* receive staging, grown on demand */
     size_t scratch_bytes;
     struct sched_xfer *x;   /* transfers of the current round (+ early) */
@@ -86,6 +103,9 @@ struct sched {
 };
 
 void sched_init(struct sched *s);
+
+/* "peer", "all", "none" -> enum sched_early; -1 for anything else. */
+int sched_early_parse(const char *name);
 void sched_free(struct sched *s);
 
 /* All-reduce p->count elements of src into dst (src == dst: in place) as

@@ -16,6 +16,15 @@
  * cluster where a route crosses the sender's and the receiver's private
  * link) and each host sends and receives at most BW at once.
  *
+ * TCP's congestion control is pinned on every host (--cc, default cubic:
+ * Linux's default, what Gloo and MPI over TCP ran on) through the subnet
+ * route's congctl attribute: otherwise the hosts inherit whatever the
+ * machine's default is (bbr on the build machine), and BBR's bandwidth
+ * estimate, learnt while two flows share a link, then holds a flow that is
+ * alone at half the rate (measured in docs/validate.md). The per-namespace
+ * sysctl cannot do it: a namespace may only pick a congestion control of
+ * net.ipv4.tcp_allowed_congestion_control, a setting of the root namespace.
+ *
  * `up` writes the [cluster] description dtsim reads (default
  * out/testbed.ini): nodes, gpus_per_node = 1, nic_bw (the config schema's
  * NIC rate override). The schema has no latency override, so the link
@@ -93,7 +102,7 @@ int testbed_hosts(const char *prefix, dt_err *e)
 
 static void help(void)
 {
-    printf("usage: dtbench testbed up [--hosts N] [--bw RATE] [--lat TIME] [--prefix P] [--ini FILE]\n"
+    printf("usage: dtbench testbed up [--hosts N] [--bw RATE] [--lat TIME] [--cc NAME] [--prefix P] [--ini FILE]\n"
            "       dtbench testbed down [--prefix P]\n"
            "       dtbench testbed status [--prefix P]\n\n"
            "An emulated cluster in network namespaces (needs root): hosts <prefix>0..N-1 with eth0 at\n"
@@ -103,6 +112,9 @@ static void help(void)
            "  --hosts N     hosts (default 4, at most %d)\n"
            "  --bw RATE     link rate: 1Gbit, 100Mbit, 10Gbps, 125MBps (default 1Gbit)\n"
            "  --lat TIME    one-way latency of each link: 100us, 1ms (default 100us; 0 = none)\n"
+           "  --cc NAME     TCP congestion control of every host (the route's congctl), so that\n"
+           "                results do not follow the machine's default: cubic (default, Linux's own\n"
+           "                default), reno, bbr ..., or default (whatever the kernel picks)\n"
            "  --prefix P    namespace prefix (default " TESTBED_DEFAULT_PREFIX ")\n"
            "  --ini FILE    where to write the [cluster] description (default out/testbed.ini)\n"
            "  -v            print every ip/tc command\n",
@@ -142,7 +154,7 @@ static int shape(const char *ns, const char *dev, const char *rate, const char *
     return 0;
 }
 
-static int up(int hosts, double bw_Bps, double lat_s, const char *prefix, const char *ini)
+static int up(int hosts, double bw_Bps, double lat_s, const char *cc, const char *prefix, const char *ini)
 {
     char sw[128], name[128], peer[32], addr[32], rate[32], burst[32], lat[32];
     snprintf(sw, sizeof sw, "%s-sw", prefix);
@@ -184,6 +196,17 @@ static int up(int hosts, double bw_Bps, double lat_s, const char *prefix, const 
             RUN(0, "ip", "-n", name, "link", "set", "eth0", "up") ||
             shape(name, "eth0", rate, burst, lat, netem) || shape(sw, peer, rate, burst, lat, netem))
             goto fail;
+        if (strcmp(cc, "default") != 0) { /* the subnet route carries the congestion control */
+            char src[32];
+            snprintf(src, sizeof src, TESTBED_NET ".%d", i + 1);
+            if (RUN(0, "ip", "-n", name, "route", "replace", TESTBED_NET ".0/24", "dev", "eth0", "proto", "kernel",
+                    "scope", "link", "src", src, "congctl", cc)) {
+                fprintf(stderr, "dtbench: error: testbed: cannot set TCP congestion control '%s' on the hosts' route "
+                                "(is it in /proc/sys/net/ipv4/tcp_available_congestion_control? --cc default keeps "
+                                "the kernel's)\n", cc);
+                goto fail;
+            }
+        }
     }
     FILE *f = fopen(ini, "w");
     if (!f) {
@@ -196,12 +219,13 @@ static int up(int hosts, double bw_Bps, double lat_s, const char *prefix, const 
     char *u = strstr(bwn, "bit");
     if (u) strcpy(u, "bps");
     fprintf(f, "; written by dtbench testbed up: %d network namespaces %s0..%s%d on a bridge in %s,\n"
-               "; each host link shaped to %s both ways (tc htb)%s.\n"
+               "; each host link shaped to %s both ways (tc htb)%s;\n"
+               "; TCP congestion control %s%s.\n"
                "; Include it in an experiment (include = testbed.ini) that names the gpu.\n"
                "[cluster]\nnodes = %d\ngpus_per_node = 1\nnic_bw = %s\n",
             hosts, prefix, prefix, hosts - 1, sw, rate,
-            netem ? ", one-way latency per link by netem" : "; latency NOT emulated (kernel lacks netem)", hosts,
-            bwn);
+            netem ? ", one-way latency per link by netem" : "; latency NOT emulated (kernel lacks netem)",
+            cc, strcmp(cc, "default") == 0 ? " (the kernel's)" : " (route congctl)", hosts, bwn);
     /* [cluster] has no latency override (the NIC row's latency applies):
      * say what the links have, as a comment. */
     if (netem)
@@ -250,10 +274,10 @@ static int cmd_testbed(int argc, char **argv)
     const char *verb = argv[1];
     static const struct option lo[] = {{"hosts", 1, 0, 'n'}, {"bw", 1, 0, 'b'},  {"lat", 1, 0, 'l'},
                                        {"prefix", 1, 0, 'p'}, {"ini", 1, 0, 'i'}, {"help", 0, 0, 'h'},
-                                       {0, 0, 0, 0}};
+                                       {"cc", 1, 0, 'c'},     {0, 0, 0, 0}};
     int hosts = 4, c;
     double bw = 125e6, lat = 100e-6;
-    const char *prefix = TESTBED_DEFAULT_PREFIX, *ini = "out/testbed.ini";
+    const char *prefix = TESTBED_DEFAULT_PREFIX, *ini = "out/testbed.ini", *cc = "cubic";
     dt_err e;
     optind = 2;
     opterr = 0;
@@ -277,6 +301,11 @@ static int cmd_testbed(int argc, char **argv)
             prefix = optarg;
             break;
         case 'i': ini = optarg; break;
+        case 'c':
+            if (!*optarg || strlen(optarg) > 15 || strspn(optarg, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(optarg))
+                return cmd_fail("testbed: bad congestion control '%s' (a name such as cubic, reno, bbr, or default)", optarg);
+            cc = optarg;
+            break;
         case 'v': verbose = 1; break;
         case 'h': help(); return DT_EXIT_OK;
         default: return cmd_fail("testbed: unknown or incomplete option '%s'", argv[optind - 1]);
@@ -296,7 +325,7 @@ static int cmd_testbed(int argc, char **argv)
         down(prefix, 0);
         return DT_EXIT_OK;
     }
-    return up(hosts, bw, lat, prefix, ini);
+    return up(hosts, bw, lat, cc, prefix, ini);
 }
 
 const struct dtsim_cmd dtbench_cmd_testbed = {"testbed", "emulated cluster: network namespaces on a shaped "

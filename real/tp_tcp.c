@@ -47,6 +47,7 @@ static int tcp_open(struct tport **tp, struct mesh *m, dt_err *e)
     }
     t->m = m;
     sched_init(&t->s);
+    t->s.policy = m->early;
     *tp = t;
     return 0;
 }

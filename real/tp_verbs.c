@@ -364,6 +364,7 @@ static int verbs_open(struct tport **out, struct mesh *m, dt_err *e)
     t->m = m;
     t->dl = h;
     sched_init(&t->s);
+    t->s.policy = m->early;
     if ((rc = setup(t, getenv("DTBENCH_IB_DEV"), e))) {
         verbs_close(t);
         return rc;

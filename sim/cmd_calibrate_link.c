@@ -1,7 +1,9 @@
-/* dtsim calibrate-link: fit a link class (latency, bandwidth) on 2-host
- * dtbench allreduce --csv runs and write its [link NAME] catalog row.
+/* dtsim calibrate-link: fit the software on a link (a [commlib NAME] row:
+ * cost per call, per step, share of the link rate) on 2-host dtbench
+ * allreduce --csv runs, and write it with the physical [link NAME] row.
  * The model and the fit: models/linkfit.h; docs/validate.md. */
 #include "cmd.h"
+#include "cmdutil.h"
 #include "linkfit.h"
 #include "units.h"
 
@@ -10,19 +12,25 @@
 
 static int usage(FILE *f)
 {
-    fprintf(f, "usage: dtsim calibrate-link --rate RATE [--name NAME] [--gpus-per-node G] [--min-bytes N]\n"
-               "                            [--out FILE|-] CSV...\n\n"
-               "Fit a link's one-way latency L and bandwidth B on 2-host all-reduce times\n"
-               "(dtbench allreduce --csv output, several runs may be concatenated), with the model\n"
-               "t = steps x L + sent / B of each schedule (models/linkfit.h), and write the\n"
-               "[link NAME] catalog row. Lines with more than 2 ranks are left out: the fit takes\n"
-               "2-host points only, so that larger runs can test its predictions.\n\n"
-               "  --rate RATE        the link's nominal (shaped) rate, e.g. 1Gbit: the row's signalling\n"
-               "  --name NAME        row name (default testbed-<rate in Mbit>)\n"
+    fprintf(f, "usage: dtsim calibrate-link --rate RATE [--wire-lat TIME] [--commlib NAME] [--link NAME]\n"
+               "                            [--year Y] [--gpus-per-node G] [--min-bytes N] [--out FILE|-] CSV...\n\n"
+               "Fit what the software adds to a link on 2-host all-reduce times (dtbench allreduce --csv\n"
+               "output, several runs may be concatenated): a collective library row with a cost per call,\n"
+               "a latency per step and the share of the link rate that messages reach, from the model\n"
+               "t = call + steps x (L + step) + sent / (R x share) of each schedule (models/linkfit.h).\n"
+               "The link itself stays what it physically is: rate R, wire latency L. Writes the\n"
+               "[link NAME] and [commlib NAME] catalog rows. Lines with more than 2 ranks are left out:\n"
+               "the fit takes 2-host points only, so that larger runs can test its predictions.\n\n"
+               "  --rate RATE        the link's physical (shaped) rate, e.g. 1Gbit: R\n"
+               "  --wire-lat TIME    the link's one-way latency, e.g. 50us (default 0: the testbed\n"
+               "                     without netem adds none)\n"
+               "  --commlib NAME     library row name (default dtbench-tcp)\n"
+               "  --link NAME        link row name (default testbed-<rate in Mbit>)\n"
+               "  --year Y           the library row's year (default: this year)\n"
                "  --gpus-per-node G  ranks per node of the hierarchical lines (dtbench --gpus-per-node; default 1)\n"
                "  --min-bytes N      leave out smaller sizes (default 1Mi = 1048576): below about 1 MB a\n"
                "                     tc htb shaper's token bucket lets a transfer beat the link rate\n"
-               "  --out FILE         where to write the row (default -: stdout)\n");
+               "  --out FILE         where to write the rows (default -: stdout)\n");
     return f == stdout ? DT_EXIT_OK : DT_EXIT_USAGE;
 }
 
@@ -44,15 +52,27 @@ static char *slurp(const char *path)
 
 static int cmd_calibrate_link(int argc, char **argv)
 {
-    const char *rate_s = NULL, *name = NULL, *out = "-";
+    const char *rate_s = NULL, *name = NULL, *lib = "dtbench-tcp", *out = "-";
     const char *files[64];
-    int nfiles = 0, G = 1;
+    int nfiles = 0, G = 1, year = 0;
+    double wire = 0;
     uint64_t min_bytes = 1 << 20;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (cmd_is_help(a)) return usage(stdout);
         if (i + 1 < argc && strcmp(a, "--rate") == 0) rate_s = argv[++i];
-        else if (i + 1 < argc && strcmp(a, "--name") == 0) name = argv[++i];
+        else if (i + 1 < argc && strcmp(a, "--link") == 0) name = argv[++i];
+        else if (i + 1 < argc && strcmp(a, "--commlib") == 0) lib = argv[++i];
+        else if (i + 1 < argc && strcmp(a, "--wire-lat") == 0) {
+            dt_err we;
+            if (units_parse(argv[++i], UNITS_TIME, &wire, &we) || !(wire >= 0) || wire > 1)
+                return cmd_fail("calibrate-link: --wire-lat '%s': expected a time such as 50us", argv[i]);
+        } else if (i + 1 < argc && strcmp(a, "--year") == 0) {
+            char *end;
+            long y = strtol(argv[++i], &end, 10);
+            if (*end || y < 1980 || y > 2100) return cmd_fail("calibrate-link: --year '%s': expected 1980..2100", argv[i]);
+            year = (int)y;
+        }
         else if (i + 1 < argc && strcmp(a, "--out") == 0) out = argv[++i];
         else if (i + 1 < argc && strcmp(a, "--gpus-per-node") == 0) {
             char *end;
@@ -109,31 +129,34 @@ static int cmd_calibrate_link(int argc, char **argv)
         fprintf(stderr, "calibrate-link: left out %zu lines under %llu bytes (--min-bytes: the shaper's burst, not the link)\n",
                 small, (unsigned long long)min_bytes);
     struct linkfit_result r;
-    if (linkfit_fit(all, n, &r, &e)) { rc = cmd_fail("calibrate-link: %s", e.msg); goto out; }
+    if (linkfit_fit(all, n, rate, wire, &r, &e)) { rc = cmd_fail("calibrate-link: %s", e.msg); goto out; }
     FILE *rep = strcmp(out, "-") == 0 ? stderr : stdout;
     fprintf(rep, "%-18s %11s %6s %12s %12s %7s\n", "algo", "bytes", "steps", "measured_us", "model_us", "error");
     for (size_t i = 0; i < n; i++)
         fprintf(rep, "%-18s %11llu %6.0f %12.1f %12.1f %+6.2f%%\n", all[i].algo, (unsigned long long)all[i].bytes,
                 all[i].steps, all[i].time_s * 1e6, linkfit_predict(&all[i], &r) * 1e6,
                 100 * (linkfit_predict(&all[i], &r) / all[i].time_s - 1));
-    fprintf(rep, "latency %.3f us, bandwidth %.6g MB/s = %.4f x %s (rms %.2f%%, max %.2f%%, %d points)\n", r.lat_s * 1e6,
-            r.bw_Bps / 1e6, r.bw_Bps / rate, rate_s, 100 * r.rms_rel, 100 * r.max_rel, r.npoints);
+    fprintf(rep, "call %.3f us, step %.3f us, share %.4f of %s = %.6g MB/s (rms %.2f%%, max %.2f%%, %d points)\n",
+            r.call_s * 1e6, r.step_s * 1e6, r.share, rate_s, r.bw_Bps / 1e6, 100 * r.rms_rel, 100 * r.max_rel, r.npoints);
     char nm[64], src[600];
     if (!name) {
         snprintf(nm, sizeof nm, "testbed-%gMbit", rate * 8 / 1e6);
         name = nm;
     }
+    if (!year) year = cmd_year_now();
     int w = snprintf(src, sizeof src, "dtsim calibrate-link on %s", files[0]);
     if (nfiles > 1 && w > 0 && (size_t)w < sizeof src) snprintf(src + w, sizeof src - (size_t)w, " and %d more", nfiles - 1);
     FILE *f = strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
     if (!f) { rc = cmd_fail("calibrate-link: cannot write '%s'", out); goto out; }
-    linkfit_write_row(f, name, rate, &r, src);
+    linkfit_write_link(f, name, &r, src);
+    fputc('\n', f);
+    linkfit_write_commlib(f, lib, year, &r, src);
     if (f != stdout && fclose(f)) rc = cmd_fail("calibrate-link: cannot write '%s'", out);
-    else if (f != stdout) fprintf(rep, "wrote [link %s] to %s\n", name, out);
+    else if (f != stdout) fprintf(rep, "wrote [link %s] and [commlib %s] to %s\n", name, lib, out);
 out:
     free(all);
     return rc;
 }
 
-const struct dtsim_cmd dtsim_cmd_calibrate_link = {"calibrate-link", "fit a link's latency and bandwidth on 2-host dtbench runs",
+const struct dtsim_cmd dtsim_cmd_calibrate_link = {"calibrate-link", "fit a link's software costs (a [commlib] row) on 2-host dtbench runs",
                                                    cmd_calibrate_link};

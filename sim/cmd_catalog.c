@@ -1,4 +1,4 @@
-/* cmd_catalog.c -- `dtsim catalog [gpus|links|storage|cpus|compute|stacks|prices] [--csv] [--catalog DIR]`
+/* cmd_catalog.c -- `dtsim catalog [gpus|links|storage|cpus|compute|stacks|prices|commlibs] [--csv] [--catalog DIR]`
  *
  * Lists catalog rows as aligned tables in people's units (TFLOP/s, GB/s,
  * us), each row's source below its table; --csv prints one table in SI
@@ -6,6 +6,7 @@
  */
 #include "catalog.h"
 #include "cmd.h"
+#include "commlib.h"
 #include "strsim.h"
 
 #include <stdarg.h>
@@ -407,20 +408,73 @@ static int list_stacks(const struct catalog *c, int csv)
     return tab_finish(&t, names, src, c->nstacks);
 }
 
+static int list_commlibs(const struct catalog *c, int csv)
+{
+    if (csv) {
+        printf("name,library,version,year,transport,on,call_s,step_intra_s,step_inter_s,small_bytes,"
+               "small_step_intra_s,small_step_inter_s,bw_share,small_bw_share,chunk_bytes,chunk_lat_s,source\n");
+        for (size_t i = 0; i < c->ncommlibs; i++) {
+            const struct commlib *l = &c->commlibs[i];
+            csv_str(l->name, 0);
+            csv_str(l->library, 0);
+            csv_str(l->version, 0);
+            printf("%d,", l->year);
+            csv_str(l->transport, 0);
+            csv_str(l->on, 0);
+            const double v[] = {l->call_s, l->step_intra_s, l->step_inter_s, l->small_bytes, l->small_step_intra_s,
+                                l->small_step_inter_s, l->bw_share, l->small_bw_share, l->chunk_bytes, l->chunk_lat_s};
+            for (size_t k = 0; k < sizeof v / sizeof *v; k++) printf("%.15g,", v[k]);
+            csv_str(l->source, 1);
+        }
+        return DT_EXIT_OK;
+    }
+    struct table t = {.ncol = 15};
+    static const char *const head[] = {"name", "library", "version", "year", "on", "call", "step_intra",
+                                       "step_inter", "small", "small_intra", "small_inter", "bw_share",
+                                       "small_share", "chunk", "chunk_lat",
+                                       "", "", "", "", "", "us", "us", "us", "KiB", "us", "us", "", "", "MiB", "us"};
+    for (int i = 0; i < 30; i++) tab_add(&t, "%s", head[i]);
+    for (int k = 3; k < 15; k++) t.right[k] = k != 4;
+    const char *names[c->ncommlibs + 1], *src[c->ncommlibs + 1];
+    for (size_t i = 0; i < c->ncommlibs; i++) {
+        const struct commlib *l = &c->commlibs[i];
+        tab_add(&t, "%s", l->name);
+        tab_add(&t, "%s", l->library);
+        tab_add(&t, "%s", l->version);
+        tab_add(&t, "%d", l->year);
+        tab_add(&t, "%s", l->on[0] ? l->on : "-");
+        tab_num(&t, l->call_s, 1e-6, 4);
+        tab_num(&t, l->step_intra_s, 1e-6, 4);
+        tab_num(&t, l->step_inter_s, 1e-6, 4);
+        tab_num(&t, l->small_bytes, 1024, 4);
+        tab_num(&t, l->small_bytes > 0 ? l->small_step_intra_s : 0, 1e-6, 4);
+        tab_num(&t, l->small_bytes > 0 ? l->small_step_inter_s : 0, 1e-6, 4);
+        tab_num(&t, l->bw_share, 1, 4);
+        tab_num(&t, l->small_bytes > 0 ? l->small_bw_share : 0, 1, 4);
+        tab_num(&t, l->chunk_bytes, 1024.0 * 1024, 4);
+        tab_num(&t, l->chunk_lat_s, 1e-6, 4);
+        names[i] = l->name;
+        src[i] = l->source;
+    }
+    return tab_finish(&t, names, src, c->ncommlibs);
+}
+
 static const struct {
     const char *name;
     int (*list)(const struct catalog *, int csv);
 } tables[] = {{"gpus", list_gpus}, {"links", list_links}, {"storage", list_storage}, {"cpus", list_cpus},
-               {"compute", list_compute}, {"stacks", list_stacks}, {"prices", list_prices}};
+               {"compute", list_compute}, {"stacks", list_stacks}, {"prices", list_prices},
+               {"commlibs", list_commlibs}};
 #define NTABLES (sizeof tables / sizeof tables[0])
 
 static void help(void)
 {
-    printf("usage: dtsim catalog [gpus|links|storage|cpus|compute|stacks|prices] [--csv] [--catalog DIR]\n\n"
+    printf("usage: dtsim catalog [gpus|links|storage|cpus|compute|stacks|prices|commlibs] [--csv] [--catalog DIR]\n\n"
            "List the hardware catalog: GPUs, links, storage classes, host CPUs, the\n"
            "compute model fitted per GPU architecture and the training stacks (host dispatch,\n"
-           "fixed host time, launch queue, kernel speed per architecture; dtsim calibrate-compute), and the\n"
-           "prices per GPU-, node- and NIC-hour that dtsim sweep and dtsim plan cost runs with.\n"
+           "fixed host time, launch queue, kernel speed per architecture; dtsim calibrate-compute),\n"
+           "the prices per GPU-, node- and NIC-hour that dtsim sweep and dtsim plan cost runs with,\n"
+           "and the collective libraries' software costs per call and per step (models/commlib.h).\n"
            "Rows live in configs/catalog/*.ini (docs/catalog.md); add a row to add hardware.\n\n"
            "  TABLE           one table (default: all, in aligned text)\n"
            "  --csv           one table as CSV in SI base units (flop/s, bytes/s, bytes, s)\n"
@@ -463,11 +517,11 @@ static int cmd_catalog(int argc, char **argv)
     }
     if (table && which == NTABLES) {
         const char *near = strsim_nearest(table, names, NTABLES);
-        char list[64];
+        char list[128];
         if (near) return cmd_fail("unknown catalog table '%s' (did you mean '%s'?)", table, near);
         return cmd_fail("unknown catalog table '%s' (known: %s)", table, strsim_join(list, sizeof list, names, NTABLES));
     }
-    if (csv && !table) return cmd_fail("--csv lists one table: gpus, links, storage or cpus");
+    if (csv && !table) return cmd_fail("--csv lists one table: gpus, links, storage, cpus, compute, stacks, prices or commlibs");
 
     struct catalog *c;
     dt_err e = {0};

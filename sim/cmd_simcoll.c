@@ -1,6 +1,8 @@
 /* dtsim simcoll -- time one all-reduce on a cluster given by numbers. */
+#include "catalog.h"
 #include "cmd.h"
 #include "collsim.h"
+#include "commlib.h"
 #include "simopt.h"
 
 #include <string.h>
@@ -76,23 +78,53 @@ static int run_alone(const struct simopt *o, const struct collsim_opts *co, stru
     return 0;
 }
 
+static int simcoll_run(const struct simopt *op, const struct commlib *lib, char **argv);
+
 static int cmd_simcoll(int argc, char **argv)
 {
     struct simopt o;
     dt_err e = {0};
+    const char *library = "none";
     simopt_default(&o);
     for (int i = 1; i < argc; i++) {
         if (cmd_is_help(argv[i])) {
             printf("usage: dtsim simcoll [options]\n\nTime one all-reduce on a SimGrid platform built from "
-                   "the numbers below; print\nthe simulated time (and, with --mode both, fast/exact).\n\n%s",
+                   "the numbers below; print\nthe simulated time (and, with --mode both, fast/exact).\n\n%s"
+                   "library:\n"
+                   "  --library NAME          collective library, a [commlib] row of the catalog (dtsim catalog\n"
+                   "                          commlibs): its cost per call and per step; default none (ideal)\n",
                    simopt_help);
             return DT_EXIT_OK;
+        }
+        if (strcmp(argv[i], "--library") == 0) {
+            if (++i == argc) return cmd_fail("--library: missing value");
+            library = argv[i];
+            continue;
         }
         int rc = simopt_parse(&o, argc, argv, &i, &e);
         if (rc < 0) return cmd_fail("%s", e.msg);
         if (rc == 0) return cmd_fail("simcoll: unknown option '%s' (see 'dtsim simcoll --help')", argv[i]);
     }
     if (simopt_finish(&o, &e)) return cmd_fail("%s", e.msg);
+    struct catalog *cat = NULL;
+    const struct commlib *lib = NULL;
+    if (!commlib_is_none(library)) {
+        if (catalog_load(&cat, NULL, &e)) return cmd_fail("%s", e.msg);
+        if (!(lib = catalog_commlib(cat, library, &e))) {
+            catalog_free(cat);
+            return cmd_fail("--library: %s", e.msg);
+        }
+    }
+    int rc = simcoll_run(&o, lib, argv);
+    catalog_free(cat);
+    return rc;
+}
+
+/* The rest of cmd_simcoll, with the library looked up (NULL: ideal). */
+static int simcoll_run(const struct simopt *op, const struct commlib *lib, char **argv)
+{
+    struct simopt o = *op;
+    dt_err e = {0};
     struct collsim_job jobs[2];
     int n = 0;
     for (int m = COLLSIM_EXACT; m <= COLLSIM_FAST; m++)
@@ -101,7 +133,8 @@ static int cmd_simcoll(int argc, char **argv)
             jobs[n].p = o.p;
             jobs[n++].mode = m;
         }
-    struct collsim_opts co = {.window_steps = o.window, .no_fallback = o.no_fallback, .reduce_elems_per_s = o.reduce_rate};
+    struct collsim_opts co = {.window_steps = o.window, .no_fallback = o.no_fallback, .reduce_elems_per_s = o.reduce_rate,
+                              .lib = lib};
     if (n == 1) { /* one mode: it starts at time 0 in this process */
         if (platform_engine_init(1, argv, &e) || simopt_load(&o, &e) || collsim_batch(&o.c, &co, jobs, 1, &e))
             return cmd_fail("%s", e.msg);

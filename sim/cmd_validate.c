@@ -1,10 +1,13 @@
 /* dtsim validate: measure all-reduces on the emulated cluster (dtbench
- * testbed + dtbench allreduce over TCP), fit the link on the 2-host points
+ * testbed + dtbench allreduce over TCP), fit the software (a collective
+ * library row: TCP and dtbench) on the 2-host points
  * (models/linkfit.h), simulate every point on the same platform
  * (sim/validate.h) and compare. docs/validate.md. */
 #include "catalog.h"
 #include "cmd.h"
+#include "cmdutil.h"
 #include "coll.h"
+#include "commlib.h"
 #include "linkfit.h"
 #include "units.h"
 #include "validate.h"
@@ -25,7 +28,7 @@ struct vopts {
     const char *algos[MAXLIST];
     int nalgos;
     uint64_t min_bytes, max_bytes;
-    int factor, iters, warmup, rt, plots;
+    int factor, iters, warmup, repeat, rt, plots;
     const char *out, *measured, *prefix, *lat;
     double max_median_pct, max_error_pct;
     uint64_t score_bytes, fit_bytes;
@@ -77,13 +80,15 @@ static int split(char *s, char **v, int max)
 static int usage(FILE *f)
 {
     fprintf(f, "usage: dtsim validate [--quick] [--hosts 2,4,8] [--bw 500Mbit,1Gbit] [--algos A,B,...]\n"
-               "                      [--sizes 64K..64M] [--factor 4] [--iters 3] [--warmup 1] [--lat 0]\n"
+               "                      [--sizes 64K..64M] [--factor 4] [--iters 3] [--warmup 1] [--repeat 2] [--lat 0]\n"
                "                      [--out out/validate.csv] [--measured FILE] [--prefix dtv] [--no-rt] [--no-plots]\n"
                "                      [--max-median PCT] [--max-error PCT] [--score-from SIZE]\n"
                "                      [--fit-from SIZE]\n\n"
                "Bring up the emulated cluster (dtbench testbed, root), run dtbench allreduce over TCP\n"
-               "on it, fit the link on the 2-host points only (as dtsim calibrate-link), simulate\n"
-               "every point on the same platform and print measured vs simulated time and error.\n"
+               "on it, fit what TCP and dtbench add to the shaped link (a collective library row:\n"
+               "cost per call, per step, share of the rate) on the 2-host points only (as dtsim\n"
+               "calibrate-link), simulate every point on the same platform with it and print\n"
+               "measured vs simulated time and error.\n"
                "Exit 0 when the median |error| and the largest |error| over the points of\n"
                "--score-from and up are within the limits, 1 when not, 3 when skipped (not root,\n"
                "no network namespaces).\n\n"
@@ -95,17 +100,20 @@ static int usage(FILE *f)
                "                   double-binary-tree,hierarchical; hierarchical runs 2 ranks per node)\n"
                "  --sizes MIN..MAX bytes per rank, K/M/G = 1024^n (default 64K..64M), times --factor\n"
                "  --iters N, --warmup N  dtbench -n and -w (default 3 and 1)\n"
+               "  --repeat N       measure every schedule N times, the runs interleaved, and keep each\n"
+               "                   point's smaller times (default 2; --quick: 1)\n"
                "  --lat LIST       one-way link latency; anything but 0 needs netem in the kernel,\n"
                "                   else that latency is skipped with a note (default 0)\n"
                "  --out FILE       comparison CSV (default out/validate.csv); beside it\n"
-               "                   validate-measured.csv (raw times) and validate-link.ini (the fit)\n"
+               "                   validate-measured.csv (raw times) and validate-link.ini (the fit:\n"
+               "                   [link] and [commlib] rows)\n"
                "  --measured FILE  no testbed: take the points from a validate-measured.csv\n"
                "  --prefix P       testbed namespace prefix (default dtv)\n"
                "  --no-rt          do not run the ranks under SCHED_RR (launch --rt)\n"
                "  --no-plots       do not draw validate.png beside the CSV (plots/validate.gp, gnuplot)\n"
                "  --max-median PCT, --max-error PCT  limits (default 10 and 25)\n"
                "  --score-from S   smallest size scored (default 1M)\n"
-               "  --fit-from S     smallest 2-host size the link is fitted on (default 1M: below it the\n"
+               "  --fit-from S     smallest 2-host size the library is fitted on (default 1M: below it the\n"
                "                   shaper's 128 KB token bucket lets a transfer beat the link rate)\n");
     return f == stdout ? DT_EXIT_OK : DT_EXIT_USAGE;
 }
@@ -117,7 +125,7 @@ static int parse_args(struct vopts *o, int argc, char **argv, int *help)
                *sizes = "64K..64M";
     int quick = 0;
     memset(o, 0, sizeof *o);
-    o->factor = 4, o->iters = 3, o->warmup = 1, o->rt = 1, o->plots = 1;
+    o->factor = 4, o->iters = 3, o->warmup = 1, o->repeat = 0, o->rt = 1, o->plots = 1;
     o->out = "out/validate.csv", o->prefix = "dtv", o->lat = "0";
     o->max_median_pct = 10, o->max_error_pct = 25, o->score_bytes = 1 << 20, o->fit_bytes = 1 << 20;
     const char *h = NULL, *b = NULL, *s = NULL;
@@ -137,12 +145,16 @@ static int parse_args(struct vopts *o, int argc, char **argv, int *help)
         else if (strcmp(a, "--measured") == 0) o->measured = v;
         else if (strcmp(a, "--prefix") == 0) o->prefix = v;
         else if (strcmp(a, "--lat") == 0) o->lat = v;
-        else if (strcmp(a, "--factor") == 0 || strcmp(a, "--iters") == 0 || strcmp(a, "--warmup") == 0) {
+        else if (strcmp(a, "--factor") == 0 || strcmp(a, "--iters") == 0 || strcmp(a, "--warmup") == 0 ||
+                 strcmp(a, "--repeat") == 0) {
             char *end;
             long x = strtol(v, &end, 10);
-            int lo = strcmp(a, "--factor") == 0 ? 2 : strcmp(a, "--iters") == 0 ? 1 : 0;
+            int lo = strcmp(a, "--factor") == 0 ? 2 : strcmp(a, "--warmup") == 0 ? 0 : 1;
             if (*end || x < lo || x > 1000) return cmd_fail("validate: %s '%s': expected an integer %d..1000", a, v, lo);
-            *(strcmp(a, "--factor") == 0 ? &o->factor : strcmp(a, "--iters") == 0 ? &o->iters : &o->warmup) = (int)x;
+            *(strcmp(a, "--factor") == 0  ? &o->factor
+              : strcmp(a, "--iters") == 0 ? &o->iters
+              : strcmp(a, "--repeat") == 0 ? &o->repeat
+                                           : &o->warmup) = (int)x;
         } else if (strcmp(a, "--max-median") == 0 || strcmp(a, "--max-error") == 0) {
             char *end;
             double x = strtod(v, &end);
@@ -158,6 +170,7 @@ static int parse_args(struct vopts *o, int argc, char **argv, int *help)
     if (quick) {
         hosts = "2,4,8", bw = "1Gbit", sizes = "1M..16M";
     }
+    if (!o->repeat) o->repeat = quick ? 1 : 2;
     if (h) hosts = h;
     if (b) bw = b;
     if (s) sizes = s;
@@ -287,6 +300,29 @@ static int measure(const char *dtbench, const struct vopts *o, int hosts, double
     return 0;
 }
 
+/* Repeated measurements of a point (same rate, hosts, G, algorithm, size)
+ * in pts[first, n) become one, with the smaller out-of-place and in-place
+ * times: other work only ever adds time (see validate_real_s). Returns the
+ * new n; order kept (first occurrence). */
+static size_t merge_repeats(struct validate_point *pts, size_t first, size_t n)
+{
+    size_t k = first;
+    for (size_t i = first; i < n; i++) {
+        size_t j = first;
+        while (j < k && !(pts[j].rate_Bps == pts[i].rate_Bps && pts[j].hosts == pts[i].hosts &&
+                          pts[j].gpus_per_node == pts[i].gpus_per_node && pts[j].bytes == pts[i].bytes &&
+                          strcmp(pts[j].algo, pts[i].algo) == 0))
+            j++;
+        if (j < k) {
+            if (pts[i].oop_s < pts[j].oop_s) pts[j].oop_s = pts[i].oop_s;
+            if (pts[i].ip_s < pts[j].ip_s) pts[j].ip_s = pts[i].ip_s;
+        } else {
+            pts[k++] = pts[i];
+        }
+    }
+    return k;
+}
+
 /* --- comparing --------------------------------------------------------------- */
 
 static int cmp_dbl(const void *a, const void *b)
@@ -388,7 +424,7 @@ static int cmd_validate(int argc, char **argv)
     } else {
         int has2 = 0;
         for (int i = 0; i < o.nhosts; i++) has2 |= o.hosts[i] == 2;
-        if (!has2) return cmd_fail("validate: --hosts must include 2: the link is fitted on the 2-host points only");
+        if (!has2) return cmd_fail("validate: --hosts must include 2: the library is fitted on the 2-host points only");
         if (geteuid() != 0) {
             fprintf(stderr, "dtsim: validate: skipped: the emulated cluster needs root (network namespaces, veth, tc);"
                             " run as root, or compare saved points with --measured FILE\n");
@@ -437,14 +473,19 @@ static int cmd_validate(int argc, char **argv)
                     return cmd_fail("validate: 'dtbench testbed up --hosts %d --bw %s' failed; see %s", o.hosts[h],
                                     o.bw[b], log);
                 }
-                for (int a = 0; a < o.nalgos; a++) {
-                    fprintf(stderr, "validate: %s %d hosts %s\n", o.bw[b], o.hosts[h], o.algos[a]);
-                    if ((rc = measure(dtbench, &o, o.hosts[h], o.rate_Bps[b], o.algos[a], log, &pts, &n, &cap))) {
-                        testbed_down(dtbench, &o, log);
-                        free(pts);
-                        return rc;
+                size_t first = n; /* this testbed's points: repeats are merged below */
+                for (int r = 0; r < o.repeat; r++) { /* all schedules, then all again */
+                    for (int a = 0; a < o.nalgos; a++) {
+                        fprintf(stderr, "validate: %s %d hosts %s%s\n", o.bw[b], o.hosts[h], o.algos[a],
+                                r ? " (again)" : "");
+                        if ((rc = measure(dtbench, &o, o.hosts[h], o.rate_Bps[b], o.algos[a], log, &pts, &n, &cap))) {
+                            testbed_down(dtbench, &o, log);
+                            free(pts);
+                            return rc;
+                        }
                     }
                 }
+                n = merge_repeats(pts, first, n);
                 testbed_down(dtbench, &o, log);
             }
         FILE *mf = fopen(mpath, "w");
@@ -456,6 +497,8 @@ static int cmd_validate(int argc, char **argv)
     /* fit each rate's link on its 2-host points, then simulate */
     double rates[MAXLIST];
     struct linkfit_result fits[MAXLIST];
+    struct commlib libs[MAXLIST];
+    char libname[MAXLIST][48];
     int nr = 0;
     struct linkfit_point *lp = calloc(n, sizeof *lp);
     size_t *idx = calloc(n, sizeof *idx);
@@ -489,20 +532,24 @@ static int cmd_validate(int argc, char **argv)
         char rn[32];
         rate_name(rn, sizeof rn, pts[i].rate_Bps);
         if (k == 0) {
-            rc = cmd_fail("validate: no 2-host points of %llu bytes and up at %s: the link is fitted on those only", (unsigned long long)o.fit_bytes, rn);
+            rc = cmd_fail("validate: no 2-host points of %llu bytes and up at %s: the library is fitted on those only", (unsigned long long)o.fit_bytes, rn);
             goto out;
         }
-        if (linkfit_fit(lp, k, &fits[nr], &e)) { rc = cmd_fail("validate: %s: %s", rn, e.msg); goto out; }
+        if (linkfit_fit(lp, k, pts[i].rate_Bps, 0, &fits[nr], &e)) { rc = cmd_fail("validate: %s: %s", rn, e.msg); goto out; }
         rates[nr] = pts[i].rate_Bps;
-        printf("link %s: fitted on %d 2-host points: latency %.1f us, bandwidth %.4g MB/s = %.4f x the shaped rate"
-               " (rms %.2f%%, max %.2f%%)\n", rn, fits[nr].npoints, fits[nr].lat_s * 1e6, fits[nr].bw_Bps / 1e6,
-               fits[nr].bw_Bps / rates[nr], 100 * fits[nr].rms_rel, 100 * fits[nr].max_rel);
+        snprintf(libname[nr], sizeof libname[nr], "dtbench-tcp-%s", rn);
+        linkfit_commlib(&fits[nr], libname[nr], 0, "dtsim validate", &libs[nr]);
+        printf("library %s: fitted on %d 2-host points: call %.1f us, step %.1f us, share %.4f of the shaped rate"
+               " = %.4g MB/s (rms %.2f%%, max %.2f%%)\n", libname[nr], fits[nr].npoints, fits[nr].call_s * 1e6, fits[nr].step_s * 1e6,
+               fits[nr].share, fits[nr].bw_Bps / 1e6, 100 * fits[nr].rms_rel, 100 * fits[nr].max_rel);
         if (lf) {
             char name[64], src[2600];
             snprintf(name, sizeof name, "testbed-%s", rn);
             snprintf(src, sizeof src, "dtsim validate on the dtbench testbed, %s", o.measured ? o.measured : mpath);
             fputc('\n', lf);
-            linkfit_write_row(lf, name, rates[nr], &fits[nr], src);
+            linkfit_write_link(lf, name, &fits[nr], src);
+            fputc('\n', lf);
+            linkfit_write_commlib(lf, libname[nr], cmd_year_now(), &fits[nr], src);
         }
         nr++;
     }
@@ -517,7 +564,7 @@ static int cmd_validate(int argc, char **argv)
             }
         int r;
         for (r = 0; r < nr && rates[r] != pts[i].rate_Bps; r++) {}
-        if (validate_simulate(pts, idx, k, fits[r].lat_s, fits[r].bw_Bps, &e)) { rc = cmd_fail("%s", e.msg); goto out; }
+        if (validate_simulate(pts, idx, k, rates[r], fits[r].wire_lat_s, &libs[r], &e)) { rc = cmd_fail("%s", e.msg); goto out; }
     }
     printf("%-9s %5s %2s %-18s %10s %10s %10s %7s %9s %9s %6s\n", "rate", "hosts", "G", "algo", "bytes", "real_ms",
            "sim_ms", "error", "real_bus", "sim_bus", "spread");

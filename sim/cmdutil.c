@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int cmd_sets_take(struct cmd_sets *s, int argc, char **argv, int *i)
 {
@@ -63,7 +64,7 @@ int cmd_resolve(void *ctx, const char *kind, const char *name, const struct conf
         return config_errf(e, DT_ENOENT, where, "%s", le.msg);
     }
     if (strcmp(kind, "gpu") && strcmp(kind, "link") && strcmp(kind, "storage") && strcmp(kind, "cpu") &&
-        strcmp(kind, "stack"))
+        strcmp(kind, "stack") && strcmp(kind, "commlib"))
         return 0;
     if (!cmd_catalog_cache) {
         int rc = catalog_load(&cmd_catalog_cache, NULL, e);
@@ -102,4 +103,11 @@ int cmd_fail(const char *fmt, ...)
 int cmd_is_help(const char *arg)
 {
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+int cmd_year_now(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    return localtime_r(&now, &tm) ? tm.tm_year + 1900 : 2026;
 }

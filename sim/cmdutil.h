@@ -39,9 +39,12 @@ void cmd_sets_free(struct cmd_sets *s);
 int cmd_experiment_load(struct experiment *x, const char *path, const struct cmd_sets *s);
 
 /* The catalog resolver used by cmd_experiment_load (experiment.h's
- * experiment_resolve_fn): gpu, link, storage and cpu names must be rows of
+ * experiment_resolve_fn): gpu, link, storage, cpu and commlib names must be rows of
  * the catalog (models/catalog.h, loaded once from $DTSIM_CATALOG or the
  * repository's configs/catalog); other kinds are accepted here. */
 int cmd_resolve(void *ctx, const char *kind, const char *name, const struct config_entry *where, dt_err *e);
+
+/* This year (local time), for the year of a row fitted now. */
+int cmd_year_now(void);
 
 #endif

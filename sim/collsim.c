@@ -8,6 +8,7 @@
 #include <simgrid/host.h>
 #include <simgrid/mailbox.h>
 #include <simgrid/semaphore.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ int collsim_create(struct collsim **out, const struct sim_cluster *c, const stru
     int rc = platform_check(c, e);
     if (rc) return rc;
     if (!(o->reduce_elems_per_s >= 0)) return dt_errf(e, DT_EINVAL, "reduce rate %g, expected >= 0", o->reduce_elems_per_s);
+    if (o->lib && (rc = commlib_check(o->lib, e))) return rc;
     struct collsim *cs = calloc(1, sizeof *cs);
     if (!cs) return dt_errf(e, DT_ENOMEM, "out of memory");
     cs->o = *o;
@@ -99,13 +101,35 @@ static sg_mailbox_t pair_mailbox(struct collsim *cs, int src, int dst)
     return m->m;
 }
 
-/* Post, wait, reduce. Returns the messages sent. */
+int collsim__round_small(const struct collsim *cs, const struct coll_round *r, size_t dsize)
+{
+    if (!cs->o.lib || !(cs->o.lib->small_bytes > 0)) return 0;
+    uint64_t m = 0;
+    for (int i = 0; i < r->nops; i++)
+        if (r->ops[i].count > m) m = r->ops[i].count;
+    return commlib_small(cs->o.lib, (double)(m * dsize));
+}
+
+/* Library latency, post, wait, reduce. Returns the messages sent. */
 int collsim__round(struct collsim *cs, int rank, const struct coll_round *r, size_t dsize)
 {
     sg_comm_t comms[COLL_MAX_OPS];
     void *got[COLL_MAX_OPS];
     uint64_t reduce = 0;
     int n = 0, sent = 0;
+    double share = 1;
+    const struct commlib *lib = cs->o.lib;
+    if (lib && r->nops > 0) {
+        uint64_t m = 0;
+        int inter = 0;
+        for (int i = 0; i < r->nops; i++) {
+            if (r->ops[i].count > m) m = r->ops[i].count;
+            inter |= rank / cs->gpus_per_node != r->ops[i].peer / cs->gpus_per_node;
+        }
+        double mb = (double)(m * dsize), lat = commlib_round_lat_s(lib, inter, mb);
+        share = commlib_share(lib, mb);
+        if (lat > 0) sg_actor_sleep_for(lat);
+    }
     for (int i = 0; i < r->nops; i++) { /* receives first, as coll.h says */
         const struct coll_op *op = &r->ops[i];
         if (op->kind == COLL_SEND) continue;
@@ -118,7 +142,8 @@ int collsim__round(struct collsim *cs, int rank, const struct coll_round *r, siz
         const struct coll_op *op = &r->ops[i];
         if (op->kind != COLL_SEND) continue;
         sg_mailbox_t mb = pair_mailbox(cs, rank, op->peer);
-        comms[n++] = sg_mailbox_put_async(mb, &token, (long)(op->count * dsize));
+        double bytes = (double)(op->count * dsize);
+        comms[n++] = sg_mailbox_put_async(mb, &token, share == 1 ? (long)bytes : (long)llround(bytes / share));
         sent++;
     }
     sg_comm_wait_all(comms, (size_t)n);
@@ -258,6 +283,7 @@ int collsim_run(struct collsim *cs, const struct coll_params *p, int mode, doubl
         st->messages_simulated = st->messages;
         rc = run_exact(cs, p, dsize);
         if (rc) return dt_errf(e, rc, "'%s': exact run failed", p->algo);
+        if (commlib_call_s(cs->o.lib) > 0) sg_actor_sleep_for(commlib_call_s(cs->o.lib));
     } else {
         /* The same collective again: every window would hit the memo (or
          * the exact fallback would run again), so its time is known. */
@@ -270,12 +296,13 @@ int collsim_run(struct collsim *cs, const struct coll_params *p, int mode, doubl
             int use_exact = 0;
             rc = collsim__run_fast(cs, p, dsize, st, &use_exact, e);
             if (rc) return rc;
-            if (use_exact) {
+            if (use_exact) { /* the exact run pays the call cost */
                 rc = collsim_run(cs, p, COLLSIM_EXACT, seconds, st, e);
                 if (!rc) run_keep(cs, p, *seconds, st);
                 return rc;
             }
-            run_keep(cs, p, simgrid_get_clock() - t0, st);
+            if (commlib_call_s(cs->o.lib) > 0) sg_actor_sleep_for(commlib_call_s(cs->o.lib));
+            run_keep(cs, p, simgrid_get_clock() - t0, st); /* call cost included */
         }
     }
     *seconds = simgrid_get_clock() - t0;

@@ -25,7 +25,8 @@
  *                  sleep of that duration. Duration of the collective = sum
  *                  of step durations.
  *                  Signature: for each participating rank in rank order, its
- *                  ops (kind, peer, size), plus the largest message M of the
+ *                  ops (kind, peer, size) and the library protocol of its
+ *                  round (below), plus the largest message M of the
  *                  step; sizes enter as floor((M - b) / q), q = max(M/1024,
  *                  2 elements), so messages that differ by less than q (a
  *                  ring's blocks of ceil and floor count/N elements) share
@@ -39,6 +40,25 @@
  *                  or compute running at the same time only sees the steps
  *                  that were simulated.
  *
+ * A collective library (models/commlib.h, opts.lib; NULL = the ideal one)
+ * is applied in both modes, round by round, on each rank:
+ *
+ *     sleep   commlib_round_lat_s(lib, inter, m): the step latency of the
+ *             round's link class (inter when any op's peer is on another
+ *             node) and protocol (m = the round's largest message, sends
+ *             and receives, <= small_bytes: small), plus (pieces(m) - 1) x
+ *             chunk_lat; then post as above, each SEND carrying
+ *             bytes / share (the protocol's share of the link rate)
+ *
+ * and once per collective call, after its last step, `call` (the duration
+ * includes it). A round's transfers start when both ends have slept, so in
+ * lock-step fast mode a step lasts the slowest rank's latency plus its
+ * transfer, as a lock-step ring does; a ring of N on one switch with link
+ * latency L and bandwidth B takes
+ *     call + 2(N-1) (L + step) + 2(N-1)/N x S / (B x share).
+ * The library is fixed for the life of a collsim, so the fast mode's memo
+ * and run cache stay valid; a round's protocol is part of the signature.
+ *
  * One SimGrid engine per process: collsim_run() is called from inside a
  * running actor (the iteration model's communication actor), blocks for the
  * simulated duration and may be called many times; collsim_batch() wraps it
@@ -50,6 +70,7 @@
 #include <stdint.h>
 
 #include "coll.h"
+#include "commlib.h"
 #include "err.h"
 #include "platform.h"
 
@@ -63,6 +84,8 @@ struct collsim_opts {
     int window_steps;          /* fast: steps per memoised window; 0 = COLLSIM_WINDOW, 1 = lock-step */
     int no_fallback;           /* fast: never fall back to exact (to measure the approximation itself) */
     double reduce_elems_per_s; /* elements/s reduced by an idle GPU; 0 = one flop per element at host speed */
+    const struct commlib *lib; /* software costs per call and per step (models/commlib.h); NULL = ideal.
+                                  Must outlive the collsim. */
 };
 
 struct collsim_stats {

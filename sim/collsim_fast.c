@@ -112,7 +112,7 @@ static int sig_push(struct step *s, uint64_t w)
 
 /* Signature of the assembled window (see collsim.h); returns its hash.
  * Step boundaries are marked by the round's step offset in the window. */
-static int step_signature(struct step *s, size_t dsize, uint64_t *hash)
+static int step_signature(const struct collsim *cs, struct step *s, size_t dsize, uint64_t *hash)
 {
     uint64_t m = 0;
     for (int i = 0; i < s->n; i++)
@@ -125,7 +125,8 @@ static int step_signature(struct step *s, size_t dsize, uint64_t *hash)
     uint32_t step0 = s->n ? s->round[0].step : 0;
     for (int i = 0; i < s->n; i++) {
         const struct coll_round *r = &s->round[i];
-        if (sig_push(s, (uint64_t)(r->step - step0) << 40 | (uint64_t)s->rank[i] << 8 | r->nops)) return -1;
+        uint64_t small = (uint64_t)collsim__round_small(cs, r, dsize) << 7; /* the protocol sets its latency */
+        if (sig_push(s, (uint64_t)(r->step - step0) << 40 | (uint64_t)s->rank[i] << 8 | small | r->nops)) return -1;
         for (int k = 0; k < r->nops; k++) {
             const struct coll_op *op = &r->ops[k];
             uint64_t rel = (m - op->count) / q;
@@ -322,7 +323,7 @@ int collsim__run_fast(struct collsim *cs, const struct coll_params *p, size_t ds
     if ((rc = stepgen_begin(&g, p, e))) goto out;
     while ((rc = window_next(&g, &s, W, NULL, dsize, e)) == 1) {
         uint64_t h;
-        if (step_signature(&s, dsize, &h)) goto nomem;
+        if (step_signature(cs, &s, dsize, &h)) goto nomem;
         msgs += s.msgs;
         if (memo_find(cs, &cs->memo, &s, h, 1) || memo_find(cs, &cs->seen, &s, h, 0)) continue;
         if (memo_add(cs, &cs->seen, &s, h, 0, 0)) goto nomem;
@@ -340,7 +341,7 @@ int collsim__run_fast(struct collsim *cs, const struct coll_params *p, size_t ds
     if ((rc = stepgen_begin(&g, p, e))) goto out;
     while ((rc = window_next(&g, &s, W, st, dsize, e)) == 1) {
         uint64_t h;
-        if (step_signature(&s, dsize, &h)) goto nomem;
+        if (step_signature(cs, &s, dsize, &h)) goto nomem;
         struct memo *m = memo_find(cs, &cs->memo, &s, h, 1);
         if (m) {
             pending += m->seconds;

@@ -71,8 +71,13 @@ struct collsim {
     size_t mbox_cap, mbox_n;
 };
 
-/* Post a round's receives and sends, wait for all, reduce. Returns the
- * messages sent. Yields to other actors (simcalls). */
+/* 1 when the library sends this round with its small-message protocol
+ * (part of a fast-mode step's signature). */
+int collsim__round_small(const struct collsim *cs, const struct coll_round *r, size_t dsize);
+
+/* Sleep the library's latency of the round, post its receives and sends,
+ * wait for all, reduce. Returns the messages sent. Yields to other actors
+ * (simcalls). */
 int collsim__round(struct collsim *cs, int rank, const struct coll_round *r, size_t dsize);
 
 /* Fast mode; sets *use_exact when reuse is too low to pay (see collsim.h). */

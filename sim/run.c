@@ -1,6 +1,7 @@
 #include "run.h"
 
 #include "collsim.h"
+#include "commlib.h"
 #include "compute.h"
 #include "dnn.h"
 #include "kstream.h"
@@ -217,6 +218,11 @@ static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
     pl->coll.count = 1;
     struct coll_iter probe;
     if ((rc = coll_begin(&probe, &pl->coll, 0, e))) return rc;
+
+    /* the collective library: its costs per call and per step (none: ideal) */
+    pl->co.lib = NULL;
+    if (!commlib_is_none(x->allreduce.library) && !(pl->co.lib = catalog_commlib(cat, x->allreduce.library, e)))
+        return DT_ENOENT;
 
     /* input pipeline */
     pl->node_rate = 0;

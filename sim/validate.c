@@ -3,6 +3,7 @@
 
 #include "coll.h"
 #include "collsim.h"
+#include "commlib.h"
 #include "csvrows.h"
 #include "platform.h"
 
@@ -108,7 +109,7 @@ void validate_cluster(struct sim_cluster *c, int hosts, int G, double lat_s, dou
 }
 
 /* The child: load the platform, run the batch, write the seconds. */
-static int child(const struct sim_cluster *c, struct collsim_job *jobs, int n, int fd)
+static int child(const struct sim_cluster *c, const struct commlib *lib, struct collsim_job *jobs, int n, int fd)
 {
     dt_err e = {0};
     char *argv[] = {"dtsim", NULL};
@@ -120,8 +121,8 @@ static int child(const struct sim_cluster *c, struct collsim_job *jobs, int n, i
     close(tfd);
     int rc = platform_engine_init(1, argv, &e) || platform_load(c, path, &e);
     unlink(path);
-    /* reductions cost nothing: the fit folds them into L and B */
-    struct collsim_opts o = {.reduce_elems_per_s = 1e18};
+    /* reductions cost nothing: the fit folds them into the library's costs */
+    struct collsim_opts o = {.reduce_elems_per_s = 1e18, .lib = lib};
     if (!rc) rc = collsim_batch(c, &o, jobs, n, &e);
     double *secs = calloc((size_t)n + 1, sizeof *secs);
     if (!secs) return 1;
@@ -137,12 +138,13 @@ static int child(const struct sim_cluster *c, struct collsim_job *jobs, int n, i
     return rc ? 1 : 0;
 }
 
-int validate_simulate(struct validate_point *pts, const size_t *idx, size_t n, double lat_s, double bw_Bps, dt_err *e)
+int validate_simulate(struct validate_point *pts, const size_t *idx, size_t n, double rate_Bps, double lat_s,
+                      const struct commlib *lib, dt_err *e)
 {
     if (n == 0) return 0;
     const struct validate_point *p0 = &pts[idx[0]];
     struct sim_cluster c;
-    validate_cluster(&c, p0->hosts, p0->gpus_per_node, lat_s, bw_Bps);
+    validate_cluster(&c, p0->hosts, p0->gpus_per_node, lat_s, rate_Bps);
     int rc = platform_check(&c, e);
     if (rc) return rc;
     struct collsim_job *jobs = calloc(n, sizeof *jobs);
@@ -174,7 +176,7 @@ int validate_simulate(struct validate_point *pts, const size_t *idx, size_t n, d
     }
     if (pid == 0) {
         close(fds[0]);
-        _exit(child(&c, jobs, (int)n, fds[1]));
+        _exit(child(&c, lib, jobs, (int)n, fds[1]));
     }
     close(fds[1]);
     size_t got = 0, want = n * sizeof *secs;

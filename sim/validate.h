@@ -9,11 +9,15 @@
  *   hosts, one rank each             nodes = hosts / G, G gpus per node,
  *                                    one NIC per gpu (nics_per_node = G)
  *   bridge (non-blocking)            topology switch, switch_lat 0
- *   shaped link, both ways           nic_bw = B, nic_lat = L (the fitted link),
- *                                    intra switch port: same B and L (on the
+ *   shaped link, both ways           nic_bw = R (the shaped rate), nic_lat = L
+ *                                    (the wire latency: 0 without netem),
+ *                                    intra switch port: same R and L (on the
  *                                    testbed an intra-node hop crosses the
  *                                    same shaped link)
- *   reductions on the CPU            negligible (folded into L and B by the fit)
+ *   TCP stack and dtbench            a collective library (models/commlib.h)
+ *                                    fitted on the 2-host points: call, step,
+ *                                    share of R (models/linkfit.h)
+ *   reductions on the CPU            negligible (folded into the fitted library)
  *
  * G is 1, except for hierarchical (G = 2 when hosts is even): it then runs
  * as on nodes of two GPUs, so its intra and inter stages both show.
@@ -59,9 +63,12 @@ int validate_write_measured(FILE *f, const struct validate_point *pts, size_t n)
 int validate_read_measured(const char *text, const char *name, struct validate_point **out, size_t *n, dt_err *e);
 
 /* Simulate every point whose rate, hosts and G match pts[0]'s group, on the
- * platform above with link (L, B); fills sim_s of each point in idx[0..n).
- * Runs SimGrid in a forked child. */
-int validate_simulate(struct validate_point *pts, const size_t *idx, size_t n, double lat_s, double bw_Bps, dt_err *e);
+ * platform above with links of rate_Bps and wire latency lat_s, and the
+ * library lib (NULL: ideal); fills sim_s of each point in idx[0..n). Runs
+ * SimGrid in a forked child. */
+struct commlib;
+int validate_simulate(struct validate_point *pts, const size_t *idx, size_t n, double rate_Bps, double lat_s,
+                      const struct commlib *lib, dt_err *e);
 
 /* Build the cluster for a group (exposed for tests). */
 struct sim_cluster;

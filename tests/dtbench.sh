@@ -4,7 +4,7 @@
 #   tests/dtbench.sh            (DTBENCH=path/to/dtbench to test another build)
 #
 # 1. loopback: 4 ranks, every all-reduce schedule, fp32 and fp16, odd sizes;
-#    exit 0 and #wrong 0 on every row; 1 rank alone;
+#    exit 0 and #wrong 0 on every row; the --early policies; 1 rank alone;
 # 2. failures: a rank killed mid-run -> the others exit with an error by
 #    themselves within 10 s; busy port, wrong rank count, missing peer ->
 #    the error says so; verbs / nccl without hardware -> skipped (3);
@@ -103,6 +103,14 @@ done
 nextport
 if run "hierarchical 2x2" 0 $DTBENCH launch -n 4 --port $PORT -- allreduce --algo hierarchical --gpus-per-node 2 \
        -b 12 -e 120K -f 10 -n 2 -w 1 && rows_ok "$TMP/out"; then ok "loopback hierarchical, 2 nodes x 2 ranks: #wrong 0"; fi
+# the other early-send policies (sched_exec.h): same sums
+for pol in all none; do
+    for a in halving-doubling double-binary-tree; do
+        nextport
+        if run "early $pol $a" 0 $DTBENCH launch -n 4 --port $PORT -- allreduce --algo $a --early $pol \
+               -b 12 -e 120K -f 10 -n 2 -w 1 && rows_ok "$TMP/out"; then ok "loopback $a --early $pol: #wrong 0"; fi
+    done
+done
 nextport
 if run "5 ranks" 0 $DTBENCH launch -n 5 --port $PORT -- allreduce --algo ring -b 12 -e 120K -f 10 -n 2 -w 1 &&
     rows_ok "$TMP/out"; then ok "loopback 5 ranks ring (blocks of 0 elements): #wrong 0"; fi

@@ -1,6 +1,7 @@
 /* Catalog: known values from the shipped rows, lookups with suggestions,
  * a user's extra row, and bad rows refused with file:line. */
 #include "catalog.h"
+#include "commlib.h"
 
 #include <CUnit/CUnit.h>
 #include <dirent.h>
@@ -326,13 +327,78 @@ static void test_bad_links(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "cannot open catalog directory"));
 }
 
+/* [commlib] rows: the shipped values as their sources give them, a layered
+ * row merged with its base, lookups, and bad rows. */
+static const char *lib_row = "[commlib B]\nlibrary = NCCL\nversion = 1\nyear = 2019\ncall = 8us\nstep_intra = 5us\n"
+                             "step_inter = 6us\nbw_share = 0.9\nsource = t\n";
+
+static void test_commlibs(void)
+{
+    dt_err e = {0};
+    const struct commlib *n = catalog_commlib(shipped, "nccl-2.5", &e);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+    CU_ASSERT_REL(n->call_s, 8.4e-6);       /* tuning.cc baseLat, ring Simple */
+    CU_ASSERT_REL(n->step_inter_s, 6.6e-6); /* hwLat NET ring Simple */
+    CU_ASSERT_REL(n->step_intra_s, 5.7e-6); /* hwLat NVLink/PCI ring Simple */
+    CU_ASSERT_REL(n->small_step_inter_s, 0.9e-6);
+    CU_ASSERT_REL(n->small_bytes, 32768.0);
+    CU_ASSERT_REL(n->small_bw_share, 0.25);
+    CU_ASSERT_REL(n->bw_share, 0.96);
+    CU_ASSERT_EQUAL(n->year, 2019);
+    const struct commlib *h = catalog_commlib(shipped, "horovod-0.13-nccl", &e), *b = catalog_commlib(shipped, "nccl-2018", &e);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_STRING_EQUAL(h->library, "Horovod");
+    CU_ASSERT_STRING_EQUAL(h->on, "nccl-2018");
+    CU_ASSERT_REL(h->call_s, b->call_s + 100e-6);
+    CU_ASSERT_REL(h->step_inter_s, b->step_inter_s);
+    CU_ASSERT_REL(h->small_bytes, b->small_bytes);
+    CU_ASSERT_REL(h->bw_share, b->bw_share);
+    CU_ASSERT_PTR_NOT_NULL(catalog_commlib(shipped, "nccl-current", &e));
+    CU_ASSERT_PTR_NOT_NULL(catalog_commlib(shipped, "dtbench-tcp", &e));
+    for (size_t i = 0; i < shipped->ncommlibs; i++) CU_ASSERT_EQUAL(commlib_check(&shipped->commlibs[i], &e), 0);
+    CU_ASSERT_PTR_NULL(catalog_commlib(shipped, "nccl-25", &e));
+    CU_ASSERT_STRING_EQUAL(e.msg, "unknown commlib 'nccl-25' (did you mean 'nccl-2.5'?)");
+    CU_ASSERT_EQUAL(catalog_resolve(shipped, "commlib", "none", NULL, &e), 0); /* the ideal library */
+    CU_ASSERT_NOT_EQUAL(catalog_resolve(shipped, "commlib", "nccl-25", NULL, &e), 0);
+
+    char buf[1024];
+    /* a layered row may set call only */
+    snprintf(buf, sizeof buf, "%s[commlib H]\nlibrary = Horovod\nversion = 1\nyear = 2018\non = B\nstep_inter = 1us\nsource = t\n",
+             lib_row);
+    expect_bad(buf, 15, "a layered row (on = B) takes its per-step values from [commlib B]; only call may be set");
+    /* its base must exist (with a suggestion) and not be layered itself */
+    snprintf(buf, sizeof buf, "%s[commlib H]\nlibrary = Horovod\nversion = 1\nyear = 2018\non = b2\nsource = t\n", lib_row);
+    expect_bad(buf, 11, "[commlib H] on: unknown commlib 'b2' (did you mean 'B'?)");
+    snprintf(buf, sizeof buf,
+             "%s[commlib H]\nlibrary = Horovod\nversion = 1\nyear = 2018\non = B\nsource = t\n"
+             "[commlib H2]\nlibrary = Horovod\nversion = 1\nyear = 2018\non = H\nsource = t\n", lib_row);
+    expect_bad(buf, 17, "[commlib H2] on: 'H' is itself layered (on = B); name the base library");
+    /* a base row needs its per-step values */
+    expect_bad("[commlib X]\nlibrary = L\nversion = 1\nyear = 2019\nstep_intra = 1us\nbw_share = 1\nsource = t\n", 2,
+               "[commlib X] step_inter: missing required key");
+    /* a share is a fraction; a small protocol needs its latencies and its threshold */
+    snprintf(buf, sizeof buf, "%s", lib_row);
+    strstr(buf, "0.9")[0] = '2';
+    expect_bad(buf, 8, "[commlib B] bw_share: 2.9 is out of range");
+    snprintf(buf, sizeof buf, "%ssmall_bytes = 64KiB\nsmall_step_inter = 1us\n", lib_row);
+    expect_bad(buf, 10, "a small-message protocol needs small_step_intra");
+    snprintf(buf, sizeof buf, "%ssmall_step_inter = 1us\n", lib_row);
+    expect_bad(buf, 10, "small_step_inter without small_bytes");
+    snprintf(buf, sizeof buf, "%schunk_lat = 1us\n", lib_row);
+    expect_bad(buf, 10, "chunk_lat needs chunk_bytes");
+    /* "none" is the ideal library, not a row */
+    expect_bad("[commlib none]\nlibrary = L\nversion = 1\nyear = 2019\nstep_intra = 1us\nstep_inter = 1us\n"
+               "bw_share = 1\nsource = t\n", 2, "[commlib none] is reserved for the ideal library");
+}
+
 int test_catalog_register(void)
 {
     CU_pSuite s = CU_add_suite("catalog", setup, teardown);
     if (!s) return -1;
     if (!CU_add_test(s, "known values", test_known_values) || !CU_add_test(s, "lookup", test_lookup) ||
         !CU_add_test(s, "extra row", test_extra_row) || !CU_add_test(s, "bad rows", test_bad_rows) ||
-        !CU_add_test(s, "bad links and dirs", test_bad_links))
+        !CU_add_test(s, "bad links and dirs", test_bad_links) || !CU_add_test(s, "commlibs", test_commlibs))
         return -1;
     return 0;
 }

@@ -4,6 +4,7 @@
  * child that loads its platform, runs a batch and sends the durations back
  * through a pipe. */
 #include "collsim.h"
+#include "commlib.h"
 #include "platform.h"
 #include "simchild.h"
 
@@ -25,6 +26,7 @@ struct childarg {
     const struct sim_cluster *c;
     double reduce_rate;
     int no_fallback;
+    const struct commlib *lib;
     struct collsim_job *jobs;
     int n;
 };
@@ -39,7 +41,7 @@ static int batch_child(void *argp, void *outp)
     int fd = mkstemps(path, 4), rc = -1;
     if (fd >= 0) {
         close(fd);
-        struct collsim_opts o = {.no_fallback = a->no_fallback, .reduce_elems_per_s = a->reduce_rate};
+        struct collsim_opts o = {.no_fallback = a->no_fallback, .reduce_elems_per_s = a->reduce_rate, .lib = a->lib};
         rc = platform_engine_init(1, av, &e);
         if (!rc) rc = platform_load(a->c, path, &e);
         unlink(path);
@@ -57,7 +59,7 @@ static int batch_child(void *argp, void *outp)
 static int sim_child_opts(const struct sim_cluster *c, double reduce_rate, int no_fallback, struct collsim_job *jobs,
                           int n, struct result *res)
 {
-    struct childarg a = {c, reduce_rate, no_fallback, jobs, n};
+    struct childarg a = {c, reduce_rate, no_fallback, NULL, jobs, n};
     return simchild_run(batch_child, &a, res, (size_t)n * sizeof *res) == 0 ? 0 : -1;
 }
 
@@ -226,6 +228,145 @@ static void test_reuse_and_fallback(void)
     CU_ASSERT_DOUBLE_EQUAL(res[2].seconds, res[3].seconds, 1e-12);
 }
 
+/* ---- a collective library (models/commlib.h) ----------------------------- */
+
+/* Jobs on cluster c with library lib (NULL: ideal), fast mode may fall back. */
+static int sim_child_lib(const struct sim_cluster *c, const struct commlib *lib, struct collsim_job *jobs, int n,
+                         struct result *res)
+{
+    struct childarg a = {c, 0, 0, lib, jobs, n};
+    return simchild_run(batch_child, &a, res, (size_t)n * sizeof *res) == 0 ? 0 : -1;
+}
+
+/* A library with round numbers: 100 us a call, 50 us a step across nodes,
+ * 20 us inside one, 80% of the link for large messages; up to 32 KiB per
+ * message the small protocol: 5 / 2 us a step, 25% of the link. */
+static struct commlib test_lib(void)
+{
+    struct commlib l = commlib_none;
+    l.name = "test";
+    l.call_s = 100e-6;
+    l.step_inter_s = 50e-6;
+    l.step_intra_s = 20e-6;
+    l.bw_share = 0.8;
+    l.small_bytes = 32768;
+    l.small_step_inter_s = 5e-6;
+    l.small_step_intra_s = 2e-6;
+    l.small_bw_share = 0.25;
+    return l;
+}
+
+/* Ring of 4 on one switch (B = 10 GB/s, L = 2 us a hop), both protocols:
+ *   T = call + 2(N-1) (L + step) + 2(N-1)/N x S / (B x share)
+ * large, S = 4 MB (1 MB a message):
+ *   100 + 6 (2 + 50) + 1.5 x 4e6 / 8e9 s = 100 + 312 + 750 = 1162 us
+ * small, S = 64 KB (16 KB a message):
+ *   100 + 6 (2 + 5) + 1.5 x 64e3 / 2.5e9 s = 100 + 42 + 38.4 = 180.4 us
+ * Against the ideal library the difference is exact (same platform):
+ *   large: 100 + 6 x 50 + 750 - 600 = 550 us; small: 100 + 6 x 5 + 38.4 - 9.6 = 158.8 us */
+static void test_lib_ring(void)
+{
+    struct sim_cluster c;
+    flat_switch(&c, 4);
+    struct commlib lib = test_lib();
+    struct collsim_job jobs[4] = {job("ring", 4, 1000000, 1, COLLSIM_FAST), job("ring", 4, 16000, 1, COLLSIM_FAST),
+                                  job("ring", 4, 1000000, 1, COLLSIM_EXACT), job("ring", 4, 16000, 1, COLLSIM_EXACT)};
+    struct collsim_job ideal[2] = {jobs[0], jobs[1]};
+    struct result res[4], base[2];
+    CU_ASSERT_FATAL(sim_child_lib(&c, &lib, jobs, 4, res) == 0);
+    CU_ASSERT_FATAL(sim_child_lib(&c, NULL, ideal, 2, base) == 0);
+    CU_ASSERT(near(res[0].seconds, 1162e-6, 0.01));
+    CU_ASSERT(near(res[1].seconds, 180.4e-6, 0.01));
+    CU_ASSERT(near(res[0].seconds - base[0].seconds, 550e-6, 1e-6));
+    CU_ASSERT(near(res[1].seconds - base[1].seconds, 158.8e-6, 1e-6));
+    CU_ASSERT(near(res[2].seconds, res[0].seconds, 1e-9)); /* exact mode: the same lock-step ring */
+    CU_ASSERT(near(res[3].seconds, res[1].seconds, 1e-9));
+}
+
+/* Hierarchical on 2 nodes x 2 GPUs (intra port 20 GB/s, NIC 10 GB/s), S =
+ * 4 MB: step 0 and 3 inside a node (a 2 MB message each), steps 1 and 2
+ * across (1 MB each). Against the ideal library:
+ *   call + 2 step_intra + 2 step_inter + (1/share - 1) x (2 x 2e6/20e9 + 2 x 1e6/10e9)
+ *   = 100 + 40 + 100 + 0.25 x 400 = 340 us
+ * and in all: T = call + 2 (L_i + 20 + 2e6/16e9) + 2 (L_n + 50 + 1e6/8e9). */
+static void test_lib_hierarchical(void)
+{
+    struct sim_cluster c;
+    flat_switch(&c, 2);
+    c.gpus_per_node = 2;
+    c.nics_per_node = 2;
+    c.intra = SIM_INTRA_SWITCH;
+    c.intra_bw_Bps = 20e9;
+    c.intra_lat_s = 1e-6;
+    struct commlib lib = test_lib();
+    struct collsim_job jobs[2] = {job("hierarchical", 4, 1000000, 2, COLLSIM_FAST),
+                                  job("hierarchical", 4, 1000000, 2, COLLSIM_EXACT)}, ideal = jobs[0];
+    struct result res[2], base;
+    CU_ASSERT_FATAL(sim_child_lib(&c, &lib, jobs, 2, res) == 0);
+    CU_ASSERT_FATAL(sim_child_lib(&c, NULL, &ideal, 1, &base) == 0);
+    CU_ASSERT(near(res[0].seconds - base.seconds, 340e-6, 1e-6));
+    double want = 100e-6 + 2 * (1e-6 + 20e-6 + 2e6 / 16e9) + 2 * (2e-6 + 50e-6 + 1e6 / 8e9);
+    CU_ASSERT(near(res[0].seconds, want, 0.02));
+    CU_ASSERT(near(res[1].seconds, res[0].seconds, 0.02));
+}
+
+/* Chunking: 1 MB messages in pieces of 256 KiB are 4 pieces (1e6 / 262144 =
+ * 3.8), so each of the ring's 6 steps pays 3 x chunk_lat = 30 us more; the
+ * same collective again is served from the run cache, call included. */
+static void test_lib_chunks_and_cache(void)
+{
+    struct sim_cluster c;
+    flat_switch(&c, 4);
+    struct commlib lib = test_lib(), chunked = lib;
+    chunked.chunk_bytes = 262144;
+    chunked.chunk_lat_s = 10e-6;
+    struct collsim_job a[2] = {job("ring", 4, 1000000, 1, COLLSIM_FAST), job("ring", 4, 1000000, 1, COLLSIM_FAST)};
+    struct collsim_job b = a[0];
+    struct result ra[2], rb;
+    CU_ASSERT_FATAL(sim_child_lib(&c, &lib, a, 2, ra) == 0);
+    CU_ASSERT_FATAL(sim_child_lib(&c, &chunked, &b, 1, &rb) == 0);
+    CU_ASSERT(near(rb.seconds - ra[0].seconds, 6 * 30e-6, 1e-6));
+    CU_ASSERT_EQUAL(ra[1].st.steps_simulated, 0);
+    CU_ASSERT_DOUBLE_EQUAL(ra[1].seconds, ra[0].seconds, 1e-12);
+}
+
+static void test_commlib_model(void)
+{
+    struct commlib l = test_lib();
+    dt_err e = {0};
+    CU_ASSERT_EQUAL(commlib_check(&l, &e), 0);
+    CU_ASSERT_DOUBLE_EQUAL(commlib_round_lat_s(&l, 1, 32768), 5e-6, 1e-15);  /* at the threshold: small */
+    CU_ASSERT_DOUBLE_EQUAL(commlib_round_lat_s(&l, 1, 32769), 50e-6, 1e-15); /* past it: large */
+    CU_ASSERT_DOUBLE_EQUAL(commlib_round_lat_s(&l, 0, 100), 2e-6, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(commlib_share(&l, 100), 0.25, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(commlib_share(NULL, 100), 1, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(commlib_round_lat_s(NULL, 1, 1e9), 0, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(commlib_call_s(&commlib_none), 0, 1e-15);
+    l.chunk_bytes = 1000;
+    l.chunk_lat_s = 1e-6;
+    CU_ASSERT_DOUBLE_EQUAL(commlib_round_lat_s(&l, 1, 1e6), 50e-6 + 999e-6, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(commlib_round_lat_s(&l, 1, 1000), 5e-6, 1e-15); /* one piece: no extra */
+    l.bw_share = 1.5;
+    CU_ASSERT_EQUAL(commlib_check(&l, &e), DT_EINVAL);
+    CU_ASSERT_STRING_EQUAL(e.msg, "[commlib test] bw_share: 1.5, expected a fraction in (0, 1]");
+    l = test_lib();
+    l.step_inter_s = -1;
+    CU_ASSERT_EQUAL(commlib_check(&l, &e), DT_EINVAL);
+    /* a layered row: the base's steps, the calls added, its own name */
+    struct commlib hv = commlib_none, merged;
+    hv.name = "hv";
+    hv.library = "Horovod";
+    hv.on = "test";
+    hv.call_s = 1e-3;
+    l = test_lib();
+    commlib_layer(&hv, &l, &merged);
+    CU_ASSERT_STRING_EQUAL(merged.name, "hv");
+    CU_ASSERT_STRING_EQUAL(merged.library, "Horovod");
+    CU_ASSERT_DOUBLE_EQUAL(merged.call_s, 1.1e-3, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(merged.step_inter_s, 50e-6, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(merged.small_bw_share, 0.25, 1e-15);
+}
+
 static void test_platform_xml(void)
 {
     struct sim_cluster c;
@@ -279,7 +420,10 @@ int test_collsim_register(void)
         !CU_add_test(s, "hd_closed_form", test_hd_closed_form) ||
         !CU_add_test(s, "oversubscribed_fattree", test_oversubscribed_fattree) ||
         !CU_add_test(s, "exact_vs_fast", test_exact_vs_fast) ||
-        !CU_add_test(s, "reuse_and_fallback", test_reuse_and_fallback))
+        !CU_add_test(s, "reuse_and_fallback", test_reuse_and_fallback) ||
+        !CU_add_test(s, "commlib_model", test_commlib_model) || !CU_add_test(s, "lib_ring", test_lib_ring) ||
+        !CU_add_test(s, "lib_hierarchical", test_lib_hierarchical) ||
+        !CU_add_test(s, "lib_chunks_and_cache", test_lib_chunks_and_cache))
         return -1;
     return 0;
 }

@@ -7,9 +7,9 @@
 #      pass or a failure. As root this runs it as user nobody (setpriv).
 #   3. As root: `dtsim validate --quick` on the emulated cluster (about 90 s):
 #      exit 0 (median |error| <= 10 %, max <= 25 % over points of 1 MiB and
-#      up, link fitted on 2 hosts), 36 points in the CSV, the link row
-#      written, and no testbed namespace left behind. Without root, or where
-#      network namespaces cannot be made, this part prints SKIP.
+#      up, library fitted on 2 hosts), 36 points in the CSV, the link and
+#      library rows written, and no testbed namespace left behind. Without
+#      root, or where network namespaces cannot be made, this part prints SKIP.
 #
 #   tests/validate.sh                         (from the repository root)
 #   DTSIM=out/asan/dtsim VALIDATE_QUICK=0 tests/validate.sh   (parts 1-2 only)
@@ -74,8 +74,9 @@ else
         fi
         n=$(($(wc -l <"$tmp/q/validate.csv" 2>/dev/null || echo 1) - 1))
         if [ "$n" -eq 36 ]; then ok; else bad "validate --quick: $n points in the CSV, expected 36"; fi
-        if grep -q '^\[link testbed-1000Mbit\]' "$tmp/q/validate-link.ini" 2>/dev/null; then ok
-        else bad "validate --quick: no [link testbed-1000Mbit] in validate-link.ini"; fi
+        if grep -q '^\[link testbed-1000Mbit\]' "$tmp/q/validate-link.ini" 2>/dev/null &&
+           grep -q '^\[commlib dtbench-tcp-1000Mbit\]' "$tmp/q/validate-link.ini"; then ok
+        else bad "validate --quick: no [link testbed-1000Mbit] and [commlib dtbench-tcp-1000Mbit] in validate-link.ini"; fi
         grep '^all:' "$tmp/q/out" | sed 's/^/    /'
     fi
     if ip netns list 2>/dev/null | grep -q "^$PREFIX"; then
