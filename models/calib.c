@@ -29,8 +29,10 @@ static double matrix_time(const struct calib_point *pt, const struct compute_par
 }
 
 /* One bucket all-reduced inside the node, closed form (an uncontended
- * node: every GPU on its own port of the node's switch): rounds x latency
- * + bytes sent / bandwidth + the reductions at the memory rate. */
+ * node: every GPU on its own port of the node's switch): the library's
+ * cost per call + rounds x (link latency + the library's step latency at
+ * the mean message size) + bytes sent / (bandwidth x the library's share)
+ * + the reductions at the memory rate. */
 static double node_bucket_s(const struct calib_point *pt, const struct compute_params *p, uint64_t count)
 {
     struct coll_params cp;
@@ -44,7 +46,9 @@ static double node_bucket_s(const struct calib_point *pt, const struct compute_p
     if (coll_rank_cost(&cp, 0, &c, NULL)) return NAN;
     double sent = (double)(c.bytes_sent[COLL_INTRA] + c.bytes_sent[COLL_INTER]);
     double reduce_rate = pt->gpu.mem_bw_Bps * p->mem_eff / (3.0 * pt->grad_elem);
-    return (double)c.rounds * pt->intra_lat_s + sent / pt->intra_bw_Bps + (double)c.reduce_elems / reduce_rate;
+    double msg = c.rounds ? sent / (double)c.rounds : 0;
+    return commlib_call_s(pt->lib) + (double)c.rounds * (pt->intra_lat_s + commlib_round_lat_s(pt->lib, 0, msg)) +
+           sent / (pt->intra_bw_Bps * commlib_share(pt->lib, msg)) + (double)c.reduce_elems / reduce_rate;
 }
 
 double calib_predict(const struct calib_point *pt, const struct compute_params *p)

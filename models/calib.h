@@ -17,7 +17,8 @@
  *
  * The prediction of a train, inference or backward point is the stack's
  * step simulated in plain C (kstream.h: host, launch queue, GPU, the
- * node's all-reduce in closed form, the input pipeline), never a formula
+ * node's all-reduce in closed form with its collective library, the input
+ * pipeline), never a formula
  * for the step; `dtsim run` simulates the same stream with SimGrid actors
  * (tests check they agree).
  *
@@ -38,6 +39,7 @@
 #ifndef DT_CALIB_H
 #define DT_CALIB_H
 
+#include "commlib.h"
 #include "compute.h"
 #include "stack.h"
 
@@ -58,6 +60,7 @@ struct calib_point {
     double intra_bw_Bps;       /* the node's GPU link, per direction (gpus > 1) */
     double intra_lat_s;
     const char *algorithm;     /* the node's all-reduce (gpus > 1) */
+    const struct commlib *lib; /* its collective library (NULL: ideal) */
     double bucket_bytes;       /* gradient fusion bucket */
     int grad_elem;             /* gradient bytes per element on the wire (2 or 4) */
     int cpu_cores;             /* real data: cores decoding for the node; 0 = synthetic data */

@@ -33,6 +33,7 @@ static const struct config_key own_schema[] = {
     {"point", "gpus", CONFIG_INT, 1, 64, NULL, "1", "GPUs in the node (train points of a whole node)"},
     {"point", "intra_link", CONFIG_STRING, 0, 0, NULL, "PCIe3-x16", "the node's GPU link (gpus > 1), a [link] row"},
     {"point", "algorithm", CONFIG_STRING, 0, 0, NULL, "ring", "the node's all-reduce (gpus > 1)"},
+    {"point", "library", CONFIG_STRING, 0, 0, NULL, "none", "the node's collective library (gpus > 1), a [commlib] row"},
     {"point", "bucket", CONFIG_SIZE, 1, 1e12, NULL, "25MB", "gradient fusion bucket (gpus > 1)"},
     {"point", "grad_precision", CONFIG_ENUM, 0, 0, "auto|fp32|fp16", "auto", "gradients on the wire"},
     {"point", "data", CONFIG_ENUM, 0, 0, "synthetic|real", "synthetic", "real: JPEGs decoded on cpu_cores"},
@@ -310,7 +311,7 @@ static int read_points(struct state *S, dt_err *e)
         if (S->np == MAXPTS) return dt_errf(e, DT_ERANGE, "more than %d points", MAXPTS);
         struct calib_point *pt = &S->pts[S->np];
         memset(pt, 0, sizeof *pt);
-        const char *gname, *model, *prec, *mode, *stack, *link, *algo;
+        const char *gname, *model, *prec, *mode, *stack, *link, *algo, *lib;
         long long batch, gpus, cores;
         double bucket, gp, data, tf32;
         if ((rc = get_str(S->c, sec, "gpu", &gname, e)) || (rc = get_str(S->c, sec, "model", &model, e)) ||
@@ -320,6 +321,7 @@ static int read_points(struct state *S, dt_err *e)
             (rc = config_get_int(S->c, sec, "gpus", "1", 1, 64, &gpus, e)) ||
             (rc = config_get_str(S->c, sec, "intra_link", "PCIe3-x16", &link, e)) ||
             (rc = config_get_str(S->c, sec, "algorithm", "ring", &algo, e)) ||
+            (rc = config_get_str(S->c, sec, "library", "none", &lib, e)) ||
             (rc = config_get_units(S->c, sec, "bucket", UNITS_SIZE, "25MB", 1, 1e12, &bucket, e)) ||
             (rc = config_get_int(S->c, sec, "cpu_cores", "40", 1, 4096, &cores, e)))
             return rc;
@@ -387,6 +389,8 @@ static int read_points(struct state *S, dt_err *e)
         } else if (pt->mode < CALIB_MATRIX_FWD && (pt->gpus > 1 || pt->cpu_cores > 0)) {
             return config_errf(e, DT_EINVAL, config_find(S->c, sec, "mode"), "a node or real-data point needs its stack");
         }
+        if (!commlib_is_none(lib) && !(pt->lib = catalog_commlib(S->cat, lib, e)))
+            return config_errf(e, DT_ENOENT, config_find(S->c, sec, "library"), "%s", e->msg);
         if (pt->gpus > 1) {
             const struct catalog_link *l = catalog_link(S->cat, link, e);
             if (!l) return config_errf(e, DT_ENOENT, config_find(S->c, sec, "intra_link"), "%s", e->msg);
