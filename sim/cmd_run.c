@@ -142,7 +142,10 @@ static void print_text(FILE *f, const struct experiment *x, const struct run_res
     char t[32];
     fprintf(f, "%s: %d x %s (%d nodes x %d), %s %s, all-reduce %s\n", config_path(x->cfg), r->gpus, x->cluster.gpu,
             r->nodes, r->gpus_per_node, x->model.name, exp_precision_name(x->model.precision), x->allreduce.algorithm);
-    fprintf(f, "stack %s (%s, %d): %d kernels a step\n", r->stack, r->framework, r->stack_year, r->kernels);
+    if (strcmp(r->stack, "none") == 0)
+        fprintf(f, "stack none (ideal: no host cost, reference kernels): %d kernels a step\n", r->kernels);
+    else
+        fprintf(f, "stack %s (%s, %d): %d kernels a step\n", r->stack, r->framework, r->stack_year, r->kernels);
     for (int k = 0; k < r->nphases; k++) {
         const struct run_phase *p = &r->ph[k];
         const struct iter_result *s = &p->r;

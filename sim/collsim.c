@@ -243,6 +243,13 @@ static void run_keep(struct collsim *cs, const struct coll_params *p, double sec
     c->st = *st;
 }
 
+/* The library's cost per call, paid by a collective that moves data: a
+ * single rank or an empty buffer calls no library. */
+static double call_s(const struct collsim *cs, const struct coll_params *p)
+{
+    return p->nranks > 1 && p->count > 0 ? commlib_call_s(cs->o.lib) : 0;
+}
+
 int collsim_run(struct collsim *cs, const struct coll_params *p, int mode, double *seconds,
                 struct collsim_stats *st, dt_err *e)
 {
@@ -283,7 +290,7 @@ int collsim_run(struct collsim *cs, const struct coll_params *p, int mode, doubl
         st->messages_simulated = st->messages;
         rc = run_exact(cs, p, dsize);
         if (rc) return dt_errf(e, rc, "'%s': exact run failed", p->algo);
-        if (commlib_call_s(cs->o.lib) > 0) sg_actor_sleep_for(commlib_call_s(cs->o.lib));
+        if (call_s(cs, p) > 0) sg_actor_sleep_for(call_s(cs, p));
     } else {
         /* The same collective again: every window would hit the memo (or
          * the exact fallback would run again), so its time is known. */
@@ -301,7 +308,7 @@ int collsim_run(struct collsim *cs, const struct coll_params *p, int mode, doubl
                 if (!rc) run_keep(cs, p, *seconds, st);
                 return rc;
             }
-            if (commlib_call_s(cs->o.lib) > 0) sg_actor_sleep_for(commlib_call_s(cs->o.lib));
+            if (call_s(cs, p) > 0) sg_actor_sleep_for(call_s(cs, p));
             run_keep(cs, p, simgrid_get_clock() - t0, st); /* call cost included */
         }
     }
