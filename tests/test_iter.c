@@ -216,6 +216,18 @@ static void test_input_stall(void)
     CU_ASSERT_DOUBLE_EQUAL(o.r.input_stall_s, 0, 1e-12);
 }
 
+/* One GPU under stack s: the step, checked against the plain-C timeline. */
+static double one_gpu(const struct stack *s)
+{
+    struct iter_model m;
+    static struct out o;
+    toy_model(&m, 2.5e6, 0, s);
+    m.coll.nranks = 1;
+    CU_ASSERT_EQUAL_FATAL(simulate(&m, &o), 0);
+    same_as_kstream(&m, &o);
+    return o.r.step_s;
+}
+
 /* A host that dispatches slower than the GPU runs: with a deep queue the
  * step is the host's time, worked by hand. One GPU, no all-reduce. */
 static void test_host_floor(void)
@@ -240,20 +252,12 @@ static void test_host_floor(void)
     same_as_kstream(&m, &o);
     /* synchronous: the sum of host and GPU, 63 + 30.5 ms */
     s.queue = 0;
-    toy_model(&m, 2.5e6, 0, &s);
-    m.coll.nranks = 1;
-    CU_ASSERT_EQUAL_FATAL(simulate(&m, &o), 0);
-    CU_ASSERT_DOUBLE_EQUAL(o.r.step_s, 93.5e-3, 1e-9);
-    same_as_kstream(&m, &o);
+    CU_ASSERT_DOUBLE_EQUAL(one_gpu(&s), 93.5e-3, 1e-9);
     /* a fast host hides behind the GPU: the step is the GPU's 30.5 ms */
     s.queue = 1024;
     s.dispatch_s[STACK_FWD] = s.dispatch_s[STACK_BWD] = s.dispatch_s[STACK_OPT] = 0.1e-3;
     s.step_host_s = 0;
-    toy_model(&m, 2.5e6, 0, &s);
-    m.coll.nranks = 1;
-    CU_ASSERT_EQUAL_FATAL(simulate(&m, &o), 0);
-    CU_ASSERT_DOUBLE_EQUAL(o.r.step_s, 30.5e-3, 1e-9);
-    same_as_kstream(&m, &o);
+    CU_ASSERT_DOUBLE_EQUAL(one_gpu(&s), 30.5e-3, 1e-9);
 }
 
 /* The knee and every sync variant, with the all-reduce on 8 GPUs and an
