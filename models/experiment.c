@@ -14,7 +14,7 @@
 /* The schema. Ranges are inclusive; min == max == 0 means unbounded.
  * Sources of defaults: ImageNet-1k train set 1,281,167 images, 90 epochs,
  * 25 MB buckets (PyTorch DDP's default bucket_cap_mb), ~110 KB average JPEG
- * (shared/reference/published.md, [U]). */
+ * (docs/references.md, [U]). */
 static const struct config_key schema[] = {
     /* [cluster] */
     {"cluster", "gpu", CONFIG_STRING, 0, 0, NULL, NULL, "GPU model, a [gpu NAME] row of the catalog"},
