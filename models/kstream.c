@@ -35,7 +35,6 @@ void kstream_free(struct kstream *ks)
 /* Appends kernels; `pending` carries the time of fused (0-kernel) layers. */
 struct emit {
     struct kstream *ks;
-    int cap;
     double pending;
 };
 
@@ -108,7 +107,7 @@ int kstream_build(const struct kstream_in *in, struct kstream *ks, dt_err *e)
     }
     kstream_buckets(in->grad_bytes, net->nlayers, in->bucket_bytes, esz, ks->bucket_count, close, (size_t)nb);
     ks->nbuckets = nb;
-    struct emit em = {ks, cap, 0};
+    struct emit em = {ks, 0};
     for (size_t i = 0; i < net->nlayers; i++)
         emit(&em, STACK_FWD, nkernels_fwd(st, &net->layers[i], in->amp), in->fwd_s[i], st->dispatch_s[STACK_FWD]);
     flush(&em, STACK_FWD, 0);

@@ -82,7 +82,6 @@ struct sfit {
     double arch_eff[STACK_MAX_ARCH][2];
     int use_arch[STACK_MAX_ARCH][2], tie_arch[STACK_MAX_ARCH];
     struct stack_eff start[STACK_MAX_ARCH];
-    int fitted_here;                  /* 1 once its own [stack] section or a joint [arch] fit ran */
     int npts;
     double rms;
     char points[2048];
@@ -457,7 +456,6 @@ static int fit_arch(struct state *S, const char *sec, struct problem *P, dt_err 
             if (!sf) return config_errf(e, DT_EINVAL, fen, "no [stack %s] before this section", tok);
             if ((rc = stack_param(sf, colon + 1, P->par, &P->pb.npar, fen, e))) return rc;
             if (P->ac.n == 0 || P->ac.f[P->ac.n - 1] != sf) P->ac.f[P->ac.n++] = sf;
-            sf->fitted_here = 1;
             note_fitted(sf->fitted, sizeof sf->fitted, colon + 1);
             continue;
         }
@@ -513,7 +511,6 @@ static int fit_stack(struct state *S, const char *sec, struct problem *P, dt_err
     }
     if (!P->pb.npar) return 0; /* nothing of its own to fit here (a reference stack, or fixed) */
     P->ac.f[P->ac.n++] = f;
-    f->fitted_here = 1;
     for (int i = 0; i < S->np; i++) {
         const struct calib_point *pt = &S->pts[i];
         if (pt->stack != &f->s) continue;

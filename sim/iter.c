@@ -200,7 +200,7 @@ int iter_run(struct collsim *cs, const struct iter_model *m, struct iter_result 
     double g0 = simgrid_get_clock();
     for (int it = 0; it < s.total; it++) {
         int meas = it >= m->warmup, traced = m->trace && it == s.total - 1, b = 0;
-        double busy[3] = {0, 0, 0}, idle = 0, exposed = 0, ar0 = s.ar_busy;
+        double busy[3] = {0, 0, 0}, idle = 0, exposed = 0;
         struct gspan span = {0, 0, ""};
         if (traced) s.trace_t0 = g0;
         for (int k = 0; k < ks->n; k++) {
@@ -248,7 +248,6 @@ int iter_run(struct collsim *cs, const struct iter_model *m, struct iter_result 
         } else {
             r->warmup_s += g1 - g0;
         }
-        (void)ar0;
         g0 = g1;
     }
     for (int i = 0; i < helpers; i++) sg_sem_acquire(s.fin);
