@@ -392,13 +392,35 @@ static void test_commlibs(void)
                "bw_share = 1\nsource = t\n", 2, "[commlib none] is reserved for the ideal library");
 }
 
+#define ROW(extra)                                                                                                   \
+    "[stack s]\nframework = F\nversion = 1\nyear = 2017\ndispatch_fwd = 10us\ndispatch_bwd = 10us\n"                 \
+    "dispatch_opt = 10us\nsync = step\noverlap = yes\nsource = test\n" extra
+
+/* Stack rows (models/stack.h) refused with file:line. */
+static void test_bad_stacks(void)
+{
+    expect_bad(ROW("queue = -1\nkernel_eff = Volta:1\n"), 11, "queue: '-1' is negative");
+    expect_bad(ROW("queue = 4\nkernel_eff = Volta:0\n"), 12, "kernel speed factors");
+    expect_bad(ROW("queue = 4\nkernel_eff = \n"), 12, "");
+    expect_bad(ROW("queue = 4\nkernel_eff = Volta:1\nkernels = conv:1/2, bnn:1/1\n"), 13,
+               "unknown layer kind 'bnn' (did you mean 'bn'?)");
+    expect_bad(ROW("queue = 4\nkernel_eff = Volta:1\noptimizer = cpu\n"), 2, "needs the host memory bandwidth");
+    expect_bad(ROW("queue = 4\nkernel_eff = Volta:1\nsync = sometimes\n"), 13, "sync");
+    expect_bad(ROW("queue = 4\nkernel_eff = Volta:1\ndispatch_fwd = -3us\n"), 13, "dispatch_fwd");
+    expect_bad(ROW("queue = 4\nkernel_eff = Volta:1\nqueu = 3\n"), 13, "did you mean 'queue'");
+    expect_bad(ROW("queue = 4\nkernel_eff = Volta:1\n") "[stack S]\nframework = F\nversion = 1\nyear = 2017\n"
+               "dispatch_fwd = 10us\ndispatch_bwd = 10us\ndispatch_opt = 10us\nsync = step\noverlap = yes\nsource = t\n"
+               "queue = 4\nkernel_eff = Volta:1\n", 14, "defined twice");
+}
+
 int test_catalog_register(void)
 {
     CU_pSuite s = CU_add_suite("catalog", setup, teardown);
     if (!s) return -1;
     if (!CU_add_test(s, "known values", test_known_values) || !CU_add_test(s, "lookup", test_lookup) ||
         !CU_add_test(s, "extra row", test_extra_row) || !CU_add_test(s, "bad rows", test_bad_rows) ||
-        !CU_add_test(s, "bad links and dirs", test_bad_links) || !CU_add_test(s, "commlibs", test_commlibs))
+        !CU_add_test(s, "bad links and dirs", test_bad_links) || !CU_add_test(s, "commlibs", test_commlibs) ||
+        !CU_add_test(s, "bad stacks", test_bad_stacks))
         return -1;
     return 0;
 }
