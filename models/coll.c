@@ -120,6 +120,18 @@ int coll_next(struct coll_iter *it, struct coll_round *r)
     return it->algo->next(it, r);
 }
 
+uint32_t coll_run_end(const struct coll_iter *it, uint32_t step)
+{
+    if (!it->algo->run_end || it->p.count == 0 || it->p.nranks == 1) return step + 1;
+    uint32_t end = it->algo->run_end(&it->p, step);
+    return end > step ? end : step + 1;
+}
+
+void coll_seek(struct coll_iter *it, uint32_t step)
+{
+    if (it->algo->seek) it->algo->seek(it, step);
+}
+
 int coll__op(struct coll_round *r, int kind, int peer, uint64_t off, uint64_t count)
 {
     if (r->nops >= COLL_MAX_OPS) return -1;

@@ -121,6 +121,17 @@ struct coll_algo {
     int (*next)(struct coll_iter *it, struct coll_round *r);
     int (*cost)(const struct coll_params *p, int rank, struct coll_cost *c);
     int op;                /* enum coll_collop */
+    /* Optional (NULL: every step stands alone). The steps [step, end) are
+     * congruent: the ranks with a round in one have a round in each, with
+     * the same ops (kind and peer, in order) and counts within two
+     * elements of each other (the ceil/floor blocks and chunks of the
+     * partition in coll.h). Returns end > step (prepared params). The
+     * simulator's fast mode times such a run as (end - step) times its
+     * first step without generating the others (sim/collsim.h). */
+    uint32_t (*run_end)(const struct coll_params *p, uint32_t step);
+    /* With run_end: position the iterator so that next() returns the
+     * rank's first round with step >= `step` (O(1): no rounds generated). */
+    void (*seek)(struct coll_iter *it, uint32_t step);
 };
 
 /* Registry. An unknown name fills e with the list of valid names. */
@@ -137,6 +148,12 @@ int coll_rank_cost(const struct coll_params *p, int rank, struct coll_cost *c, d
 /* Validate params (prepare) and start rank's iterator. */
 int coll_begin(struct coll_iter *it, const struct coll_params *p, int rank, dt_err *e);
 int coll_next(struct coll_iter *it, struct coll_round *r);
+/* The end of the run of congruent steps that starts at `step` (see
+ * coll_algo.run_end; step + 1 where the algorithm claims none), and a jump
+ * of the iterator to its first round with step >= `step` (only after a run
+ * claim: algorithms without run_end never need it). */
+uint32_t coll_run_end(const struct coll_iter *it, uint32_t step);
+void coll_seek(struct coll_iter *it, uint32_t step);
 
 size_t coll_dtype_size(int dtype);
 static inline int coll_linkclass(const struct coll_params *p, int a, int b)

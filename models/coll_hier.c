@@ -182,6 +182,46 @@ static int hier_next(struct coll_iter *it, struct coll_round *r)
     }
 }
 
+/* Stage 1 and 3 rings are one run each (the trees are not: each level
+ * pairs other GPUs); stage 2 runs as the inner algorithm's, shifted. The
+ * inner's runs are taken on GPU 0's shard: the shards differ by at most
+ * one element, and every j runs the same inner schedule. */
+static uint32_t hier_run_end(const struct coll_params *p, uint32_t step)
+{
+    uint64_t S1 = (uint64_t)stage1_steps(p), I = inner_steps(p);
+    if (step < S1) return p->variant == 0 ? (uint32_t)S1 : step + 1;
+    if (step < S1 + I) {
+        const struct coll_algo *in = coll_find(p->inner, NULL);
+        if (!in->run_end) return step + 1;
+        struct coll_params ip;
+        inner_params(p, 0, &ip);
+        return (uint32_t)(S1 + in->run_end(&ip, (uint32_t)(step - S1)));
+    }
+    return p->variant == 0 ? (uint32_t)(2 * S1 + I) : step + 1;
+}
+
+static void hier_seek(struct coll_iter *it, uint32_t step)
+{
+    const struct coll_params *p = &it->p;
+    uint64_t S1 = it->st[19], I = it->st[18];
+    if (step < S1) {
+        it->st[16] = 0;
+        it->st[17] = step;
+    } else if (step < S1 + I) {
+        const struct coll_algo *in = coll_find(p->inner, NULL);
+        struct coll_iter ti = {.algo = in, .rank = it->rank / p->gpus_per_node};
+        inner_params(p, it->rank % p->gpus_per_node, &ti.p);
+        memcpy(ti.st, it->st, COLL__ST_OWN * sizeof it->st[0]);
+        if (in->seek) in->seek(&ti, (uint32_t)(step - S1));
+        memcpy(it->st, ti.st, COLL__ST_OWN * sizeof it->st[0]);
+        it->st[16] = 1;
+        it->st[17] = 0;
+    } else {
+        it->st[16] = 2;
+        it->st[17] = step - S1 - I;
+    }
+}
+
 static int hier_cost(const struct coll_params *p, int rank, struct coll_cost *c)
 {
     coll__cost_zero(c);
@@ -224,5 +264,5 @@ const struct coll_algo coll_algo_hier = {
     .name = "hierarchical",
     .summary = "intra-node reduce-scatter (or reduce), inter-node all-reduce with an inner algorithm, intra-node all-gather (or broadcast)",
     .prepare = hier_prepare, .begin = hier_begin, .next = hier_next, .cost = hier_cost,
-    .op = COLL_ALLREDUCE,
+    .op = COLL_ALLREDUCE, .run_end = hier_run_end, .seek = hier_seek,
 };

@@ -128,6 +128,20 @@ static int ring_cost_phases(const struct coll_params *p, int rank, struct coll_c
     return 0;
 }
 
+/* Every step of a phase is the same hop (send right, receive left) of a
+ * block or chunk: one run per phase. */
+static uint32_t ring_run_end_phases(const struct coll_params *p, uint32_t step, int phases)
+{
+    uint64_t per = (uint64_t)(p->nranks - 1) * (uint64_t)p->chunks;
+    uint64_t total = per * (uint64_t)((phases & 1) + (phases >> 1));
+    uint64_t end = phases == 3 && step < per ? per : total;
+    return end > step ? (uint32_t)end : step + 1;
+}
+
+static uint32_t ring_run_end(const struct coll_params *p, uint32_t step) { return ring_run_end_phases(p, step, 3); }
+static uint32_t half_run_end(const struct coll_params *p, uint32_t step) { return ring_run_end_phases(p, step, 1); }
+static void ring_seek(struct coll_iter *it, uint32_t step) { it->st[0] = step; }
+
 static int ring_next(struct coll_iter *it, struct coll_round *r) { return ring_next_phases(it, r, 3); }
 static int rs_next(struct coll_iter *it, struct coll_round *r) { return ring_next_phases(it, r, 1); }
 static int ag_next(struct coll_iter *it, struct coll_round *r) { return ring_next_phases(it, r, 2); }
@@ -148,19 +162,19 @@ const struct coll_algo coll_algo_ring = {
     .name = "ring",
     .summary = "ring reduce-scatter + all-gather, 2(N-1) steps, optional chunk pipelining",
     .prepare = ring_prepare, .begin = ring_begin, .next = ring_next, .cost = ring_cost,
-    .op = COLL_ALLREDUCE,
+    .op = COLL_ALLREDUCE, .run_end = ring_run_end, .seek = ring_seek,
 };
 
 const struct coll_algo coll_algo_reduce_scatter = {
     .name = "reduce-scatter",
     .summary = "ring reduce-scatter alone: rank r ends with the sum of block r",
     .prepare = ring_prepare, .begin = ring_begin, .next = rs_next, .cost = rs_cost,
-    .op = COLL_REDUCE_SCATTER,
+    .op = COLL_REDUCE_SCATTER, .run_end = half_run_end, .seek = ring_seek,
 };
 
 const struct coll_algo coll_algo_all_gather = {
     .name = "all-gather",
     .summary = "ring all-gather alone: rank r contributes block r",
     .prepare = ring_prepare, .begin = ring_begin, .next = ag_next, .cost = ag_cost,
-    .op = COLL_ALLGATHER,
+    .op = COLL_ALLGATHER, .run_end = half_run_end, .seek = ring_seek,
 };

@@ -100,6 +100,18 @@ static int torus_next(struct coll_iter *it, struct coll_round *r)
     return rc ? rc : 1;
 }
 
+/* Each of the four phases is one ring hop repeated: one run per phase. */
+static uint32_t torus_run_end(const struct coll_params *p, uint32_t step)
+{
+    uint64_t C = (uint64_t)p->chunks, X1 = (uint64_t)p->grid_x - 1, Y1 = (uint64_t)p->grid_y - 1;
+    uint64_t ends[4] = {X1 * C, (X1 + Y1) * C, (X1 + 2 * Y1) * C, (2 * X1 + 2 * Y1) * C};
+    for (int i = 0; i < 4; i++)
+        if (step < ends[i]) return (uint32_t)ends[i];
+    return step + 1;
+}
+
+static void torus_seek(struct coll_iter *it, uint32_t step) { it->st[0] = step; }
+
 static int torus_cost(const struct coll_params *p, int rank, struct coll_cost *c)
 {
     coll__cost_zero(c);
@@ -118,5 +130,5 @@ const struct coll_algo coll_algo_torus = {
     .name = "2d-torus",
     .summary = "Mikami et al.: reduce-scatter along X, all-reduce along Y, all-gather along X",
     .prepare = torus_prepare, .begin = torus_begin, .next = torus_next, .cost = torus_cost,
-    .op = COLL_ALLREDUCE,
+    .op = COLL_ALLREDUCE, .run_end = torus_run_end, .seek = torus_seek,
 };

@@ -2,6 +2,7 @@
  * time-to-train (text, JSON or CSV). See sim/run.h. */
 #include "cmd.h"
 #include "cmdutil.h"
+#include "progress.h"
 #include "run.h"
 
 #include <math.h>
@@ -238,7 +239,9 @@ static int cmd_run(int argc, char **argv)
         }
         o.trace_in = &tin;
     }
+    progress_begin(isatty(2), "dtsim run");
     rc = run_simulate(&x, cat, &o, &r, &e);
+    progress_end();
     if (trace_in) trace_free(&tin);
     if (rc) {
         rc = cmd_fail("%s", e.msg);

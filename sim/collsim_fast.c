@@ -1,6 +1,7 @@
 /* collsim_fast.c -- fast mode: memoised step patterns run on a pool of
  * parked worker actors, with the exact fallback. See collsim.h. */
 #include "collsim_int.h"
+#include "progress.h"
 
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
@@ -22,6 +23,9 @@ struct step {
     uint64_t *sig;
     size_t sig_n, sig_cap;
     uint64_t msgs;            /* messages in the window */
+    uint64_t rounds;          /* rounds in the window */
+    uint64_t bytes;           /* bytes sent in the window */
+    uint32_t rep;             /* lock-step: the step stands for a run of rep congruent steps */
 };
 
 /* The step generator: N iterators advanced in step order. */
@@ -263,31 +267,53 @@ static int stepgen_begin(struct stepgen *g, const struct coll_params *p, dt_err 
     return 0;
 }
 
-/* Append the next step's rounds to s. 1: a step; 0: done; <0: error. */
-static int stepgen_next(struct stepgen *g, struct step *s, struct collsim_stats *st, size_t dsize, dt_err *e)
+/* Append the next step's rounds to s. 1: a step; 0: done; <0: error.
+ * With `skip`, a step that opens a run of congruent steps (coll.h,
+ * run_end) stands for the whole run: s->rep is its length, and every
+ * iterator jumps past it. */
+static int stepgen_next(struct stepgen *g, struct step *s, struct collsim_stats *st, size_t dsize, int skip,
+                        dt_err *e)
 {
     uint32_t step = UINT32_MAX;
     int any = 0;
     for (int r = 0; r < g->N; r++)
         if (g->has[r] && (!any || g->nx[r].step < step)) step = g->nx[r].step, any = 1;
     if (!any) return 0;
+    uint64_t m0 = s->msgs, b0 = s->bytes, r0 = s->rounds;
     for (int r = 0; r < g->N; r++) {
         if (!g->has[r] || g->nx[r].step != step) continue;
         s->rank[s->n] = r;
         s->round[s->n++] = g->nx[r];
         for (int k = 0; k < g->nx[r].nops; k++)
-            if (g->nx[r].ops[k].kind == COLL_SEND) {
-                s->msgs++;
-                if (st) st->messages++, st->bytes += g->nx[r].ops[k].count * dsize;
-            }
-        if (st) st->rounds++;
+            if (g->nx[r].ops[k].kind == COLL_SEND) s->msgs++, s->bytes += g->nx[r].ops[k].count * dsize;
+        s->rounds++;
         if ((g->has[r] = coll_next(&g->it[r], &g->nx[r])) < 0)
             return dt_errf(e, DT_ESCHED, "'%s': schedule error on rank %d", g->p->algo, r);
         if (g->has[r] && g->nx[r].step <= step)
             return dt_errf(e, DT_ESCHED, "'%s': rank %d: step %u after step %u", g->p->algo, r, g->nx[r].step, step);
     }
     s->nsteps++;
-    if (st) st->steps++;
+    uint32_t rep = 1;
+    if (skip) {
+        uint32_t end = coll_run_end(&g->it[0], step);
+        rep = end - step;
+        for (int r = 0; rep > 1 && r < g->N; r++) {
+            if (!g->has[r] || g->nx[r].step >= end) continue;
+            coll_seek(&g->it[r], end);
+            if ((g->has[r] = coll_next(&g->it[r], &g->nx[r])) < 0)
+                return dt_errf(e, DT_ESCHED, "'%s': schedule error on rank %d", g->p->algo, r);
+            if (g->has[r] && g->nx[r].step < end)
+                return dt_errf(e, DT_ESCHED, "'%s': rank %d: step %u inside a skipped run", g->p->algo, r,
+                               g->nx[r].step);
+        }
+    }
+    s->rep = rep;
+    if (st) {
+        st->steps += rep;
+        st->rounds += (s->rounds - r0) * rep;
+        st->messages += (s->msgs - m0) * rep;
+        st->bytes += (s->bytes - b0) * rep; /* the run's other steps: within two elements a message */
+    }
     return 1;
 }
 
@@ -295,9 +321,9 @@ static int stepgen_next(struct stepgen *g, struct step *s, struct collsim_stats 
 static int window_next(struct stepgen *g, struct step *s, int W, struct collsim_stats *st, size_t dsize, dt_err *e)
 {
     s->n = s->nsteps = 0;
-    s->msgs = 0;
+    s->msgs = s->bytes = s->rounds = 0;
     int rc = 0;
-    while (s->nsteps < W && (rc = stepgen_next(g, s, st, dsize, e)) == 1) {
+    while (s->nsteps < W && (rc = stepgen_next(g, s, st, dsize, W == 1, e)) == 1) {
     }
     if (rc < 0) return rc;
     return s->nsteps > 0;
@@ -318,16 +344,17 @@ int collsim__run_fast(struct collsim *cs, const struct coll_params *p, size_t ds
     /* Pass 1: count messages, and messages in first occurrences of each
      * window. Where reuse would not halve the SimGrid work, the exact run
      * costs about the same and is exact: take it. */
-    uint64_t msgs = 0, distinct = 0;
+    uint64_t msgs = 0, distinct = 0, nwin = 0, done = 0;
     memo_clear(cs, &cs->seen);
     if ((rc = stepgen_begin(&g, p, e))) goto out;
     while ((rc = window_next(&g, &s, W, NULL, dsize, e)) == 1) {
         uint64_t h;
         if (step_signature(cs, &s, dsize, &h)) goto nomem;
-        msgs += s.msgs;
+        msgs += s.msgs * s.rep;
         if (memo_find(cs, &cs->memo, &s, h, 1) || memo_find(cs, &cs->seen, &s, h, 0)) continue;
         if (memo_add(cs, &cs->seen, &s, h, 0, 0)) goto nomem;
         distinct += s.msgs;
+        nwin++;
     }
     stepgen_free(&g);
     if (rc < 0) goto out;
@@ -344,7 +371,7 @@ int collsim__run_fast(struct collsim *cs, const struct coll_params *p, size_t ds
         if (step_signature(cs, &s, dsize, &h)) goto nomem;
         struct memo *m = memo_find(cs, &cs->memo, &s, h, 1);
         if (m) {
-            pending += m->seconds;
+            pending += m->seconds * s.rep;
             continue;
         }
         if (pending > 0) sg_actor_sleep_for(pending);
@@ -352,8 +379,10 @@ int collsim__run_fast(struct collsim *cs, const struct coll_params *p, size_t ds
         int sent = 0;
         double d = step_simulate(cs, &s, N, dsize, &sent);
         if (d < 0 || memo_add(cs, &cs->memo, &s, h, 1, d)) goto nomem;
+        pending = d * (s.rep - 1); /* the rest of its run */
         st->steps_simulated += (uint64_t)s.nsteps;
         st->messages_simulated += (uint64_t)sent;
+        progress_sub(nwin ? (double)++done / (double)nwin : 1);
     }
     if (rc < 0) goto out;
     rc = 0;

@@ -2,6 +2,7 @@
  * stream, input pipeline. See iter.h; models/kstream.c is the plain-C
  * reference of the same timeline. */
 #include "iter.h"
+#include "progress.h"
 
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
@@ -59,6 +60,7 @@ static void comm_main(int argc, char **argv)
             if (s->rc) continue;
             struct coll_params p = s->m->coll;
             p.count = s->ks->bucket_count[b];
+            if (it == 0) progress_unit(b, nb); /* later iterations reuse the first's patterns */
             double sec = 0, t0 = simgrid_get_clock();
             struct collsim_stats st;
             int rc = collsim_run(s->cs, &p, s->m->mode, &sec, &st, s->e);
@@ -77,6 +79,7 @@ static void comm_main(int argc, char **argv)
                 s->st.messages_simulated += st.messages_simulated;
             }
         }
+        if (it == 0) progress_unit(nb, nb);
         if (nb > 0) sg_sem_release(s->comm_done);
     }
     sg_sem_release(fin); /* last act: s may be gone after this */

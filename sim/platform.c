@@ -2,7 +2,9 @@
 #include "platform.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
+#include <sys/resource.h>
 #include <simgrid/engine.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,15 +125,20 @@ static void xml_link(FILE *f, const char *ind, const char *id, double bw, double
             ind, id, bw, lat);
 }
 
-/* A node's hosts, gateway router and links (pass 0) or routes (pass 1). */
+/* A node's hosts and gateway router (XML_HOSTS), links (XML_LINKS) or
+ * routes (XML_ROUTES). */
+enum { XML_HOSTS = 0, XML_ROUTES = 1, XML_LINKS = 2 };
 static void xml_node(FILE *f, const struct sim_cluster *c, int node, const char *ind, int pass)
 {
     int G = c->gpus_per_node, base = node * G;
     char id[64];
-    if (pass == 0) {
+    if (pass == XML_HOSTS) {
         for (int j = 0; j < G; j++)
             fprintf(f, "%s<host id=\"g%d\" speed=\"%.17gf\"/>\n", ind, base + j, c->gpu_flops);
         fprintf(f, "%s<router id=\"n%dgw\"/>\n", ind, node);
+        return;
+    }
+    if (pass == XML_LINKS) {
         for (int k = 0; k < c->nics_per_node; k++) {
             snprintf(id, sizeof id, "n%dnic%d", node, k);
             xml_link(f, ind, id, c->nic_bw_Bps > 0 ? c->nic_bw_Bps : 1e9, c->nic_lat_s / 2);
@@ -171,31 +178,49 @@ static void xml_node(FILE *f, const struct sim_cluster *c, int node, const char 
 static void xml_node_zone(FILE *f, const struct sim_cluster *c, int node)
 {
     fprintf(f, " <zone id=\"n%d\" routing=\"Full\">\n", node);
-    xml_node(f, c, node, "  ", 0);
-    xml_node(f, c, node, "  ", 1);
+    xml_node(f, c, node, "  ", XML_HOSTS);
+    xml_node(f, c, node, "  ", XML_ROUTES);
     fprintf(f, " </zone>\n");
 }
 
+/* A leaf's links: its nodes' NICs and ports, and each node's link to the
+ * switch, a latency-only link (FATPIPE, never a bottleneck) of half a
+ * switch hop: SimGrid forbids empty routes. */
+static void xml_leaf_links(FILE *f, const struct sim_cluster *c, int leaf, const char *ind)
+{
+    int first = leaf * leaf_size(c), n = leaf_nodes(c, leaf);
+    for (int i = first; i < first + n; i++) xml_node(f, c, i, ind, XML_LINKS);
+    for (int i = first; i < first + n; i++)
+        fprintf(f, "%s<link id=\"n%dsw\" bandwidth=\"1e15Bps\" latency=\"%.17gs\" sharing_policy=\"FATPIPE\"/>\n", ind, i,
+                c->switch_lat_s / 2);
+}
+
 /* A leaf: one switch router and the nodes under it, in one flat zone (a
- * zone per node would make SimGrid's link-name checks quadratic at load).
- * Each node reaches the switch through a latency-only link (FATPIPE, never
- * a bottleneck) of half a switch hop: SimGrid forbids empty routes. */
-static void xml_leaf(FILE *f, const struct sim_cluster *c, int leaf, const char *ind)
+ * zone per node would make SimGrid's name checks quadratic at load).
+ * Unless `links`, its links are declared in the top zone's first child,
+ * zone "lk" (xml_links_open), where SimGrid finds them first: it looks a
+ * link up by name from the top zone down through every child zone in
+ * order, so links declared inside the leaves made loading quadratic in the
+ * number of leaves (8 s for 32,768 GPUs, most of the load). */
+static void xml_leaf(FILE *f, const struct sim_cluster *c, int leaf, const char *ind, int links)
 {
     int first = leaf * leaf_size(c), n = leaf_nodes(c, leaf);
     char ind1[64];
     snprintf(ind1, sizeof ind1, "%s ", ind);
     fprintf(f, "%s<zone id=\"l%d\" routing=\"DijkstraCache\">\n", ind, leaf);
-    for (int i = first; i < first + n; i++) xml_node(f, c, i, ind1, 0);
+    for (int i = first; i < first + n; i++) xml_node(f, c, i, ind1, XML_HOSTS);
     fprintf(f, "%s <router id=\"l%dsw\"/>\n", ind, leaf);
-    for (int i = first; i < first + n; i++)
-        fprintf(f, "%s <link id=\"n%dsw\" bandwidth=\"1e15Bps\" latency=\"%.17gs\" sharing_policy=\"FATPIPE\"/>\n", ind, i,
-                c->switch_lat_s / 2);
-    for (int i = first; i < first + n; i++) xml_node(f, c, i, ind1, 1);
+    if (links) xml_leaf_links(f, c, leaf, ind1);
+    for (int i = first; i < first + n; i++) xml_node(f, c, i, ind1, XML_ROUTES);
     for (int i = first; i < first + n; i++)
         fprintf(f, "%s <route src=\"n%dgw\" dst=\"l%dsw\"><link_ctn id=\"n%dsw\"/></route>\n", ind, i, leaf, i);
     fprintf(f, "%s</zone>\n", ind);
 }
+
+/* The zone that holds the links of the zones after it (see xml_leaf): no
+ * netpoints, no routing, just the first place SimGrid looks. */
+static void xml_links_open(FILE *f) { fprintf(f, " <zone id=\"lk\" routing=\"None\">\n"); }
+static void xml_links_close(FILE *f) { fprintf(f, " </zone>\n"); }
 
 static void xml_edge(FILE *f, const char *src, const char *gsrc, const char *dst, const char *gdst,
                      const char *link)
@@ -209,12 +234,16 @@ static void xml_fattree(FILE *f, const struct sim_cluster *c)
 {
     int L = leaf_count(c);
     if (L == 1) {
-        xml_leaf(f, c, 0, "");
+        xml_leaf(f, c, 0, "", 1);
         return;
     }
     char id[32], src[32], gsrc[32];
-    fprintf(f, "<zone id=\"top\" routing=\"DijkstraCache\">\n <zone id=\"sp\" routing=\"Full\"><router id=\"spine\"/></zone>\n");
-    for (int l = 0; l < L; l++) xml_leaf(f, c, l, " ");
+    fprintf(f, "<zone id=\"top\" routing=\"DijkstraCache\">\n");
+    xml_links_open(f);
+    for (int l = 0; l < L; l++) xml_leaf_links(f, c, l, "  ");
+    xml_links_close(f);
+    fprintf(f, " <zone id=\"sp\" routing=\"Full\"><router id=\"spine\"/></zone>\n");
+    for (int l = 0; l < L; l++) xml_leaf(f, c, l, " ", 0);
     for (int l = 0; l < L; l++) {
         snprintf(id, sizeof id, "%sl%dup", c->topology == SIM_TOPO_SWITCH ? "x" : "", l);
         if (c->topology == SIM_TOPO_SWITCH)
@@ -256,8 +285,11 @@ static void xml_torus(FILE *f, const struct sim_cluster *c)
     int dims[3] = {c->torus_x, c->torus_y, c->torus_z};
     char id[48], a[32], ga[32], b[32], gb[32];
     fprintf(f, "<zone id=\"top\" routing=\"DijkstraCache\">\n");
+    xml_links_open(f); /* see xml_leaf */
+    for (int i = 0; i < c->nodes; i++) xml_node(f, c, i, "  ", XML_LINKS);
+    xml_links_close(f);
     for (int i = 0; i < c->nodes; i++) xml_node_zone(f, c, i);
-    for (int pass = 0; pass < 2; pass++)
+    for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; i < c->nodes; i++) {
             int x = i % c->torus_x, y = (i / c->torus_x) % c->torus_y, z = i / (c->torus_x * c->torus_y);
             int at[3] = {x, y, z};
@@ -273,6 +305,7 @@ static void xml_torus(FILE *f, const struct sim_cluster *c)
                 xml_edge_or_link(f, pass, id, bw, c->switch_lat_s, a, ga, b, gb);
             }
         }
+    }
     fprintf(f, "</zone>\n");
 }
 
@@ -283,7 +316,10 @@ static void xml_dragonfly(FILE *f, const struct sim_cluster *c)
     double global = c->dfly_global_bw_Bps > 0 ? c->dfly_global_bw_Bps : local;
     char id[48], a[32], ga[32], b[32], gb[32];
     fprintf(f, "<zone id=\"top\" routing=\"DijkstraCache\">\n");
-    for (int l = 0; l < L; l++) xml_leaf(f, c, l, " ");
+    xml_links_open(f); /* see xml_leaf */
+    for (int l = 0; l < L; l++) xml_leaf_links(f, c, l, "  ");
+    xml_links_close(f);
+    for (int l = 0; l < L; l++) xml_leaf(f, c, l, " ", 0);
     for (int pass = 0; pass < 2; pass++) {
         for (int l = 0; l < L; l++)
             for (int m = l + 1; m < L && m / R == l / R; m++) { /* local all-to-all */
@@ -337,6 +373,11 @@ static const char *const engine_cfg[] = {
     "--cfg=network/crosstraffic:0",
     "--cfg=network/TCP-gamma:0",
     "--cfg=contexts/stack-size:256",
+    /* no guard page under each actor's stack: a guarded stack is two
+     * memory mappings, and vm.max_map_count (65530 by default) would cap
+     * a run near 32,000 actors; unguarded stacks are plain mmaps that the
+     * kernel merges (see platform_engine_init) */
+    "--cfg=contexts/guard-size:0",
 #if defined(__SANITIZE_ADDRESS__)
     /* ASan cannot follow SimGrid's hand-made stack switches (it warns, and
      * may report false positives); system threads keep it exact */
@@ -358,6 +399,28 @@ int platform_engine_init(int argc, char **argv, dt_err *e)
     for (size_t i = 0; i < NENGINE_CFG; i++) av[1 + i] = (char *)engine_cfg[i];
     for (int i = 1; i < argc; i++) av[NENGINE_CFG + (size_t)i] = argv[i];
     int ac = n;
+    /* Unguarded stacks are calloc'ed, 256 KiB each: above this threshold
+     * calloc maps fresh zero pages (touched only as the stack grows; the
+     * kernel merges neighbouring maps into one), where heap memory would
+     * be cleared byte by byte. A fixed threshold also stops glibc from
+     * raising it after a large free and moving later stacks to the heap. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    /* and lift glibc's cap of 65,536 mmapped chunks: past it every stack
+     * came from the heap and was cleared byte by byte (256 KiB each: 16 GB
+     * more at 131,072 GPUs) */
+    mallopt(M_MMAP_MAX, 1 << 30);
+    /* SimGrid's max-min solver walks the links and flows that share with a
+     * changed flow recursively, on the main thread's stack: at 131,072 GPUs
+     * a step's chain of shared constraints went past the usual 8 MiB and
+     * crashed. The kernel keeps at least 128 MiB below the stack for it to
+     * grow into, so raising the soft limit to 120 MiB (within the hard
+     * limit) lets it grow there. */
+    struct rlimit rl;
+    const rlim_t want = (rlim_t)120 << 20;
+    if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+        setrlimit(RLIMIT_STACK, &rl);
+    }
     simgrid_init(&ac, av);
     free(av);
     started = 1;

@@ -1,4 +1,5 @@
 #include "run.h"
+#include "progress.h"
 
 #include "collsim.h"
 #include "commlib.h"
@@ -289,6 +290,9 @@ static void driver(int argc, char **argv)
     for (int k = 0; k < r->nphases && !pl->rc; k++) {
         struct run_phase *ph = &r->ph[k];
         struct iter_model m;
+        char stage[96];
+        snprintf(stage, sizeof stage, "phase %d of %d: simulating %d GPUs", k + 1, r->nphases, N);
+        progress_stage(stage);
         long long meas = pl->o->full ? ph->iterations : pl->o->measured;
         if (meas < 1) meas = 1;
         fill_model(pl, k, N, pl->o->full ? 0 : pl->o->warmup, (int)meas, &m);
@@ -304,6 +308,8 @@ static void driver(int argc, char **argv)
         ph->images_per_s = (double)ph->global_batch / ph->r.step_s;
         if (!pl->o->no_base) {
             fill_model(pl, k, G, pl->o->warmup, pl->o->measured, &m);
+            snprintf(stage, sizeof stage, "phase %d of %d: simulating the one-node base", k + 1, r->nphases);
+            progress_stage(stage);
             if ((pl->rc = iter_run(cs, &m, &ph->base, pl->e))) break;
             ph->base_images_per_s = (double)ph->batch_per_gpu * G / ph->base.step_s;
             ph->scaling_efficiency = ph->images_per_s / ((double)N / G * ph->base_images_per_s);
@@ -312,6 +318,45 @@ static void driver(int argc, char **argv)
         ph->files_per_s_available = pl->node_rate * r->nodes / pl->x->input.images_per_file;
     }
     collsim_free(cs);
+}
+
+/* What simulating N GPUs takes on this machine (docs/sim.md, "Scale"):
+ * memory grows as N (each GPU is a SimGrid host, its links and routes, and
+ * in fast mode an actor with a 256 KiB stack of which a few pages are
+ * touched); bench/iterspeed.sh measured 29-31 KiB a GPU from 16,384 to
+ * 131,072 GPUs, and RUN_BYTES_PER_GPU keeps a margin over that. Exact mode
+ * sends every message (2 (N-1) N for a ring): past RUN_EXACT_MAX GPUs it
+ * would run for hours. */
+#define RUN_BYTES_PER_GPU (48.0 * 1024)
+#define RUN_BYTES_BASE (256.0 * 1024 * 1024)
+#define RUN_EXACT_MAX 16384
+
+static double mem_available_bytes(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (!f) return -1;
+    char line[128];
+    double kb = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1) break;
+    fclose(f);
+    return kb < 0 ? -1 : kb * 1024;
+}
+
+int run_machine_check(long long gpus, int mode, dt_err *e)
+{
+    if (mode == COLLSIM_EXACT && gpus > RUN_EXACT_MAX)
+        return dt_errf(e, DT_ERANGE,
+                       "--mode exact simulates every message: %lld GPUs is past its limit of %d (use --mode fast)",
+                       gpus, RUN_EXACT_MAX);
+    double need = RUN_BYTES_BASE + RUN_BYTES_PER_GPU * (double)gpus, avail = mem_available_bytes();
+    if (avail > 0 && need > avail)
+        return dt_errf(e, DT_ENOMEM,
+                       "simulating %lld GPUs needs about %.1f GiB of memory (%.0f KiB a GPU, docs/sim.md) and this "
+                       "machine has %.1f GiB available: at most about %.0f GPUs here",
+                       gpus, need / 1073741824.0, RUN_BYTES_PER_GPU / 1024, avail / 1073741824.0,
+                       (avail - RUN_BYTES_BASE) / RUN_BYTES_PER_GPU);
+    return 0;
 }
 
 int run_simulate(const struct experiment *x, const struct catalog *cat, const struct run_opts *o,
@@ -329,6 +374,8 @@ int run_simulate(const struct experiment *x, const struct catalog *cat, const st
     if (o->measured < 1 || o->warmup < 0)
         return dt_errf(e, DT_EINVAL, "need at least one measured iteration and no negative warm-up");
     r->gpus = experiment_gpus(x);
+    int rc0 = run_machine_check(r->gpus, o->mode, e);
+    if (rc0) return rc0;
     r->nodes = x->cluster.nodes;
     r->gpus_per_node = x->cluster.gpus_per_node;
     r->nphases = x->training.nbatch;
@@ -346,7 +393,12 @@ int run_simulate(const struct experiment *x, const struct catalog *cat, const st
         char *av[] = {"dtsim", NULL};
         rc = platform_engine_init(1, av, e);
     }
-    if (!rc) rc = platform_load(&pl.c, xml, e);
+    if (!rc) {
+        char stage[96];
+        snprintf(stage, sizeof stage, "loading the platform: %d hosts", r->gpus);
+        progress_stage(stage);
+        rc = platform_load(&pl.c, xml, e);
+    }
     if (!o->xml_path && xml == tmp) unlink(tmp);
     if (!rc) {
         char name[32];

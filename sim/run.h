@@ -101,7 +101,13 @@ int run_platform(const struct experiment *x, const struct catalog *cat, struct s
  * architecture, and a CPU parameter server runs inside one node. */
 int run_check(const struct experiment *x, const struct catalog *cat, dt_err *e);
 
-/* Simulate experiment x. Initialises SimGrid: once per process. */
+/* Refuse, before anything starts, a run this machine cannot do: more
+ * memory than it has available (a measured cost per GPU, docs/sim.md), or
+ * exact mode past its limit. */
+int run_machine_check(long long gpus, int mode, dt_err *e);
+
+/* Simulate experiment x (run_machine_check first). Initialises SimGrid:
+ * once per process. */
 int run_simulate(const struct experiment *x, const struct catalog *cat, const struct run_opts *o,
                  struct run_result *r, dt_err *e);
 

@@ -335,7 +335,8 @@ static int br_cost(const struct coll_params *p, int rank, struct coll_cost *c)
     memset(c, 0, sizeof *c);
     return 0;
 }
-static const struct coll_algo broken = {"broken", "test", br_prepare, br_begin, br_next, br_cost, COLL_ALLREDUCE};
+static const struct coll_algo broken = {.name = "broken", .summary = "test", .prepare = br_prepare, .begin = br_begin,
+                                         .next = br_next, .cost = br_cost, .op = COLL_ALLREDUCE};
 
 static void expect_broken(int kind, const char *needle)
 {
