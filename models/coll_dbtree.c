@@ -90,6 +90,7 @@ static int dbt_prepare(struct coll_params *p, dt_err *e)
 {
     int rc = coll__prepare_common(p, e);
     if (rc) return rc;
+    p->channels = 1; /* one channel (docs/collectives.md, Multi-rail) */
     if (p->chunks == 0) p->chunks = DBT_DEFAULT_CHUNKS;
     return 0;
 }

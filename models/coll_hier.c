@@ -39,7 +39,7 @@ static void inner_params(const struct coll_params *p, int j, struct coll_params 
 {
     int G = p->gpus_per_node;
     *ip = (struct coll_params){.algo = p->inner, .nranks = p->nranks / G, .dtype = p->dtype, .gpus_per_node = 1,
-                               .grid_x = p->grid_x, .grid_y = p->grid_y, .chunks = p->chunks};
+                               .grid_x = p->grid_x, .grid_y = p->grid_y, .chunks = p->chunks, .channels = 1};
     ip->count = p->variant == 0 ? coll__part_len(p->count, (uint64_t)G, (uint64_t)j) : p->count;
 }
 
@@ -47,6 +47,9 @@ static int hier_prepare(struct coll_params *p, dt_err *e)
 {
     int rc = coll__prepare_common(p, e);
     if (rc) return rc;
+    /* variant 0 runs G inter-node collectives, one from each local GPU j
+     * (NIC j k / G): every rail already; variant 1 crosses from GPU 0 */
+    p->channels = 1;
     int G = p->gpus_per_node;
     if (p->nranks % G)
         return dt_errf(e, DT_EINVAL, "hierarchical: %d ranks do not fill whole nodes of %d gpus", p->nranks, G);
@@ -127,7 +130,7 @@ static int intra(const struct coll_iter *it, int s, int k, struct coll_round *r)
     r->phase = (uint16_t)s;
     r->step = (uint32_t)(s == 0 ? (uint64_t)k : it->st[19] + it->st[18] + (uint64_t)k);
     if (p->variant == 0) {
-        struct coll__ring g = {G, l, m * G, 1, 0, p->count, 1, 0, 0};
+        struct coll__ring g = {G, l, m * G, 1, 0, p->count, 1, 0, 0, 0, 0};
         coll__ring_init(&g);
         coll__ring_ops(&g, s == 0, k, 0, r);
         return 1;
@@ -189,7 +192,7 @@ static int hier_cost(const struct coll_params *p, int rank, struct coll_cost *c)
     int G = p->gpus_per_node, m = rank / G, l = rank % G, S1 = stage1_steps(p);
     c->steps = 2 * (uint64_t)S1 + inner_steps(p);
     if (p->variant == 0) {
-        struct coll__ring g = {G, l, m * G, 1, 0, p->count, 1, 0, 0};
+        struct coll__ring g = {G, l, m * G, 1, 0, p->count, 1, 0, 0, 0, 0};
         c->rounds += 2 * (uint64_t)(G - 1);
         coll__ring_cost(&g, 1, p, rank, c);
         coll__ring_cost(&g, 0, p, rank, c);

@@ -196,6 +196,8 @@ int simopt_finish(struct simopt *o, dt_err *e)
     if (!(o->reduce_rate >= 0)) return dt_errf(e, DT_EINVAL, "--reduce-rate %g, expected >= 0", o->reduce_rate);
     o->p.nranks = o->ranks;
     o->p.gpus_per_node = o->c.gpus_per_node;
+    /* multi-rail: one channel per NIC, as NCCL (models/coll.h, Channels) */
+    o->p.channels = o->c.nics_per_node < COLL_MAX_CHANNELS ? o->c.nics_per_node : COLL_MAX_CHANNELS;
     o->p.count = o->bytes / coll_dtype_size(o->p.dtype);
     struct coll_iter probe;
     return coll_begin(&probe, &o->p, 0, e);
