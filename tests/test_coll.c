@@ -117,7 +117,7 @@ static void sweep(const char *algo)
     CU_ASSERT_EQUAL(bad, 0);
 }
 
-/* Multi-rail: ring and 2d-torus with k channels on nodes of G GPUs give
+/* Multi-rail: ring, 2d-torus and double-binary-tree with k channels on nodes of G GPUs give
  * exact sums and the executor's counts equal the closed form (which sums
  * the channels), on whole nodes, partial layouts and awkward counts. */
 static void test_channels_exec(void)
@@ -133,6 +133,11 @@ static void test_channels_exec(void)
             bad |= run_counts(p);
             p.nranks = nodes * G - 1; /* a partial node: one channel */
             if (p.nranks > 1) bad |= run_counts(p);
+            struct coll_params d = {.algo = "double-binary-tree", .nranks = nodes * G, .gpus_per_node = G,
+                                    .channels = k};
+            bad |= run_counts(d);
+            d.chunks = 3;
+            bad |= run_counts(d);
             if (nodes % 2 == 0) { /* rows of two nodes */
                 struct coll_params t = {.algo = "2d-torus", .nranks = nodes * G, .gpus_per_node = G, .channels = k,
                                         .grid_x = 2 * G};
