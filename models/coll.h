@@ -46,10 +46,12 @@
  * the last one on NIC c and its entry GPU the first one on NIC c+1 (mod k):
  * each NIC sends and receives one channel's inter-node traffic, S/k. The
  * channels run in lock-step, so their ops share rounds (two per channel for
- * a ring: at most COLL_MAX_CHANNELS). Channel 0 of one channel is today's
- * ring. An algorithm that does not cross nodes on one GPU pair, or a layout
- * that does not fill whole nodes, runs one channel: prepare sets channels
- * to the number it runs (docs/collectives.md, "Multi-rail").
+ * a ring: at most COLL_MAX_CHANNELS; eight for a tree pair, so
+ * double-binary-tree runs two at most). One channel is the plain ring.
+ * An algorithm whose inter-node traffic already leaves from every GPU, or
+ * a layout that does not fill more than one whole node, runs one channel:
+ * prepare sets channels to the number it runs (docs/collectives.md,
+ * "Multi-rail").
  */
 #ifndef DT_COLL_H
 #define DT_COLL_H
