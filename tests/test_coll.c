@@ -117,7 +117,8 @@ static void sweep(const char *algo)
     CU_ASSERT_EQUAL(bad, 0);
 }
 
-/* Multi-rail: ring, 2d-torus and double-binary-tree with k channels on nodes of G GPUs give
+/* Multi-rail: ring, 2d-torus, double-binary-tree and hierarchical's
+ * reduce variant with k channels on nodes of G GPUs give
  * exact sums and the executor's counts equal the closed form (which sums
  * the channels), on whole nodes, partial layouts and awkward counts. */
 static void test_channels_exec(void)
@@ -133,6 +134,12 @@ static void test_channels_exec(void)
             bad |= run_counts(p);
             p.nranks = nodes * G - 1; /* a partial node: one channel */
             if (p.nranks > 1) bad |= run_counts(p);
+            static const char *inner[] = {"ring", "double-binary-tree", "halving-doubling", "2d-torus"};
+            for (int in = 0; in < 4; in++) { /* hierarchical --variant reduce: k roots */
+                struct coll_params h = {.algo = "hierarchical", .nranks = nodes * G, .gpus_per_node = G,
+                                        .channels = k, .variant = 1, .inner = inner[in]};
+                bad |= run_counts(h);
+            }
             struct coll_params d = {.algo = "double-binary-tree", .nranks = nodes * G, .gpus_per_node = G,
                                     .channels = k};
             bad |= run_counts(d);
