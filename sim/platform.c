@@ -399,12 +399,14 @@ int platform_engine_init(int argc, char **argv, dt_err *e)
     for (size_t i = 0; i < NENGINE_CFG; i++) av[1 + i] = (char *)engine_cfg[i];
     for (int i = 1; i < argc; i++) av[NENGINE_CFG + (size_t)i] = argv[i];
     int ac = n;
-    /* Unguarded stacks are calloc'ed, 256 KiB each: above this threshold
+    /* Unguarded stacks are calloc'ed, 256 KiB each: at this threshold
      * calloc maps fresh zero pages (touched only as the stack grows; the
      * kernel merges neighbouring maps into one), where heap memory would
      * be cleared byte by byte. A fixed threshold also stops glibc from
-     * raising it after a large free and moving later stacks to the heap. */
-    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+     * raising it after a large free and moving later stacks to the heap;
+     * it is no lower than the stacks, so that SimGrid's smaller buffers
+     * stay in the heap instead of being mapped and unmapped each step. */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     /* and lift glibc's cap of 65,536 mmapped chunks: past it every stack
      * came from the heap and was cleared byte by byte (256 KiB each: 16 GB
      * more at 131,072 GPUs) */

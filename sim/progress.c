@@ -6,7 +6,7 @@
 #include <time.h>
 
 static struct {
-    int on, shown;
+    int on, shown, early;
     char what[48], stage[96];
     double t0, tu0, last;     /* begin, first unit, last print */
     int unit, units;
@@ -24,7 +24,7 @@ static void show(int force)
 {
     if (!P.on) return;
     double t = now_s(), el = t - P.t0;
-    if (el < 2 || (!force && t - P.last < 0.25)) return;
+    if ((el < 2 && !P.early) || (!force && t - P.last < 0.25)) return;
     P.last = t;
     char eta[48] = "";
     if (P.units > 0) {
@@ -53,6 +53,11 @@ void progress_stage(const char *stage)
 {
     snprintf(P.stage, sizeof P.stage, "%s", stage);
     show(1);
+}
+
+void progress_early(void)
+{
+    P.early = 1;
 }
 
 void progress_unit(int i, int n)

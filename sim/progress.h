@@ -19,6 +19,10 @@
 #define DT_PROGRESS_H
 
 void progress_begin(int on, const char *what);
+/* Show the line from now on, before the 2 s have passed: for work known to
+ * be long before it starts (a platform of tens of thousands of hosts loads
+ * for tens of seconds in one call that cannot report). */
+void progress_early(void);
 /* What is being done now ("loading the platform: 131072 hosts"). */
 void progress_stage(const char *stage);
 void progress_unit(int i, int n);

@@ -398,6 +398,7 @@ int run_simulate(const struct experiment *x, const struct catalog *cat, const st
     if (!rc) {
         char stage[96];
         snprintf(stage, sizeof stage, "loading the platform: %d hosts", r->gpus);
+        if (r->gpus >= 16384) progress_early(); /* about 2 s a 16,384 hosts, more than linear (docs/sim.md) */
         progress_stage(stage);
         rc = platform_load(&pl.c, xml, e);
     }
@@ -407,6 +408,7 @@ int run_simulate(const struct experiment *x, const struct catalog *cat, const st
         sg_actor_t a = sg_actor_init("driver", sg_host_by_name(platform_host_name(0, name, sizeof name)));
         sg_actor_set_data(a, &pl);
         sg_actor_start(a, driver, 0, NULL);
+        progress_stage("starting: SimGrid seals the platform"); /* seconds at 100,000 hosts (docs/sim.md) */
         simgrid_run();
         rc = pl.rc;
     }
