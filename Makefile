@@ -141,6 +141,8 @@ check: build asan
 	DTSIM=out/asan/dtsim ./tests/cli.sh
 	@echo "== command tests (release build)"
 	DTSIM=bin/dtsim ./tests/cli.sh
+	@echo "== one iteration count: config, run and reproduce on every configs/experiments file"
+	DTSIM=bin/dtsim ./tests/iterations.sh
 	@echo "== gnuplot scripts on sample data"
 	./tests/plots.sh
 	@echo "== dtbench end-to-end (the testbed part needs root, else SKIP)"

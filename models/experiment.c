@@ -127,6 +127,20 @@ long long experiment_batch_at(const struct experiment *x, double epoch)
     return b;
 }
 
+long long experiment_iterations(long long dataset_images, long long global_batch, double epochs)
+{
+    long long ipe = (dataset_images + global_batch - 1) / global_batch;
+    return (long long)ceil(epochs * (double)ipe - 1e-9);
+}
+
+long long experiment_phase_iterations(const struct experiment *x, int k, double *epochs)
+{
+    double end = k + 1 < x->training.nbatch ? x->training.batch[k + 1].epoch : x->training.epochs;
+    double n = end - x->training.batch[k].epoch;
+    if (epochs) *epochs = n;
+    return experiment_iterations(x->training.dataset_images, x->training.batch[k].global_batch, n);
+}
+
 /* ---- getters through the schema ---------------------------------------- */
 
 struct ctx {

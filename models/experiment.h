@@ -160,6 +160,16 @@ int experiment_gpus(const struct experiment *x);
 /* Global batch at `epoch` (the phase containing it). */
 long long experiment_batch_at(const struct experiment *x, double epoch);
 
+/* Steps of `epochs` epochs at one global batch: ceil(epochs x
+ * ceil(dataset_images / global_batch)) -- the last, partial batch of an
+ * epoch is a full step (frameworks keep it). The one count of iterations:
+ * `dtsim config`, `run`, `reproduce`, `sweep` and `plan` all use it. */
+long long experiment_iterations(long long dataset_images, long long global_batch, double epochs);
+
+/* Batch phase k (0 <= k < nbatch): its epochs (to the next phase's first,
+ * the last to training.epochs) in *epochs (may be NULL), and its steps. */
+long long experiment_phase_iterations(const struct experiment *x, int k, double *epochs);
+
 /* Parse a batch schedule "0:34816, 30:69632" (no divisibility checks).
  * Returns the number of phases or a negative code. */
 int experiment_parse_batch(const char *text, struct exp_batch_phase *out, int max, dt_err *e);

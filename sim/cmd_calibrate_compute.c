@@ -5,6 +5,7 @@
  * See models/calib.h and models/stack.h; docs/calibrate.md. */
 #include "calib.h"
 #include "catalog.h"
+#include "coll.h"
 #include "cmd.h"
 #include "config.h"
 #include "strsim.h"
@@ -335,6 +336,9 @@ static int read_points(struct state *S, dt_err *e)
             return rc;
         const struct catalog_gpu *g = catalog_gpu(S->cat, gname, e);
         if (!g) return config_errf(e, DT_ENOENT, config_find(S->c, sec, "gpu"), "%s", e->msg);
+        dt_err ae;
+        if (!coll_find_allreduce(algo, &ae))
+            return config_errf(e, ae.code, config_find(S->c, sec, "algorithm"), "%s", ae.msg);
         pt->name = config_section_name(sec);
         pt->arch = g->arch;
         pt->prec = strcmp(prec, "amp") == 0 ? COMPUTE_FP16 : COMPUTE_FP32;

@@ -129,10 +129,10 @@ static void print_experiment(const struct experiment *x, const char *path)
            x->cluster.gpus_per_node, x->cluster.nodes_per_leaf);
     for (int i = 0; i < x->training.nbatch; i++) {
         const struct exp_batch_phase *p = &x->training.batch[i];
-        double end = i + 1 < x->training.nbatch ? x->training.batch[i + 1].epoch : x->training.epochs;
-        double iters = (end - p->epoch) * (double)x->training.dataset_images / (double)p->global_batch;
-        printf("; derived: epochs %d to %g: global batch %lld, %lld per GPU, %.0f iterations\n", p->epoch, end,
-               p->global_batch, p->global_batch / gpus, iters);
+        double epochs;
+        long long iters = experiment_phase_iterations(x, i, &epochs);
+        printf("; derived: epochs %d to %g: global batch %lld, %lld per GPU, %lld iterations\n", p->epoch,
+               p->epoch + epochs, p->global_batch, p->global_batch / gpus, iters);
     }
 }
 

@@ -59,9 +59,9 @@ int cmd_resolve(void *ctx, const char *kind, const char *name, const struct conf
         if (dnn_find(name, &le)) return 0;
         return config_errf(e, DT_ENOENT, where, "%s", le.msg);
     }
-    if (strcmp(kind, "algorithm") == 0) {
-        if (coll_find(name, &le)) return 0;
-        return config_errf(e, DT_ENOENT, where, "%s", le.msg);
+    if (strcmp(kind, "algorithm") == 0) { /* allreduce.algorithm, allreduce.inner: all-reduces only */
+        if (coll_find_allreduce(name, &le)) return 0;
+        return config_errf(e, le.code, where, "%s", le.msg);
     }
     if (strcmp(kind, "gpu") && strcmp(kind, "link") && strcmp(kind, "storage") && strcmp(kind, "cpu") &&
         strcmp(kind, "stack") && strcmp(kind, "commlib"))

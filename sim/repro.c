@@ -191,12 +191,14 @@ int repro_write_csvs(const struct repro *p, const char *outdir, int ranged)
         fclose(f);
     }
     OPEN("reproduce-breakdown.csv");
-    fprintf(f, "row,label,forward_s,backward_s,exposed_comm_s,optimizer_s,input_stall_s,host_s,step_s\n");
+    fprintf(f, "row,label,forward_s,backward_s,exposed_comm_s,optimizer_s,input_stall_s,host_s,step_s,iterations\n");
     for (int i = 0; i < p->nrows; i++) {
         if (p->rows[i].table != 1) continue;
-        const struct iter_result *s = &p->jobs[p->rows[i].job].r.ph[0].r;
-        fprintf(f, "%s,%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f\n", p->rows[i].id, p->rows[i].label, s->forward_s,
-                s->backward_s, s->exposed_comm_s, s->optimizer_s, s->input_stall_s, s->host_s, s->step_s);
+        const struct run_result *rr = &p->jobs[p->rows[i].job].r;
+        const struct iter_result *s = &rr->ph[0].r;
+        fprintf(f, "%s,%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.0f\n", p->rows[i].id, p->rows[i].label, s->forward_s,
+                s->backward_s, s->exposed_comm_s, s->optimizer_s, s->input_stall_s, s->host_s, s->step_s,
+                rr->iterations);
     }
     fclose(f);
     OPEN("reproduce-input.csv");

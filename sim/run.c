@@ -244,20 +244,12 @@ static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
     return 0;
 }
 
-long long run_iterations(long long dataset_images, long long global_batch, double epochs)
-{
-    long long ipe = (dataset_images + global_batch - 1) / global_batch;
-    return (long long)ceil(epochs * (double)ipe - 1e-9);
-}
-
 static int phase_iterations(const struct experiment *x, int k, struct run_phase *ph)
 {
     ph->epoch = x->training.batch[k].epoch;
-    double end = k + 1 < x->training.nbatch ? x->training.batch[k + 1].epoch : x->training.epochs;
-    ph->epochs = end - ph->epoch;
     ph->global_batch = x->training.batch[k].global_batch;
     ph->batch_per_gpu = (int)(ph->global_batch / experiment_gpus(x));
-    ph->iterations = run_iterations(x->training.dataset_images, ph->global_batch, ph->epochs);
+    ph->iterations = experiment_phase_iterations(x, k, &ph->epochs);
     return 0;
 }
 

@@ -14,6 +14,7 @@
  *   iterations/epoch   ceil(dataset_images / Bg)  (the last, partial batch
  *                      of an epoch is a full step: frameworks keep it)
  *   iterations         ceil(epochs_in_phase x iterations/epoch)
+ *                      (experiment_phase_iterations, shared with `config`)
  *   scaling efficiency throughput(N) / (N/G x throughput(G)), where the base
  *                      is one node (G GPUs, same per-GPU batch) simulated in
  *                      the same run on the same platform
@@ -88,9 +89,6 @@ struct run_result {
 };
 
 void run_opts_default(struct run_opts *o);
-
-/* Steps of a phase: ceil(epochs x ceil(dataset_images / global_batch)). */
-long long run_iterations(long long dataset_images, long long global_batch, double epochs);
 
 /* The SimGrid cluster of an experiment (numbers from the catalog rows,
  * overrides from the experiment), checked. */

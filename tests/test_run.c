@@ -12,14 +12,14 @@ static void test_iterations(void)
 {
     /* ImageNet, Mikami's schedule: ceil(1281167 / 34816) = 37 steps per
      * epoch x 30 epochs = 1110; ceil(1281167 / 69632) = 19 x 60 = 1140. */
-    CU_ASSERT_EQUAL(run_iterations(1281167, 34816, 30), 1110);
-    CU_ASSERT_EQUAL(run_iterations(1281167, 69632, 60), 1140);
+    CU_ASSERT_EQUAL(experiment_iterations(1281167, 34816, 30), 1110);
+    CU_ASSERT_EQUAL(experiment_iterations(1281167, 69632, 60), 1140);
     /* an exact division has no partial step: 1024 / 256 = 4 per epoch */
-    CU_ASSERT_EQUAL(run_iterations(1024, 256, 3), 12);
+    CU_ASSERT_EQUAL(experiment_iterations(1024, 256, 3), 12);
     /* half an epoch of 5 steps is 3 steps (rounded up) */
-    CU_ASSERT_EQUAL(run_iterations(1280, 256, 0.5), 3);
+    CU_ASSERT_EQUAL(experiment_iterations(1280, 256, 0.5), 3);
     /* He et al.: ceil(1281167 / 256) = 5005 x 90 = 450450 */
-    CU_ASSERT_EQUAL(run_iterations(1281167, 256, 90), 450450);
+    CU_ASSERT_EQUAL(experiment_iterations(1281167, 256, 90), 450450);
 }
 
 struct rjob {
