@@ -3,6 +3,7 @@
  * config (origins are ';' comments), so it can be saved and re-run. */
 #include "cmd.h"
 #include "cmdutil.h"
+#include "memory.h"
 #include "experiment.h"
 
 #include <stdio.h>
@@ -133,6 +134,15 @@ static void print_experiment(const struct experiment *x, const char *path)
         long long iters = experiment_phase_iterations(x, i, &epochs);
         printf("; derived: epochs %d to %g: global batch %lld, %lld per GPU, %lld iterations\n", p->epoch,
                p->epoch + epochs, p->global_batch, p->global_batch / gpus, iters);
+    }
+    struct mem_need m;
+    double cap;
+    if (cmd_catalog() && mem_experiment(x, cmd_catalog(), &m, &cap, NULL) == 0) {
+        const double gib = 1024.0 * 1024 * 1024;
+        printf("; derived: memory per GPU %.2f GiB of %.2f GiB at %lld per GPU (weights %.2f + gradients %.2f + "
+               "optimizer %.2f [%s] + activations %.2f + workspace %.2f GiB)\n",
+               m.total / gib, cap / gib, m.batch, m.weights / gib, m.gradients / gib, m.optimizer / gib,
+               mem_optimizer_name(m.opt), m.activations / gib, m.workspace / gib);
     }
 }
 

@@ -102,7 +102,7 @@ static int by_time(const void *a, const void *b)
 }
 
 /* Read DIR/plan.csv back into candidates (rows without error and cost). */
-static int read_cands(const char *path, struct cand **out, int *nout, int *nerr, dt_err *e)
+static int read_cands(const char *path, struct cand **out, int *nout, int *nerr, int *nmem, dt_err *e)
 {
     FILE *f = fopen(path, "r");
     if (!f) return dt_errf(e, DT_EIO, "cannot read '%s': %s", path, strerror(errno));
@@ -110,7 +110,7 @@ static int read_cands(const char *path, struct cand **out, int *nout, int *nerr,
     char *h[128], hb[16384];
     int nh = 0, cap = 0, n = 0;
     struct cand *c = NULL;
-    *nerr = 0;
+    *nerr = *nmem = 0;
     if (!fgets(hb, sizeof hb, f)) {
         fclose(f);
         return dt_errf(e, DT_EINVAL, "'%s' is empty", path);
@@ -134,7 +134,8 @@ static int read_cands(const char *path, struct cand **out, int *nout, int *nerr,
         char *v[128];
         int nv = sweep_csv_split(line, v, 128);
         if (nv != nh || v[nh - 1][0] || !v[col[7]][0]) {
-            (*nerr)++;
+            if (nv == nh && strcmp(v[col[10]], "memory") == 0) (*nmem)++; /* does not fit: never proposed */
+            else (*nerr)++;
             continue;
         }
         if (n == cap) {
@@ -244,7 +245,7 @@ static int check_nic(const struct catalog *c, const char *n, dt_err *e)
 static int check_algo(const struct catalog *c, const char *n, dt_err *e)
 {
     (void)c;
-    return coll_find(n, e) ? 0 : DT_ENOENT;
+    return coll_find_allreduce(n, e) ? 0 : e->code;
 }
 
 /* Pictures of plan.csv: plots/sweep-{time,scaling,pareto}.gp, PNG and SVG.
@@ -326,7 +327,7 @@ static int cmd_plan(int argc, char **argv)
     int nvary = 0;
     struct sweep s = {0};
     struct cand *c = NULL;
-    int nc = 0, nerr = 0;
+    int nc = 0, nerr = 0, nmem = 0;
     if (check_list("--gpu", gpus, check_gpu, cat, &e) || check_list("--network", nets, check_nic, cat, &e) ||
         check_list("--algorithm", algos, check_algo, cat, &e)) {
         cmd_fail("plan: %s", e.msg);
@@ -413,7 +414,7 @@ static int cmd_plan(int argc, char **argv)
     s.only_point = -1;
     s.progress = isatty(2);
     if (!resume) unlink(csv);
-    if (sweep_prepare(&s, &e) || sweep_run(&s, &e) || read_cands(csv, &c, &nc, &nerr, &e)) {
+    if (sweep_prepare(&s, &e) || sweep_run(&s, &e) || read_cands(csv, &c, &nc, &nerr, &nmem, &e)) {
         cmd_fail("plan: %s", e.msg);
         goto out;
     }
@@ -424,6 +425,9 @@ static int cmd_plan(int argc, char **argv)
     printf("\nsearched %lld configurations (%d GPU types x %d counts x %d networks x %d algorithms)\n"
            "on the template cluster %s\n",
            s.npoints, vary[0].nvals, vary[1].nvals, vary[2].nvals, vary[3].nvals, tmpl == tbuf ? "configs/plan/template.ini" : tmpl);
+    if (nmem)
+        printf("%d of them do not fit in GPU memory at %lld images per GPU (bound 'memory' in %s): not proposed\n", nmem,
+               pgb, csv);
     if (nerr) printf("%d of them did not run (see the error column of %s)\n", nerr, csv);
     if (nc) qsort(c, (size_t)nc, sizeof *c, by_cost);
     int nok = 0;
@@ -432,7 +436,7 @@ static int cmd_plan(int argc, char **argv)
     /* c[0..nok) are the feasible ones by cost; re-read for the front */
     struct cand *all = NULL;
     int nall = 0;
-    if (read_cands(csv, &all, &nall, &nerr, &e)) {
+    if (read_cands(csv, &all, &nall, &nerr, &nmem, &e)) {
         cmd_fail("plan: %s", e.msg);
         goto out;
     }

@@ -57,6 +57,12 @@ static void print_json(FILE *f, const struct experiment *x, const struct run_res
     json_breakdown(f, &p0->r, "  ");
     fprintf(f, ",\n  \"buckets\": %d,\n", p0->r.buckets);
     fprintf(f, "  \"gradient_bytes\": %.0f,\n", r->grad_bytes);
+    const struct mem_need *m = &r->ph[r->mem_phase].mem;
+    fprintf(f, "  \"memory_per_gpu\": {\"bytes\": %.0f, \"capacity_bytes\": %.0f, \"batch_per_gpu\": %lld, "
+               "\"weights\": %.0f, \"gradients\": %.0f, \"optimizer\": %.0f, \"optimizer_kind\": \"%s\", "
+               "\"activations\": %.0f, \"workspace\": %.0f},\n",
+            m->total, r->mem_capacity, m->batch, m->weights, m->gradients, m->optimizer, mem_optimizer_name(m->opt),
+            m->activations, m->workspace);
     fprintf(f, "  \"time_to_train_s\": %.3f,\n", r->time_to_train_s);
     fprintf(f, "  \"startup_s\": %.3f,\n  \"eval_s\": %.3f,\n  \"iterations\": %.0f,\n", r->startup_s, r->eval_s,
             r->iterations);
@@ -65,9 +71,11 @@ static void print_json(FILE *f, const struct experiment *x, const struct run_res
         const struct run_phase *p = &r->ph[k];
         fprintf(f, "    {\"epoch\": %d, \"epochs\": %.6g, \"global_batch\": %lld, \"batch_per_gpu\": %d, "
                    "\"iterations\": %lld, \"step_s\": %.9f, \"images_per_s\": %.3f, \"scaling_efficiency\": %.6f, "
-                   "\"time_s\": %.3f, \"input_s\": %.9f, \"files_per_s_needed\": %.1f, \"files_per_s_available\": %.1f,\n",
+                   "\"time_s\": %.3f, \"input_s\": %.9f, \"files_per_s_needed\": %.1f, \"files_per_s_available\": %.1f, "
+                   "\"memory_bytes\": %.0f,\n",
                 p->epoch, p->epochs, p->global_batch, p->batch_per_gpu, p->iterations, p->r.step_s, p->images_per_s,
-                p->scaling_efficiency, p->time_s, p->input_s, p->files_per_s_needed, p->files_per_s_available);
+                p->scaling_efficiency, p->time_s, p->input_s, p->files_per_s_needed, p->files_per_s_available,
+                p->mem.total);
         json_breakdown(f, &p->r, "     ");
         fprintf(f, "}%s\n", k + 1 < r->nphases ? "," : "");
     }
@@ -77,13 +85,14 @@ static void print_json(FILE *f, const struct experiment *x, const struct run_res
 static void print_csv(FILE *f, const struct run_result *r)
 {
     fprintf(f, "phase,epoch,epochs,global_batch,batch_per_gpu,iterations,step_s,forward_s,backward_s,exposed_comm_s,"
-               "optimizer_s,input_stall_s,host_s,allreduce_s,images_per_s,scaling_efficiency,time_s\n");
+               "optimizer_s,input_stall_s,host_s,allreduce_s,images_per_s,scaling_efficiency,time_s,memory_bytes,"
+               "memory_capacity_bytes\n");
     for (int k = 0; k < r->nphases; k++) {
         const struct run_phase *p = &r->ph[k];
-        fprintf(f, "%d,%d,%.6g,%lld,%d,%lld,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.3f,%.6f,%.3f\n", k, p->epoch,
-                p->epochs, p->global_batch, p->batch_per_gpu, p->iterations, p->r.step_s, p->r.forward_s,
+        fprintf(f, "%d,%d,%.6g,%lld,%d,%lld,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.3f,%.6f,%.3f,%.0f,%.0f\n", k,
+                p->epoch, p->epochs, p->global_batch, p->batch_per_gpu, p->iterations, p->r.step_s, p->r.forward_s,
                 p->r.backward_s, p->r.exposed_comm_s, p->r.optimizer_s, p->r.input_stall_s, p->r.host_s,
-                p->r.allreduce_s, p->images_per_s, p->scaling_efficiency, p->time_s);
+                p->r.allreduce_s, p->images_per_s, p->scaling_efficiency, p->time_s, p->mem.total, r->mem_capacity);
     }
 }
 
@@ -169,6 +178,12 @@ static void print_text(FILE *f, const struct experiment *x, const struct run_res
     hms(t, sizeof t, r->time_to_train_s);
     fprintf(f, "time to train: %s (%.1f s: startup %.1f, evaluation %.1f)\n", t, r->time_to_train_s, r->startup_s,
             r->eval_s);
+    const struct mem_need *m = &r->ph[r->mem_phase].mem;
+    const double gib = 1024.0 * 1024 * 1024;
+    fprintf(f, "memory per GPU: %.2f GiB of %.2f GiB at %lld per GPU (weights %.2f + gradients %.2f + optimizer %.2f "
+               "[%s] + activations %.2f + workspace %.2f GiB)\n",
+            m->total / gib, r->mem_capacity / gib, m->batch, m->weights / gib, m->gradients / gib, m->optimizer / gib,
+            mem_optimizer_name(m->opt), m->activations / gib, m->workspace / gib);
 }
 
 static int cmd_run(int argc, char **argv)

@@ -73,6 +73,11 @@ int cmd_resolve(void *ctx, const char *kind, const char *name, const struct conf
     return catalog_resolve(cmd_catalog_cache, kind, name, where, e);
 }
 
+const struct catalog *cmd_catalog(void)
+{
+    return cmd_catalog_cache;
+}
+
 int cmd_experiment_load(struct experiment *x, const char *path, const struct cmd_sets *s)
 {
     dt_err e = {0, ""};

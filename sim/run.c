@@ -5,6 +5,7 @@
 #include "compute.h"
 #include "dnn.h"
 #include "kstream.h"
+#include "memory.h"
 #include "platform.h"
 
 #include <math.h>
@@ -135,7 +136,7 @@ int run_check(const struct experiment *x, const struct catalog *cat, dt_err *e)
         if (!catalog_link(cat, st->host_link, &le))
             return dt_errf(e, DT_ENOENT, "%s:%d: [stack %s] host_link: %s", st->file, st->line, st->name, le.msg);
     }
-    return 0;
+    return mem_check(x, cat, e); /* models/memory.h: refuse what does not fit */
 }
 
 /* A CPU parameter server's update per step, host seconds: every GPU's
@@ -375,6 +376,14 @@ int run_simulate(const struct experiment *x, const struct catalog *cat, const st
         snprintf(r->framework, sizeof r->framework, "%s %s", pl.st->framework, pl.st->version);
         r->stack_year = pl.st->year;
         r->kernels = pl.ks[0].n;
+        /* memory per GPU, each phase at its per-GPU batch (memory.h) */
+        const struct catalog_gpu *gpu = catalog_gpu(cat, x->cluster.gpu, NULL);
+        r->mem_capacity = gpu ? gpu->mem_bytes : 0;
+        for (int k = 0; k < r->nphases; k++) {
+            mem_need(&pl.net, r->ph[k].batch_per_gpu, x->model.precision, mem_optimizer_of(pl.net.model),
+                     pl.st->optimizer != STACK_OPT_CPU, &r->ph[k].mem);
+            if (r->ph[k].mem.total > r->ph[r->mem_phase].mem.total) r->mem_phase = k;
+        }
     }
     for (int k = 0; k < x->training.nbatch; k++) {
         compute_times_free(&pl.t[k]);

@@ -38,6 +38,7 @@
 #include "catalog.h"
 #include "experiment.h"
 #include "iter.h"
+#include "memory.h"
 #include "trace.h"
 #include "platform.h"
 
@@ -67,6 +68,7 @@ struct run_phase {
     double input_s;          /* s for a node to read + decode one step's images */
     double files_per_s_needed;    /* cluster-wide, at the simulated step rate */
     double files_per_s_available; /* cluster-wide, from storage and decode */
+    struct mem_need mem;     /* device memory per GPU at this phase's batch (memory.h) */
 };
 
 struct run_result {
@@ -85,6 +87,8 @@ struct run_result {
     char framework[64];      /* its framework and version */
     int stack_year;
     int kernels;             /* kernels the host issues per step (phase 0) */
+    double mem_capacity;     /* bytes of device memory per GPU (the gpu row's mem_size) */
+    int mem_phase;           /* the phase that needs the most memory */
     double wall_s;           /* wall-clock seconds (not deterministic: never in golden output) */
 };
 

@@ -167,8 +167,9 @@ static void write_row(const struct sweep *s, FILE *f, const struct pt *pt, const
         }
     }
     if (err) {
-        for (size_t m = 0; m < NMETRIC + (s->prices ? 1 : 0) + 1; m++) fputc(',', f);
-        fputc(',', f);
+        for (size_t m = 0; m < NMETRIC + (s->prices ? 1 : 0); m++) fputc(',', f);
+        /* bound "memory": the point does not fit in the GPU (models/memory.h) */
+        fprintf(f, ",%s,", strstr(err, ": does not fit: ") ? "memory" : "");
         csvrows_put(f, err);
         fputc('\n', f);
         return;
