@@ -47,10 +47,12 @@ static const struct config_key schema[] = {
     {"cluster", "storage", CONFIG_STRING, 0, 0, NULL, "local-nvme", "where the dataset is read from, a [storage NAME] row"},
     /* [model] */
     {"model", "name", CONFIG_STRING, 0, 0, NULL, NULL, "DNN to train (dtsim model --list), e.g. resnet50"},
-    {"model", "precision", CONFIG_ENUM, 0, 0, "fp32|fp16|amp", "fp32",
-     "arithmetic: fp32, fp16, or amp (fp16 math, fp32 master weights)"},
-    {"model", "grad_precision", CONFIG_ENUM, 0, 0, "auto|fp32|fp16", "auto",
-     "gradients on the wire; auto = fp16 when precision is fp16 or amp, else fp32"},
+    {"model", "precision", CONFIG_ENUM, 0, 0, "fp32|fp16|amp|bf16", "fp32",
+     "arithmetic: fp32, fp16, amp (fp16 math, fp32 master weights) or bf16 (bfloat16 math, fp32 master weights; "
+     "GPUs with a bf16 rate only)"},
+    {"model", "grad_precision", CONFIG_ENUM, 0, 0, "auto|fp32|fp16|bf16", "auto",
+     "gradients on the wire (fp16 and bf16: 2 bytes); auto = bf16 when precision is bf16, fp16 when fp16 or amp, "
+     "else fp32"},
     {"model", "stack", CONFIG_STRING, 0, 0, NULL, "pytorch-2.11",
      "training stack (framework and year), a [stack NAME] row (dtsim catalog stacks); none = ideal"},
     /* [training] */
@@ -112,10 +114,10 @@ int experiment_key_find(const char *name, const struct config_key **k, char *nea
 }
 
 static const char *const topo_names[] = {"single-switch", "fat-tree", "torus", "dragonfly"};
-static const char *const prec_names[] = {"fp32", "fp16", "amp"};
+static const char *const prec_names[] = {"fp32", "fp16", "amp", "bf16"};
 
 const char *exp_topology_name(enum exp_topology t) { return (unsigned)t < 4 ? topo_names[t] : "?"; }
-const char *exp_precision_name(enum exp_precision p) { return (unsigned)p < 3 ? prec_names[p] : "?"; }
+const char *exp_precision_name(enum exp_precision p) { return (unsigned)p < 4 ? prec_names[p] : "?"; }
 
 int experiment_gpus(const struct experiment *x) { return x->cluster.nodes * x->cluster.gpus_per_node; }
 
@@ -338,8 +340,12 @@ static int fill(struct experiment *x, struct ctx *cx)
     TRY(get(cx, "model", "precision", &t, NULL, &v));
     x->model.precision = (enum exp_precision)(int)v;
     TRY(get(cx, "model", "grad_precision", &t, NULL, &v));
-    x->model.grad_precision = v == 1 ? EXP_FP32 : v == 2 ? EXP_FP16
-                            : x->model.precision == EXP_FP32 ? EXP_FP32 : EXP_FP16;
+    x->model.grad_precision = v == 1                             ? EXP_FP32
+                              : v == 2                           ? EXP_FP16
+                              : v == 3                           ? EXP_BF16
+                              : x->model.precision == EXP_FP32   ? EXP_FP32
+                              : x->model.precision == EXP_BF16   ? EXP_BF16
+                                                                 : EXP_FP16;
     TRY(get_name(cx, "model", "stack", "stack", 0, &x->model.stack));
 
     TRY(get_ll(cx, "training", "dataset_images", &x->training.dataset_images));

@@ -41,7 +41,9 @@
 #include <stddef.h>
 
 enum exp_topology { EXP_TOPO_SINGLE_SWITCH, EXP_TOPO_FAT_TREE, EXP_TOPO_TORUS, EXP_TOPO_DRAGONFLY };
-enum exp_precision { EXP_FP32, EXP_FP16, EXP_AMP };
+/* fp16: 16-bit everything; amp: fp16 math, fp32 master weights; bf16:
+ * bfloat16 math, fp32 master weights (needs a bf16 rate in the gpu row). */
+enum exp_precision { EXP_FP32, EXP_FP16, EXP_AMP, EXP_BF16 };
 
 struct exp_batch_phase {
     int epoch;               /* first epoch of the phase (0-based) */
@@ -74,7 +76,7 @@ struct experiment {
     struct {
         const char *name;           /* DNN name ("resnet50") */
         enum exp_precision precision;
-        enum exp_precision grad_precision; /* gradients on the wire: fp32 or fp16 */
+        enum exp_precision grad_precision; /* gradients on the wire: fp32, or fp16 / bf16 (2 bytes) */
         const char *stack;          /* catalog [stack NAME] (training framework), or "none" */
     } model;
     struct {

@@ -115,8 +115,26 @@ int run_platform(const struct experiment *x, const struct catalog *cat, struct s
     return platform_check(c, e);
 }
 
+/* A 16-bit precision needs its format's rate in the gpu row: fp16 and amp
+ * the fp16 rate, bf16 the bf16 rate (Volta and Pascal have no bf16
+ * arithmetic, TPUs no fp16). Refused, not replaced by another format. */
+static int precision_check(const struct experiment *x, const struct catalog_gpu *gpu, dt_err *e)
+{
+    enum exp_precision p = x->model.precision;
+    if (p == EXP_FP32) return 0;
+    int bf = p == EXP_BF16;
+    if (gpu->peak_flops[bf ? CATALOG_BF16 : CATALOG_FP16] > 0) return 0;
+    const struct config_entry *at = config_find(x->cfg, "model", "precision");
+    struct config_entry tmp = {"model", "precision", "", config_path(x->cfg), 0};
+    int other = gpu->peak_flops[bf ? CATALOG_FP16 : CATALOG_BF16] > 0;
+    return config_errf(e, DT_EINVAL, at ? at : &tmp,
+                       "%s (%s) has no %s arithmetic (its catalog row has no %s rate); use %s", gpu->name, gpu->arch, bf ? "bf16" : "fp16", bf ? "bf16" : "fp16",
+                       other ? (bf ? "amp (fp16 math) or fp32" : "bf16 or fp32") : "fp32");
+}
+
 int run_check(const struct experiment *x, const struct catalog *cat, dt_err *e)
 {
+    int rc;
     const struct catalog_gpu *gpu = catalog_gpu(cat, x->cluster.gpu, e);
     if (!gpu) return DT_ENOENT;
     const struct config_entry *at = config_find(x->cfg, "model", "stack");
@@ -136,6 +154,7 @@ int run_check(const struct experiment *x, const struct catalog *cat, dt_err *e)
         if (!catalog_link(cat, st->host_link, &le))
             return dt_errf(e, DT_ENOENT, "%s:%d: [stack %s] host_link: %s", st->file, st->line, st->name, le.msg);
     }
+    if ((rc = precision_check(x, gpu, e))) return rc;
     return mem_check(x, cat, e); /* models/memory.h: refuse what does not fit */
 }
 
@@ -163,8 +182,8 @@ static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
     pl->prec = x->model.precision == EXP_FP32 ? COMPUTE_FP32 : COMPUTE_FP16;
     pl->g.fp32_flops = gpu->peak_flops[CATALOG_FP32];
     pl->g.tf32_flops = gpu->peak_flops[CATALOG_TF32];
-    pl->g.fp16_flops = gpu->peak_flops[CATALOG_FP16] > gpu->peak_flops[CATALOG_BF16] ? gpu->peak_flops[CATALOG_FP16]
-                                                                                     : gpu->peak_flops[CATALOG_BF16];
+    /* the 16-bit matrix rate of the precision's own format (run_check made sure the row has it) */
+    pl->g.fp16_flops = gpu->peak_flops[x->model.precision == EXP_BF16 ? CATALOG_BF16 : CATALOG_FP16];
     pl->g.mem_bw_Bps = gpu->mem_bw_Bps;
     pl->cp.eff_max[COMPUTE_FP32] = cc->eff_max[COMPUTE_FP32];
     pl->cp.eff_max[COMPUTE_FP16] = cc->eff_max[COMPUTE_FP16];

@@ -4,9 +4,11 @@
 #include "cmdutil.h"
 #include "coll.h"
 #include "memory.h"
+#include "run.h"
 
 #include <CUnit/CUnit.h>
 #include <glob.h>
+#include <stdio.h>
 #include <string.h>
 
 #define GB 1e9
@@ -158,13 +160,59 @@ static void test_memory_experiments(void)
     catalog_free(cat);
 }
 
+/* Load the shipped experiment `path` with one --set; 0 or the error. */
+static int load_set(struct experiment *x, const char *path, const char *set, dt_err *e)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", set);
+    char *sets[1] = {buf};
+    return experiment_load_ex(x, path, sets, 1, cmd_resolve, NULL, e);
+}
+
+static void test_bf16(void)
+{
+    struct catalog *cat;
+    dt_err e;
+    CU_ASSERT_EQUAL_FATAL(catalog_load(&cat, NULL, &e), 0);
+    struct experiment x;
+    /* bf16 is a precision; its gradients go on the wire in 2 bytes */
+    CU_ASSERT_EQUAL_FATAL(load_set(&x, "configs/experiments/h200-pytorch-2.11.ini", "model.precision=bf16", &e), 0);
+    CU_ASSERT_EQUAL(x.model.precision, EXP_BF16);
+    CU_ASSERT_EQUAL(x.model.grad_precision, EXP_BF16);
+    CU_ASSERT_STRING_EQUAL(exp_precision_name(x.model.precision), "bf16");
+    CU_ASSERT_EQUAL(run_check(&x, cat, &e), 0);
+    /* memory: as amp (16-bit weights, gradients, activations; fp32 master) */
+    struct mem_need mb, ma;
+    double cap;
+    CU_ASSERT_EQUAL(mem_experiment(&x, cat, &mb, &cap, &e), 0);
+    experiment_free(&x);
+    CU_ASSERT_EQUAL_FATAL(load_set(&x, "configs/experiments/h200-pytorch-2.11.ini", "model.precision=amp", &e), 0);
+    CU_ASSERT_EQUAL(mem_experiment(&x, cat, &ma, &cap, &e), 0);
+    CU_ASSERT_DOUBLE_EQUAL(mb.total, ma.total, 1);
+    experiment_free(&x);
+    /* a GPU without bf16 arithmetic (Pascal, Volta) refuses it ... */
+    CU_ASSERT_EQUAL_FATAL(load_set(&x, "configs/experiments/he-8xP100.ini", "model.precision=bf16", &e), 0);
+    CU_ASSERT_EQUAL(run_check(&x, cat, &e), DT_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "has no bf16 arithmetic"));
+    experiment_free(&x);
+    /* ... and a TPU, whose 16-bit format is bf16, refuses fp16/amp */
+    CU_ASSERT_EQUAL_FATAL(load_set(&x, "configs/experiments/smith-tpu-pod.ini", "model.precision=amp", &e), 0);
+    CU_ASSERT_EQUAL(run_check(&x, cat, &e), DT_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "use bf16 or fp32"));
+    experiment_free(&x);
+    CU_ASSERT_EQUAL_FATAL(load_set(&x, "configs/experiments/smith-tpu-pod.ini", "model.precision=bf16", &e), 0);
+    CU_ASSERT_EQUAL(run_check(&x, cat, &e), 0);
+    experiment_free(&x);
+    catalog_free(cat);
+}
+
 int test_guards_register(void)
 {
     CU_pSuite s = CU_add_suite("guards", NULL, NULL);
     if (!s) return -1;
     if (!CU_add_test(s, "allreduce_only", test_allreduce_only) || !CU_add_test(s, "memory_parts", test_memory_parts) ||
         !CU_add_test(s, "memory_published", test_memory_published) ||
-        !CU_add_test(s, "memory_experiments", test_memory_experiments))
+        !CU_add_test(s, "memory_experiments", test_memory_experiments) || !CU_add_test(s, "bf16", test_bf16))
         return -1;
     return 0;
 }
