@@ -187,7 +187,7 @@ static int cmd_config(int argc, char **argv)
     cmd_sets_free(&sets);
     if (rc) return rc;
     dt_err e = {0, ""};
-    if (experiment_check_ranges(&x, cmd_resolve, NULL, &e) < 0) {
+    if (cmd_check_ranges(&x, &e) < 0) {
         experiment_free(&x);
         return cmd_fail("%s", e.msg);
     }

@@ -157,7 +157,7 @@ static int load_experiments(struct repro *p)
         if (k < p->nexps) continue;
         struct repro_exp *x = &p->exps[p->nexps];
         if (experiment_load_ex(&x->x, r->exp, NULL, 0, cmd_resolve, NULL, &e) ||
-            experiment_check_ranges(&x->x, cmd_resolve, NULL, &e))
+            cmd_check_ranges(&x->x, &e))
             return cmd_fail("row '%s': %s", r->id, e.msg);
         x->path = r->exp;
         p->nexps++;

@@ -38,6 +38,11 @@ void cmd_sets_free(struct cmd_sets *s);
  * DT_EXIT_USAGE. Names (gpu, links, ...) go through cmd_resolve. */
 int cmd_experiment_load(struct experiment *x, const char *path, const struct cmd_sets *s);
 
+/* experiment_check_ranges, then run_check (the stack, the precision, the
+ * memory per GPU) on the point and on every value of every [uncertain]
+ * range: what would fail a simulation is refused before any starts. */
+int cmd_check_ranges(const struct experiment *x, dt_err *e);
+
 /* The catalog cmd_resolve and cmd_experiment_load loaded (NULL before). */
 struct catalog;
 const struct catalog *cmd_catalog(void);
