@@ -128,7 +128,8 @@ static int precision_check(const struct experiment *x, const struct catalog_gpu 
     struct config_entry tmp = {"model", "precision", "", config_path(x->cfg), 0};
     int other = gpu->peak_flops[bf ? CATALOG_FP16 : CATALOG_BF16] > 0;
     return config_errf(e, DT_EINVAL, at ? at : &tmp,
-                       "%s (%s) has no %s arithmetic (its catalog row has no %s rate); use %s", gpu->name, gpu->arch, bf ? "bf16" : "fp16", bf ? "bf16" : "fp16",
+                       "%s (%s) has no %s arithmetic (its catalog row has no %s rate); use %s", gpu->name, gpu->arch,
+                       bf ? "bf16" : "fp16", bf ? "bf16" : "fp16",
                        other ? (bf ? "amp (fp16 math) or fp32" : "bf16 or fp32") : "fp32");
 }
 
