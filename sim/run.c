@@ -156,6 +156,10 @@ int run_check(const struct experiment *x, const struct catalog *cat, dt_err *e)
 {
     const struct catalog_gpu *gpu = catalog_gpu(cat, x->cluster.gpu, e);
     if (!gpu) return DT_ENOENT;
+    if (!gpu->arch[0])
+        return dt_errf(e, DT_EINVAL, "%s:%d: [gpu %s] has no arch: add 'arch = ' naming a [compute ARCH] row "
+                                     "(dtsim catalog compute), which times its kernels",
+                       gpu->at.file, gpu->at.line, gpu->name);
     const struct config_entry *at = config_find(x->cfg, "model", "stack");
     struct config_entry tmp = {"model", "stack", x->model.stack, config_path(x->cfg), 0};
     if (!at) at = &tmp;
