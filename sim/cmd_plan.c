@@ -45,7 +45,8 @@ static int usage(FILE *f)
             "  --algorithm LIST  all-reduce algorithms (default ring,hierarchical,2d-torus)\n"
             "  --gpus RANGE      GPU counts, a list or range (default 8..4096*2; multiples of\n"
             "                    the template's gpus_per_node)\n"
-            "  --per-gpu-batch B images per GPU per step (default 32); batch = B x GPUs\n"
+            "  --per-gpu-batch B images (token models: sequences) per GPU per step (default 32);\n"
+            "                    batch = B x GPUs\n"
             "  --budget USD      also require cost <= USD\n"
             "  --top K           configurations listed (default 5)\n"
             "  --template FILE   the template cluster (default configs/plan/template.ini)\n"
@@ -352,7 +353,8 @@ static int cmd_plan(int argc, char **argv)
         cmd_fail("plan: %s", e.msg);
         goto out;
     }
-    if (!dnn_find(model, &e)) {
+    const struct dnn_model *dm = dnn_find(model, &e);
+    if (!dm) {
         cmd_fail("plan: %s", e.msg);
         goto out;
     }
@@ -441,7 +443,8 @@ static int cmd_plan(int argc, char **argv)
     }
     char dl[32];
     hms(dl, sizeof dl, deadline_s);
-    printf("dtsim plan: %s, %s epochs, %lld images per GPU per step; deadline %s", model, epochs, pgb, dl);
+    printf("dtsim plan: %s, %s epochs, %lld %s per GPU per step; deadline %s", model, epochs, pgb,
+           dm->input == DNN_IN_TOKENS ? "sequences" : "images", dl);
     if (budget > 0) printf(", budget %.2f USD", budget);
     printf("\nsearched %lld configurations (%d GPU types x %d counts x %d networks x %d algorithms)\n"
            "on the template cluster %s\n",

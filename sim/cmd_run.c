@@ -90,13 +90,15 @@ static void print_json(FILE *f, const struct experiment *x, const struct run_res
 static void print_csv(FILE *f, const struct run_result *r)
 {
     fprintf(f, "phase,epoch,epochs,global_batch,batch_per_gpu,iterations,step_s,forward_s,backward_s,exposed_comm_s,"
-               "optimizer_s,input_stall_s,host_s,allreduce_s,images_per_s,scaling_efficiency,time_s\n");
+               "optimizer_s,input_stall_s,host_s,allreduce_s,images_per_s,scaling_efficiency,time_s,tokens_per_s,bound\n");
     for (int k = 0; k < r->nphases; k++) {
         const struct run_phase *p = &r->ph[k];
-        fprintf(f, "%d,%d,%.6g,%lld,%d,%lld,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.3f,%.6f,%.3f\n", k, p->epoch,
+        fprintf(f, "%d,%d,%.6g,%lld,%d,%lld,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.3f,%.6f,%.3f,", k, p->epoch,
                 p->epochs, p->global_batch, p->batch_per_gpu, p->iterations, p->r.step_s, p->r.forward_s,
                 p->r.backward_s, p->r.exposed_comm_s, p->r.optimizer_s, p->r.input_stall_s, p->r.host_s,
                 p->r.allreduce_s, p->images_per_s, p->scaling_efficiency, p->time_s);
+        if (r->in.tokens) fprintf(f, "%.3f", p->tokens_per_s);
+        fprintf(f, ",%s\n", p->bound);
     }
 }
 
