@@ -183,6 +183,17 @@ int run_check(const struct experiment *x, const struct catalog *cat, dt_err *e)
                            "rows with one: %s. Use decode = cpu, or add a measured jpeg_decode to the row",
                            gpu->name, u ? with : "none");
     }
+    if (x->input.enabled && dm && dm->input == DNN_IN_TOKENS) {
+        double ids = ldexp(1.0, 8 * x->input.token_bytes);
+        if ((double)dnn_model_vocab(dm) > ids) {
+            const struct config_entry *d = config_find(x->cfg, "input", "token_size");
+            struct config_entry dt = {"input", "token_size", "2", config_path(x->cfg), 0};
+            return config_errf(e, DT_EINVAL, d ? d : &dt,
+                               "%d-byte token ids hold %.0f ids, but %s has a vocabulary of %lld: use token_size = %d",
+                               x->input.token_bytes, ids, dm->name, (long long)dnn_model_vocab(dm),
+                               dnn_model_vocab(dm) > 65536 ? 4 : 2);
+        }
+    }
     if (st->optimizer == STACK_OPT_CPU) {
         if (x->cluster.nodes > 1)
             return config_errf(e, DT_EINVAL, at,

@@ -163,6 +163,10 @@ static void test_input_rates(void)
     CU_ASSERT_EQUAL_FATAL(input_of(gpt2, 2, &in, cat, &e), 0);
     CU_ASSERT_DOUBLE_EQUAL(in.sample_bytes, 4096, 0);
     CU_ASSERT_DOUBLE_EQUAL(run_input_rate(nvme, &in, 2), 781250, 1e-9);
+    /* 1-byte ids cannot hold BERT's 30522 tokens: refused, naming the vocabulary */
+    const char *bert1[] = {"model.name=bert-large", "input.token_size=1"};
+    CU_ASSERT_EQUAL(input_of(bert1, 2, &in, cat, &e), DT_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "30522"));
     /* a token model ignores the decode rate: GPU decode on a V100 is no error */
     const char *gpt2gpu[] = {"model.name=gpt2", "input.decode=gpu"};
     CU_ASSERT_EQUAL(input_of(gpt2gpu, 2, &in, cat, &e), 0);
