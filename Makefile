@@ -36,6 +36,10 @@ ifneq ($(NVCC),)
 NVCCFLAGS ?= -O2 -g -arch=all-major
 CU_SRC    := $(sort $(wildcard real/*.cu))
 INC       += -DDT_HAVE_CUDA
+# the versions dtsim version prints: from the headers the GPU parts build with
+CUDART_VER := $(shell sed -n 's/^\#define CUDART_VERSION  *\([0-9][0-9]*\).*/\1/p' $(CUDA_HOME)/include/cuda_runtime_api.h 2>/dev/null)
+NCCL_VER   := $(shell sed -n 's/^\#define NCCL_VERSION_CODE  *\([0-9][0-9]*\).*/\1/p' $(CUDA_HOME)/include/nccl.h 2>/dev/null)
+INC       += $(if $(CUDART_VER),-DDT_CUDART_VERSION=$(CUDART_VER)) $(if $(NCCL_VER),-DDT_NCCL_VERSION_CODE=$(NCCL_VER))
 REAL_LIBS += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 $(addprefix -l,$(CUDA_LIBNAMES)) -lstdc++
 endif
 CU_OBJ  := $(patsubst %.cu,out/obj/%.o,$(CU_SRC))
@@ -145,6 +149,8 @@ check: build asan
 	DTSIM=bin/dtsim ./tests/iterations.sh
 	@echo "== gnuplot scripts on sample data"
 	./tests/plots.sh
+	@echo "== every command example of README.md and docs/*.md (tests/doctest.sh; DOCTEST_LONG=1 adds the long ones)"
+	./tests/doctest.sh
 	@echo "== dtbench end-to-end (the testbed part needs root, else SKIP)"
 	DTBENCH=bin/dtbench ./tests/dtbench.sh
 	@echo "== the reproduction against its golden CSV (release build)"

@@ -75,12 +75,17 @@ static const struct config_key schema[] = {
      "collective library, a [commlib NAME] row of the catalog: its software cost per call and per step; none = ideal"},
     /* [input] */
     {"input", "enabled", CONFIG_BOOL, 0, 0, NULL, "true", "model the input pipeline (read + decode)"},
+    {"input", "decode", CONFIG_ENUM, 0, 0, "cpu|gpu", "cpu",
+     "image models: JPEGs decoded on the CPU cores (cpu) or by the GPU's hardware JPEG decoder (gpu: the gpu row's "
+     "jpeg_decode, refused where the catalog has none); token models read pre-tokenised shards, no decode"},
     {"input", "decode_per_core", CONFIG_REAL, 0.001, 1e9, NULL, "150",
      "images decoded per second per CPU core [U: measure with dtbench decode]"},
     {"input", "prefetch", CONFIG_INT, 0, 1024, NULL, "2", "batches prefetched ahead of the GPU"},
     {"input", "file_size", CONFIG_SIZE, 1, 1e12, NULL, "110KB", "average size of one image's JPEG"},
     {"input", "images_per_file", CONFIG_INT, 1, 1000000, NULL, "1",
      "images per file read (1: one JPEG per file; TFRecord/RecordIO shards hold many)"},
+    {"input", "token_size", CONFIG_INT, 1, 8, NULL, "2",
+     "token models: bytes per token id in the pre-tokenised shards (2 = uint16, vocabularies up to 65,536)"},
 };
 #define NSCHEMA (sizeof schema / sizeof schema[0])
 
@@ -379,10 +384,13 @@ static int fill(struct experiment *x, struct ctx *cx)
 
     TRY(get(cx, "input", "enabled", &t, NULL, &v));
     x->input.enabled = v != 0;
+    TRY(get(cx, "input", "decode", &t, NULL, &v));
+    x->input.decode = (enum exp_decode)(int)v;
     TRY(get_num(cx, "input", "decode_per_core", &x->input.decode_per_core));
     TRY(get_int(cx, "input", "prefetch", &x->input.prefetch));
     TRY(get_num(cx, "input", "file_size", &x->input.file_bytes));
     TRY(get_int(cx, "input", "images_per_file", &x->input.images_per_file));
+    TRY(get_int(cx, "input", "token_size", &x->input.token_bytes));
 #undef TRY
 
     /* Relations between keys. */

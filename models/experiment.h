@@ -9,7 +9,7 @@
  *   [model]     name precision grad_precision stack
  *   [training]  dataset_images epochs batch warmup_epochs eval_images startup
  *   [allreduce] algorithm grid bucket inner variant chunks library
- *   [input]     enabled decode_per_core prefetch file_size
+ *   [input]     enabled decode decode_per_core prefetch file_size images_per_file token_size
  *
  * The batch schedule is "epoch:global_batch, ..." with epochs strictly
  * increasing and the first at 0 ("0:34816, 30:69632"); a bare number
@@ -44,6 +44,7 @@ enum exp_topology { EXP_TOPO_SINGLE_SWITCH, EXP_TOPO_FAT_TREE, EXP_TOPO_TORUS, E
 /* fp16: 16-bit everything; amp: fp16 math, fp32 master weights; bf16:
  * bfloat16 math, fp32 master weights (needs a bf16 rate in the gpu row). */
 enum exp_precision { EXP_FP32, EXP_FP16, EXP_AMP, EXP_BF16 };
+enum exp_decode { EXP_DECODE_CPU, EXP_DECODE_GPU };
 
 struct exp_batch_phase {
     int epoch;               /* first epoch of the phase (0-based) */
@@ -99,10 +100,12 @@ struct experiment {
     } allreduce;
     struct {
         int enabled;                /* model the input pipeline (0/1) */
+        enum exp_decode decode;     /* image models: JPEGs decoded on CPU cores or the GPU's decoder */
         double decode_per_core;     /* images/s decoded per CPU core */
         int prefetch;               /* batches prefetched ahead */
         double file_bytes;          /* bytes of one image's JPEG */
         int images_per_file;        /* images per file read (shards hold many) */
+        int token_bytes;            /* token models: bytes per token id in the pre-tokenised shards */
     } input;
     struct unc_set unc;             /* [uncertain] ranges (uncertain.h); the fields above are the point */
 };

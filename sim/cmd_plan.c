@@ -26,11 +26,13 @@ static int usage(FILE *f)
             "usage: dtsim plan --deadline TIME [--model M] [--epochs E] [--gpu G1,G2,...]\n"
             "                  [--network N1,N2,...] [--algorithm A1,A2,...] [--gpus RANGE]\n"
             "                  [--per-gpu-batch B] [--budget USD] [--top K] [--template FILE]\n"
-            "                  [--prices FILE] [--jobs N] [--out DIR] [--resume] [--no-plots]\n\n"
+            "                  [--prices FILE] [--set S.K=V ...] [--jobs N] [--out DIR] [--resume]\n"
+            "                  [--no-plots]\n\n"
             "Search GPU type x GPU count x network x all-reduce algorithm on a template\n"
             "cluster and print the cheapest configurations that train within the deadline,\n"
-            "the Pareto front of time vs cost, and which resource binds each (compute,\n"
-            "network: exposed communication dominates, input: the input pipeline stalls).\n"
+            "the Pareto front of time vs cost, and which resource binds each (compute;\n"
+            "network: exposed communication dominates; input: the input pipeline stalls\n"
+            "the GPUs; host: the GPUs wait for the host to issue kernels).\n"
             "Writes DIR/plan.csv (every configuration, as dtsim sweep) and DIR/plan-best.ini,\n"
             "the top answer as an experiment file for dtsim run, and pictures with gnuplot:\n"
             "DIR/sweep-time (time vs GPUs per network), sweep-scaling (efficiency per\n"
@@ -43,11 +45,14 @@ static int usage(FILE *f)
             "  --algorithm LIST  all-reduce algorithms (default ring,hierarchical,2d-torus)\n"
             "  --gpus RANGE      GPU counts, a list or range (default 8..4096*2; multiples of\n"
             "                    the template's gpus_per_node)\n"
-            "  --per-gpu-batch B images per GPU per step (default 32); batch = B x GPUs\n"
+            "  --per-gpu-batch B images (token models: sequences) per GPU per step (default 32);\n"
+            "                    batch = B x GPUs\n"
             "  --budget USD      also require cost <= USD\n"
             "  --top K           configurations listed (default 5)\n"
             "  --template FILE   the template cluster (default configs/plan/template.ini)\n"
             "  --prices FILE     price rows (default: the catalog's prices.ini)\n"
+            "  --set S.K=V       override a template value for every configuration (repeatable),\n"
+            "                    e.g. --set input.decode=gpu\n"
             "  --jobs N          simulations at once (default: the number of CPUs)\n"
             "  --out DIR         output directory (default out)\n"
             "  --resume          keep DIR/plan.csv rows from an interrupted plan with the same options\n"
@@ -283,10 +288,14 @@ static int cmd_plan(int argc, char **argv)
     double budget = 0, deadline_s = 0;
     int top = 5, resume = 0, noplots = 0, par = (int)sysconf(_SC_NPROCESSORS_ONLN), rc = DT_EXIT_USAGE;
     dt_err e = {0, ""};
+    struct cmd_sets sets = {0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         char *end;
-        if (cmd_is_help(a)) return usage(stdout);
+        int t = cmd_sets_take(&sets, argc, argv, &i);
+        if (t < 0) { cmd_sets_free(&sets); return DT_EXIT_USAGE; }
+        if (t) continue;
+        if (cmd_is_help(a)) { cmd_sets_free(&sets); return usage(stdout); }
         if (strcmp(a, "--resume") == 0) resume = 1;
         else if (strcmp(a, "--no-plots") == 0) noplots = 1;
         else if (i + 1 < argc && strcmp(a, "--model") == 0) model = argv[++i];
@@ -301,28 +310,40 @@ static int cmd_plan(int argc, char **argv)
         else if (i + 1 < argc && strcmp(a, "--out") == 0) outdir = argv[++i];
         else if (i + 1 < argc && strcmp(a, "--budget") == 0) {
             budget = strtod(argv[++i], &end);
-            if (*end || !(budget > 0)) return cmd_fail("plan: --budget needs an amount of USD > 0 (got '%s')", argv[i]);
+            if (*end || !(budget > 0)) {
+                cmd_sets_free(&sets);
+                return cmd_fail("plan: --budget needs an amount of USD > 0 (got '%s')", argv[i]);
+            }
         } else if (i + 1 < argc && (strcmp(a, "--per-gpu-batch") == 0 || strcmp(a, "--top") == 0 || strcmp(a, "--jobs") == 0)) {
             long long v = strtoll(argv[++i], &end, 10);
-            if (*end || v < 1 || v > 1000000) return cmd_fail("plan: %s needs a whole number from 1 to 1000000", a);
+            if (*end || v < 1 || v > 1000000) {
+                cmd_sets_free(&sets);
+                return cmd_fail("plan: %s needs a whole number from 1 to 1000000", a);
+            }
             if (a[2] == 'p') pgb = v;
             else if (a[2] == 't') top = (int)v;
             else par = (int)v;
         } else {
+            cmd_sets_free(&sets);
             cmd_fail("plan: unknown or incomplete option '%s'", a);
             return usage(stderr);
         }
     }
     if (!deadline) {
+        cmd_sets_free(&sets);
         cmd_fail("plan: --deadline is required (e.g. --deadline 10min)");
         return usage(stderr);
     }
-    if (units_parse(deadline, UNITS_TIME, &deadline_s, &e) || deadline_s <= 0)
+    if (units_parse(deadline, UNITS_TIME, &deadline_s, &e) || deadline_s <= 0) {
+        cmd_sets_free(&sets);
         return cmd_fail("plan: --deadline: %s", e.msg[0] ? e.msg : "must be > 0");
+    }
     struct catalog *cat = NULL;
     char catdir[4096], tbuf[4200], path[4200], csv[4200], best[4200];
-    if (catalog_load(&cat, NULL, &e) || (prices && catalog_prices_load(cat, prices, &e)))
+    if (catalog_load(&cat, NULL, &e) || (prices && catalog_prices_load(cat, prices, &e))) {
+        cmd_sets_free(&sets);
         return cmd_fail("plan: %s", e.msg);
+    }
     struct vary vary[NVARY];
     int nvary = 0;
     struct sweep s = {0};
@@ -333,7 +354,8 @@ static int cmd_plan(int argc, char **argv)
         cmd_fail("plan: %s", e.msg);
         goto out;
     }
-    if (!dnn_find(model, &e)) {
+    const struct dnn_model *dm = dnn_find(model, &e);
+    if (!dm) {
         cmd_fail("plan: %s", e.msg);
         goto out;
     }
@@ -357,7 +379,7 @@ static int cmd_plan(int argc, char **argv)
      * and epochs as one-value varies so plan.csv says what it holds. */
     {
         struct experiment x;
-        if (experiment_load_ex(&x, path, NULL, 0, cmd_resolve, NULL, &e)) {
+        if (experiment_load_ex(&x, path, sets.v, sets.n, cmd_resolve, NULL, &e)) {
             cmd_fail("plan: template: %s", e.msg);
             goto out;
         }
@@ -405,6 +427,8 @@ static int cmd_plan(int argc, char **argv)
             }
     }
     s.exp = path;
+    s.sets = sets.v;
+    s.nsets = sets.n;
     s.vary = vary;
     s.nvary = nvary;
     s.per_gpu_batch = pgb;
@@ -420,14 +444,16 @@ static int cmd_plan(int argc, char **argv)
     }
     char dl[32];
     hms(dl, sizeof dl, deadline_s);
-    printf("dtsim plan: %s, %s epochs, %lld images per GPU per step; deadline %s", model, epochs, pgb, dl);
+    printf("dtsim plan: %s, %s epochs, %lld %s per GPU per step; deadline %s", model, epochs, pgb,
+           dm->input == DNN_IN_TOKENS ? "sequences" : "images", dl);
     if (budget > 0) printf(", budget %.2f USD", budget);
     printf("\nsearched %lld configurations (%d GPU types x %d counts x %d networks x %d algorithms)\n"
            "on the template cluster %s\n",
            s.npoints, vary[0].nvals, vary[1].nvals, vary[2].nvals, vary[3].nvals, tmpl == tbuf ? "configs/plan/template.ini" : tmpl);
+    for (int i = 0; i < sets.n; i++) printf("%s--set %s%s", i ? " " : "with ", sets.v[i], i + 1 < sets.n ? "" : "\n");
     if (nmem)
-        printf("%d of them do not fit in GPU memory at %lld images per GPU (bound 'memory' in %s): not proposed\n", nmem,
-               pgb, csv);
+        printf("%d of them do not fit in GPU memory at %lld %s per GPU (bound 'memory' in %s): not proposed\n", nmem,
+               pgb, dm->input == DNN_IN_TOKENS ? "sequences" : "images", csv);
     if (nerr) printf("%d of them did not run (see the error column of %s)\n", nerr, csv);
     if (nc) qsort(c, (size_t)nc, sizeof *c, by_cost);
     int nok = 0;
@@ -466,6 +492,13 @@ static int cmd_plan(int argc, char **argv)
             best_cost = all[i].cost;
             print_cand(++k, &all[i]);
         }
+    int nin = 0;
+    for (int i = 0; i < nall; i++) nin += strcmp(all[i].bound, "input") == 0;
+    if (nin > 0)
+        printf("\n%d of the %d configurations are input-bound: the input pipeline, not the network or the\n"
+               "algorithm, sets their time (the template's cpu, cores, storage and [input]; image models can\n"
+               "decode on the GPU with --set input.decode=gpu where the gpu row has a jpeg_decode rate).\n",
+               nin, nall);
     free(all);
     if (!noplots && plots(catdir, outdir, deadline_s) > 0)
         printf("\npictures: %s/sweep-time, sweep-scaling, sweep-pareto (.png, .svg)\n", outdir);
@@ -474,8 +507,9 @@ static int cmd_plan(int argc, char **argv)
             rc = cmd_fail("plan: %s", e.msg);
             goto out;
         }
-        printf("\nbinds: compute = the GPUs, network = exposed all-reduce time >= input stall,\n"
-               "input = the input pipeline stalls (either over 10%% of the step).\n"
+        printf("\nbinds: compute = the GPUs; otherwise the largest of network = exposed all-reduce time,\n"
+               "input = the GPUs stalled by the input pipeline, host = the GPUs waiting for the host to\n"
+               "issue kernels (when together they are over 10%% of the step).\n"
                "wrote %s and %s (the top answer: dtsim run %s)\n"
                "top answer: time_to_train_s %.3f, cost %.2f USD\n", csv, best, best, c[0].t_s, c[0].cost);
     } else {
@@ -483,6 +517,7 @@ static int cmd_plan(int argc, char **argv)
                         "a later deadline\n", model, dl, budget > 0 ? " within the budget" : "");
     }
 out:
+    cmd_sets_free(&sets);
     for (int j = 0; j < nvary; j++) vary_free(&vary[j]);
     free(c);
     catalog_free(cat);

@@ -42,7 +42,8 @@ struct run_plan {
     const struct stack *st;                 /* the training stack */
     double opt_cpu_s;                       /* host seconds of a CPU parameter-server update */
     struct coll_params coll;
-    double node_rate;                       /* images/s a node's input pipeline delivers, all nodes busy */
+    struct run_input in;                    /* what a sample is and where it is decoded */
+    double node_rate;                       /* samples/s a node's input pipeline delivers, all nodes busy */
     double base_rate;                       /* the same for one node running alone (the base) */
     double cluster_files_cap;               /* files/s, whole cluster */
     dt_err *e;
@@ -71,21 +72,58 @@ static int map_topology(const struct experiment *x, const struct catalog_link *n
     return dt_errf(e, DT_EINVAL, "[cluster] unknown topology %d", (int)x->cluster.topology);
 }
 
-/* Images/s one node's pipeline delivers when `busy` nodes read at once:
- * the slowest of decode, the node's storage share in files/s and in
- * bytes/s (shared storage: cluster caps split over the busy nodes). */
-static double node_input_rate(const struct catalog_storage *st, double decode, double file_bytes,
-                              int images_per_file, int busy)
+double run_input_rate(const struct catalog_storage *st, const struct run_input *in, int busy)
 {
     double files = st->files_per_s, bytes = st->bw_Bps;
     if (st->kind == CATALOG_STORAGE_SHARED) {
         if (st->cluster_files_per_s > 0 && st->cluster_files_per_s / busy < files) files = st->cluster_files_per_s / busy;
         if (st->cluster_bw_Bps > 0 && st->cluster_bw_Bps / busy < bytes) bytes = st->cluster_bw_Bps / busy;
     }
-    double rate = decode;
-    if (files * images_per_file < rate) rate = files * images_per_file;
-    if (bytes / file_bytes < rate) rate = bytes / file_bytes;
+    double rate = bytes / in->sample_bytes;
+    if (!in->tokens) {
+        if (in->decode_per_s < rate) rate = in->decode_per_s;
+        if (files * in->samples_per_file < rate) rate = files * in->samples_per_file;
+    }
     return rate;
+}
+
+const char *run_input_decoder_name(const struct run_input *in)
+{
+    if (in->tokens) return "tokens";
+    return in->decode == EXP_DECODE_GPU ? "gpu" : "cpu";
+}
+
+int run_input_setup(const struct experiment *x, const struct catalog *cat, const struct stack *stk,
+                    struct run_input *in, dt_err *e)
+{
+    memset(in, 0, sizeof *in);
+    const struct dnn_model *m = dnn_find(x->model.name, e);
+    if (!m) return DT_ENOENT;
+    in->decode = x->input.decode;
+    if (m->input == DNN_IN_TOKENS) {
+        in->tokens = 1;
+        in->seq_len = m->default_size;
+        in->sample_bytes = (double)m->default_size * x->input.token_bytes;
+        return 0;
+    }
+    in->sample_bytes = x->input.file_bytes;
+    in->samples_per_file = x->input.images_per_file;
+    if (x->input.decode == EXP_DECODE_GPU) {
+        const struct catalog_gpu *gpu = catalog_gpu(cat, x->cluster.gpu, e);
+        if (!gpu) return DT_ENOENT;
+        /* the hardware decoder runs beside the SMs: no GPU time (docs/references.md part 3) */
+        in->decode_per_s = (double)x->cluster.gpus_per_node * gpu->jpeg_decode_per_s;
+        return 0;
+    }
+    double per_core = x->input.decode_per_core;
+    if (strcmp(x->cluster.cpu, "none") != 0) {
+        const struct catalog_cpu *cpu = catalog_cpu(cat, x->cluster.cpu, e);
+        if (!cpu) return DT_ENOENT;
+        per_core = cpu->jpeg_per_s_per_core;
+    }
+    if (stk && stk->decode_per_core > 0) per_core = stk->decode_per_core; /* the stack's own loader */
+    in->decode_per_s = x->cluster.cpu_cores_per_node * per_core;
+    return 0;
 }
 
 int run_platform(const struct experiment *x, const struct catalog *cat, struct sim_cluster *c, dt_err *e)
@@ -138,6 +176,10 @@ int run_check(const struct experiment *x, const struct catalog *cat, dt_err *e)
     int rc;
     const struct catalog_gpu *gpu = catalog_gpu(cat, x->cluster.gpu, e);
     if (!gpu) return DT_ENOENT;
+    if (!gpu->arch[0])
+        return dt_errf(e, DT_EINVAL, "%s:%d: [gpu %s] has no arch: add 'arch = ' naming a [compute ARCH] row "
+                                     "(dtsim catalog compute), which times its kernels",
+                       gpu->at.file, gpu->at.line, gpu->name);
     const struct config_entry *at = config_find(x->cfg, "model", "stack");
     struct config_entry tmp = {"model", "stack", x->model.stack, config_path(x->cfg), 0};
     if (!at) at = &tmp;
@@ -146,6 +188,32 @@ int run_check(const struct experiment *x, const struct catalog *cat, dt_err *e)
     if (!st) return config_errf(e, DT_ENOENT, at, "%s", le.msg);
     double m, b;
     if (stack_eff_for(st, gpu->arch, &m, &b, &le)) return config_errf(e, DT_EINVAL, at, "%s", le.msg);
+    const struct dnn_model *dm = dnn_find(x->model.name, &le);
+    if (x->input.enabled && x->input.decode == EXP_DECODE_GPU && dm && dm->input == DNN_IN_IMAGE &&
+        !(gpu->jpeg_decode_per_s > 0)) {
+        const struct config_entry *d = config_find(x->cfg, "input", "decode");
+        struct config_entry dt = {"input", "decode", "gpu", config_path(x->cfg), 0};
+        char with[256] = "";
+        size_t u = 0;
+        for (size_t i = 0; i < cat->ngpus && u < sizeof with; i++)
+            if (cat->gpus[i].jpeg_decode_per_s > 0)
+                u += (size_t)snprintf(with + u, sizeof with - u, "%s%s", u ? ", " : "", cat->gpus[i].name);
+        return config_errf(e, DT_EINVAL, d ? d : &dt,
+                           "decode = gpu, but the catalog has no hardware JPEG decode rate (jpeg_decode) for gpu '%s'; "
+                           "rows with one: %s. Use decode = cpu, or add a measured jpeg_decode to the row",
+                           gpu->name, u ? with : "none");
+    }
+    if (x->input.enabled && dm && dm->input == DNN_IN_TOKENS) {
+        double ids = ldexp(1.0, 8 * x->input.token_bytes);
+        if ((double)dnn_model_vocab(dm) > ids) {
+            const struct config_entry *d = config_find(x->cfg, "input", "token_size");
+            struct config_entry dt = {"input", "token_size", "2", config_path(x->cfg), 0};
+            return config_errf(e, DT_EINVAL, d ? d : &dt,
+                               "%d-byte token ids hold %.0f ids, but %s has a vocabulary of %lld: use token_size = %d",
+                               x->input.token_bytes, ids, dm->name, (long long)dnn_model_vocab(dm),
+                               dnn_model_vocab(dm) > 65536 ? 4 : 2);
+        }
+    }
     if (st->optimizer == STACK_OPT_CPU) {
         if (x->cluster.nodes > 1)
             return config_errf(e, DT_EINVAL, at,
@@ -248,21 +316,21 @@ static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
     /* input pipeline */
     pl->node_rate = 0;
     pl->cluster_files_cap = 0;
+    if ((rc = run_input_setup(x, cat, pl->st, &pl->in, e))) return rc;
     if (x->input.enabled) {
-        double per_core = x->input.decode_per_core;
-        if (strcmp(x->cluster.cpu, "none") != 0) {
-            const struct catalog_cpu *cpu = catalog_cpu(cat, x->cluster.cpu, e);
-            if (!cpu) return DT_ENOENT;
-            per_core = cpu->jpeg_per_s_per_core;
-        }
-        if (pl->st->decode_per_core > 0) per_core = pl->st->decode_per_core; /* the stack's own loader */
         const struct catalog_storage *st = catalog_storage(cat, x->cluster.storage, e);
         if (!st) return DT_ENOENT;
-        double decode = x->cluster.cpu_cores_per_node * per_core;
-        pl->node_rate = node_input_rate(st, decode, x->input.file_bytes, x->input.images_per_file, c->nodes);
-        pl->base_rate = node_input_rate(st, decode, x->input.file_bytes, x->input.images_per_file, 1);
+        pl->node_rate = run_input_rate(st, &pl->in, c->nodes);
+        pl->base_rate = run_input_rate(st, &pl->in, 1);
     }
     return 0;
+}
+
+const char *run_bound(double step_s, double exposed_comm_s, double input_stall_s, double host_s)
+{
+    if (exposed_comm_s + input_stall_s + host_s < 0.1 * step_s) return "compute";
+    if (host_s > exposed_comm_s && host_s > input_stall_s) return "host";
+    return exposed_comm_s >= input_stall_s ? "network" : "input";
 }
 
 static int phase_iterations(const struct experiment *x, int k, struct run_phase *ph)
@@ -321,8 +389,14 @@ static void driver(int argc, char **argv)
             ph->base_images_per_s = (double)ph->batch_per_gpu * G / ph->base.step_s;
             ph->scaling_efficiency = ph->images_per_s / ((double)N / G * ph->base_images_per_s);
         }
-        ph->files_per_s_needed = ph->images_per_s / pl->x->input.images_per_file;
-        ph->files_per_s_available = pl->node_rate * r->nodes / pl->x->input.images_per_file;
+        if (!pl->in.tokens) {
+            ph->files_per_s_needed = ph->images_per_s / pl->x->input.images_per_file;
+            ph->files_per_s_available = pl->node_rate * r->nodes / pl->x->input.images_per_file;
+        } else {
+            ph->tokens_per_s = ph->images_per_s * pl->in.seq_len;
+        }
+        ph->samples_per_s_available = pl->node_rate * r->nodes;
+        ph->bound = run_bound(ph->r.step_s, ph->r.exposed_comm_s, ph->r.input_stall_s, ph->r.host_s);
     }
     collsim_free(cs);
 }
@@ -404,6 +478,7 @@ int run_simulate(const struct experiment *x, const struct catalog *cat, const st
                      pl.st->optimizer != STACK_OPT_CPU, &r->ph[k].mem);
             if (r->ph[k].mem.total > r->ph[r->mem_phase].mem.total) r->mem_phase = k;
         }
+        r->in = pl.in;
     }
     for (int k = 0; k < x->training.nbatch; k++) {
         compute_times_free(&pl.t[k]);

@@ -4,6 +4,7 @@
 #include "cmdutil.h"
 #include "csvrows.h"
 #include "jobs.h"
+#include "run.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@
 static const char *const metric_cols[] = {
     "gpus", "nodes", "global_batch", "step_s", "images_per_s", "images_per_s_per_gpu", "scaling_efficiency",
     "forward_s", "backward_s", "exposed_comm_s", "optimizer_s", "input_stall_s", "host_s", "allreduce_s",
-    "time_to_train_s", "gpu_hours"};
+    "time_to_train_s", "gpu_hours", "tokens_per_s"};
 #define NMETRIC (sizeof metric_cols / sizeof metric_cols[0])
 
 static int nkeys_total(const struct sweep *s)
@@ -144,9 +145,7 @@ double sweep_cost(const struct catalog *prices, const char *gpu, const char *nic
 
 const char *sweep_bound(double step_s, double exposed_comm_s, double input_stall_s, double host_s)
 {
-    if (exposed_comm_s + input_stall_s + host_s < 0.1 * step_s) return "compute";
-    if (host_s > exposed_comm_s && host_s > input_stall_s) return "host";
-    return exposed_comm_s >= input_stall_s ? "network" : "input";
+    return run_bound(step_s, exposed_comm_s, input_stall_s, host_s);
 }
 
 /* What the parent knows of a point before it runs. */
@@ -181,6 +180,8 @@ static void write_row(const struct sweep *s, FILE *f, const struct pt *pt, const
             p0->global_batch, b->step_s, p0->images_per_s, p0->images_per_s / r->gpus, p0->scaling_efficiency,
             b->forward_s, b->backward_s, b->exposed_comm_s, b->optimizer_s, b->input_stall_s, b->host_s, b->allreduce_s,
             r->time_to_train_s, r->gpus * r->time_to_train_s / 3600);
+    if (r->in.tokens) fprintf(f, ",%.0f", p0->tokens_per_s);
+    else fputc(',', f);
     if (s->prices) {
         double c = sweep_cost(s->prices, pt->gpu, pt->nic, r->nodes, r->gpus_per_node, pt->nics, r->time_to_train_s);
         if (c >= 0) fprintf(f, ",%.4f", c);
