@@ -22,6 +22,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 2
 table='docs/models.md|dtsim model resnt50|exit 2
+README.md|bin/dtsim run configs/experiments/mikami-2176xV100.ini --set training.batch=0:34816,30:2228224|exit 2
 README.md|make test|skip: it is this test suite
 README.md|make run|long: installs packages (root) and runs the whole reproduction, which tests/reproduce.sh runs
 docs/sim.md|dtsim simspeed --gpus 256,1088,2176,4352|long: minutes; bench/simspeed.sh runs it
