@@ -8,6 +8,7 @@
 #include "cmdutil.h"
 #include "coll.h"
 #include "dnn.h"
+#include "jobs.h"
 #include "sweep.h"
 #include "units.h"
 
@@ -415,6 +416,7 @@ static int cmd_plan(int argc, char **argv)
     if (!resume) unlink(csv);
     if (sweep_prepare(&s, &e) || sweep_run(&s, &e) || read_cands(csv, &c, &nc, &nerr, &e)) {
         cmd_fail("plan: %s", e.msg);
+        if (e.code == DT_EINTR) rc = 128 + jobs_stop_signal(); /* 130 or 143, as sweep */
         goto out;
     }
     char dl[32];
