@@ -2,6 +2,7 @@
 #include "cleanup.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,9 @@ static volatile sig_atomic_t path_used[NPATHS];
 static volatile pid_t kids[NKIDS]; /* 0: free */
 static char cmdname[64] = "dtsim";
 static volatile sig_atomic_t quiet;
+static char undo_buf[16][CLEANUP_MAX_PATH];
+static char *undo_argv[17];
+static volatile sig_atomic_t have_undo;
 static int installed;
 
 static void put(const char *s)
@@ -41,6 +45,7 @@ static void end_kids(void)
     int any = 0;
     for (int i = 0; i < NKIDS; i++)
         if (kids[i] > 0) {
+            kill(-kids[i], SIGTERM); /* its group (a shell's command and what it started), if it leads one */
             kill(kids[i], SIGTERM);
             any = 1;
         }
@@ -60,16 +65,37 @@ static void end_kids(void)
     }
     for (int i = 0; i < NKIDS; i++)
         if (kids[i] > 0) {
+            kill(-kids[i], SIGKILL);
             kill(kids[i], SIGKILL);
             waitpid(kids[i], NULL, 0);
             kids[i] = 0;
         }
 }
 
+static void run_undo(void)
+{
+    if (!have_undo) return;
+    have_undo = 0;
+    pid_t p = fork();
+    if (p == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execv(undo_argv[0], undo_argv);
+        _exit(127);
+    }
+    if (p > 0)
+        while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
+            ;
+}
+
 void cleanup_exit_signal(int sig)
 {
     int saved = errno;
     end_kids();
+    run_undo();
     for (int i = 0; i < NPATHS; i++)
         if (path_used[i]) unlink(paths[i]);
     if (!quiet) {
@@ -113,6 +139,7 @@ void cleanup_forked(void)
 {
     for (int i = 0; i < NPATHS; i++) path_used[i] = 0;
     for (int i = 0; i < NKIDS; i++) kids[i] = 0;
+    have_undo = 0;
     quiet = 1;
     if (installed) cleanup_reinstall(); /* not a handler the parent had set for a while */
     else {
@@ -139,6 +166,66 @@ void cleanup_reaped(pid_t pid)
 {
     for (int i = 0; i < NKIDS; i++)
         if (kids[i] == pid) kids[i] = 0;
+}
+
+pid_t cleanup_sh(const char *cmd, int *out)
+{
+    int fds[2] = {-1, -1};
+    if (out && pipe(fds)) return -1;
+    fflush(NULL);
+    pid_t p = cleanup_fork();
+    if (p == 0) {
+        setpgid(0, 0);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        if (out) {
+            close(fds[0]);
+            if (fds[1] != 1) {
+                dup2(fds[1], 1);
+                close(fds[1]);
+            }
+        }
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    if (p > 0) setpgid(p, p); /* both sides: whichever runs first */
+    if (out) {
+        close(fds[1]);
+        if (p < 0) close(fds[0]);
+        else *out = fds[0];
+    }
+    return p;
+}
+
+int cleanup_wait(pid_t pid)
+{
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR) {
+            st = -1;
+            break;
+        }
+    cleanup_reaped(pid);
+    return st;
+}
+
+int cleanup_system(const char *cmd)
+{
+    pid_t p = cleanup_sh(cmd, NULL);
+    return p < 0 ? -1 : cleanup_wait(p);
+}
+
+void cleanup_undo(const char *const *argv)
+{
+    have_undo = 0;
+    if (!argv) return;
+    int n = 0;
+    for (; argv[n] && n < 16; n++) {
+        snprintf(undo_buf[n], sizeof undo_buf[n], "%s", argv[n]);
+        undo_argv[n] = undo_buf[n];
+    }
+    undo_argv[n] = NULL;
+    have_undo = 1;
 }
 
 int cleanup_add(const char *path)

@@ -47,9 +47,23 @@ void cleanup_reinstall(void);
 void cleanup_forked(void);
 
 /* fork(); in the parent the child is registered (cleanup_reaped when it has
- * been waited for), in the child cleanup_forked() has run. */
+ * been waited for), in the child cleanup_forked() has run. A registered
+ * child and its process group get SIGTERM on a signal. */
 pid_t cleanup_fork(void);
 void cleanup_reaped(pid_t pid);
+
+/* system() and popen() for commands a signal must end too: /bin/sh -c CMD
+ * in its own process group, registered; unlike system(), the caller keeps
+ * taking SIGINT. cleanup_sh returns the pid (-1: fork failed) and, when
+ * out is not NULL, the read end of the command's stdout in *out;
+ * cleanup_wait waits for it, forgets it and returns the wait status. */
+pid_t cleanup_sh(const char *cmd, int *out);
+int cleanup_wait(pid_t pid);
+int cleanup_system(const char *cmd);
+
+/* A command to run (argv[0] a path, at most 15 arguments) after the
+ * children have ended on a signal, e.g. taking a testbed down; NULL: none. */
+void cleanup_undo(const char *const *argv);
 
 /* Register / forget a path to unlink on a signal. cleanup_add returns 0, or
  * -1 when all slots are taken or the path is too long. */

@@ -4,6 +4,7 @@
  * (models/linkfit.h), simulate every point on the same platform
  * (sim/validate.h) and compare. docs/validate.md. */
 #include "catalog.h"
+#include "cleanup.h"
 #include "cmd.h"
 #include "cmdutil.h"
 #include "coll.h"
@@ -230,7 +231,10 @@ static int testbed_up(const char *dtbench, const struct vopts *o, int hosts, con
     char cmd[12288];
     snprintf(cmd, sizeof cmd, "'%s' testbed up --hosts %d --bw %s --lat %s --prefix '%s' --ini '%s' >>'%s' 2>&1",
              dtbench, hosts, bw, lat, o->prefix, ini, log);
-    int rc = run_status(system(cmd));
+    /* a signal from here on ends dtbench and takes the testbed down (cleanup.h) */
+    const char *down[] = {dtbench, "testbed", "down", "--prefix", o->prefix, NULL};
+    cleanup_undo(down);
+    int rc = run_status(cleanup_system(cmd));
     if (rc) return rc;
     dt_err e;
     char *t = slurp(ini, &e);
@@ -243,7 +247,8 @@ static void testbed_down(const char *dtbench, const struct vopts *o, const char 
 {
     char cmd[12288];
     snprintf(cmd, sizeof cmd, "'%s' testbed down --prefix '%s' >>'%s' 2>&1", dtbench, o->prefix, log);
-    if (system(cmd)) {}
+    if (cleanup_system(cmd)) {}
+    cleanup_undo(NULL);
 }
 
 /* Run one algorithm over all sizes; append its points. */
@@ -257,15 +262,24 @@ static int measure(const char *dtbench, const struct vopts *o, int hosts, double
              " --gpus-per-node %d -b %llu -e %llu -f %d -n %d -w %d -c 0 --csv 2>>'%s'",
              dtbench, o->prefix, o->rt ? "--rt" : "", algo, G, (unsigned long long)o->min_bytes,
              (unsigned long long)o->max_bytes, o->factor, o->iters, o->warmup, log);
-    FILE *p = popen(cmd, "r");
-    if (!p) return cmd_fail("cannot run '%s'", dtbench);
+    int fd = -1;
+    pid_t pid = cleanup_sh(cmd, &fd); /* popen, but a signal ends it */
+    FILE *p = pid > 0 ? fdopen(fd, "r") : NULL;
+    if (!p) {
+        if (pid > 0) {
+            close(fd);
+            cleanup_wait(pid);
+        }
+        return cmd_fail("cannot run '%s'", dtbench);
+    }
     size_t cap_t = 1 << 16, len = 0;
     char *text = malloc(cap_t);
     for (size_t k; text && (k = fread(text + len, 1, cap_t - len - 1, p)) > 0;) {
         len += k;
         if (len + 1 == cap_t) text = realloc(text, cap_t *= 2);
     }
-    int st = pclose(p);
+    fclose(p);
+    int st = cleanup_wait(pid);
     if (!text) return cmd_fail("out of memory");
     text[len] = '\0';
     if (run_status(st)) {
