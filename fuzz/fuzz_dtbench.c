@@ -35,6 +35,12 @@ int dtbench_fail(int status, const char *fmt, ...)
     return status;
 }
 
+int dtbench_status(int code)
+{
+    return code == DT_OK ? DT_EXIT_OK : code == DT_ESKIP ? DT_EXIT_SKIP
+         : code == DT_EINVAL || code == DT_ENOENT || code == DT_ERANGE ? DT_EXIT_USAGE : DT_EXIT_FAIL;
+}
+
 int cmd_is_help(const char *arg)
 {
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
