@@ -3,7 +3,8 @@
 # runs: it must end with exit status 130 (SIGINT) or 143 (SIGTERM), one line
 # on stderr saying so, no SimGrid backtrace, nothing left in its private
 # TMPDIR (platform XML files), no half-written output (*.tmp) in its output
-# directory, and no child process left running.
+# directory, and no child process left running. Also: a FIFO as the config
+# or as an include is refused at once (exit 2), not waited on.
 #
 #   DTSIM=bin/dtsim ./tests/signals.sh
 #
@@ -115,6 +116,18 @@ if [ "$(id -u)" -eq 0 ] && [ -x "${DTBENCH:-bin/dtbench}" ]; then
 else
     echo "SKIP: validate (needs root and bin/dtbench)"
 fi
+
+# A FIFO as the config or as an include is refused at once, with exit 2
+# (it hung: fopen waited for a writer). Goldens cover directories and devices.
+mkfifo "$o/fifo.ini"
+printf 'include = fifo.ini\n' > "$o/inc-fifo.ini"
+for c in "$o/fifo.ini" "$o/inc-fifo.ini"; do
+    timeout 10 $D run "$c" > /dev/null 2> "$o/fifo.err"
+    rc=$?
+    if [ $rc -eq 2 ] && [ "$(wc -l < "$o/fifo.err")" -eq 1 ] && grep -q "is a FIFO, not a regular file" "$o/fifo.err"
+    then echo "ok: FIFO $c: $(cat "$o/fifo.err")"
+    else bad "FIFO $c: exit $rc (124: it hung)"; cat "$o/fifo.err"; fi
+done
 
 if [ $fails -ne 0 ]; then
     echo "signals: $fails FAILED"
