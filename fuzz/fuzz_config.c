@@ -37,6 +37,19 @@ static struct catalog *cat;
 static char dir[512];
 static const char *const names[3] = {"main.ini", "a.ini", "sub/b.ini"};
 
+/* At exit: the private directory goes. */
+static void remove_dir(void)
+{
+    char p[600];
+    for (int f = 0; f < 3; f++) {
+        snprintf(p, sizeof p, "%s/%s", dir, names[f]);
+        unlink(p);
+    }
+    snprintf(p, sizeof p, "%s/sub", dir);
+    rmdir(p);
+    rmdir(dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -56,6 +69,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     char p[600];
     snprintf(p, sizeof p, "%s/sub", dir);
     mkdir(p, 0700);
+    atexit(remove_dir);
     return 0;
 }
 
