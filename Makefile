@@ -185,12 +185,12 @@ out/fuzz/fuzz_dtbench: fuzz/fuzz_dtbench.c real/cmd_allreduce.c $(FUZZ_REAL) $(M
 
 fuzz: fuzz-deps
 	@$(MAKE) --no-print-directory out/fuzz/fuzz_config
-	DTSIM_CATALOG=configs/catalog out/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	DTSIM_CATALOG=configs/catalog out/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
 	  fuzz/corpus-run/config fuzz/corpus/config
 
 fuzz-dtbench: fuzz-deps
 	@$(MAKE) --no-print-directory out/fuzz/fuzz_dtbench
-	out/fuzz/fuzz_dtbench -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -close_fd_mask=3 \
+	out/fuzz/fuzz_dtbench -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -close_fd_mask=3 -print_final_stats=1 \
 	  fuzz/corpus-run/dtbench fuzz/corpus/dtbench
 
 clean:
