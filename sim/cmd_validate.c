@@ -382,8 +382,9 @@ static size_t score(const struct validate_point *pts, size_t n, uint64_t from, i
 
 static int write_csv(const char *path, const struct validate_point *pts, size_t n, uint64_t fit_bytes)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) return -1;
+    struct out_file of; /* written whole, then renamed (cleanup.h) */
+    if (out_open(&of, path, NULL)) return -1;
+    FILE *f = of.f;
     fprintf(f, "rate_bps,hosts,gpus_per_node,algo,bytes,real_s,sim_s,error_pct,real_busbw_GBps,sim_busbw_GBps,spread_pct,fitted\n");
     for (size_t i = 0; i < n; i++) {
         const struct validate_point *p = &pts[i];
@@ -392,7 +393,7 @@ static int write_csv(const char *path, const struct validate_point *pts, size_t 
                 p->algo, (unsigned long long)p->bytes, r, p->sim_s, err_pct(p), validate_busbw_GBps(p, r),
                 validate_busbw_GBps(p, p->sim_s), 100 * fabs(p->oop_s - p->ip_s) / r, p->hosts == 2 && p->bytes >= fit_bytes);
     }
-    return fclose(f);
+    return out_close(&of, NULL);
 }
 
 /* plots/validate.gp reads DIR/validate.csv: draw only for that name. */
@@ -502,8 +503,10 @@ static int cmd_validate(int argc, char **argv)
                 n = merge_repeats(pts, first, n);
                 testbed_down(dtbench, &o, log);
             }
-        FILE *mf = fopen(mpath, "w");
-        if (!mf || validate_write_measured(mf, pts, n) || fclose(mf)) {
+        struct out_file mo = {0}; /* written whole, then renamed (cleanup.h) */
+        FILE *mf = out_open(&mo, mpath, NULL) ? NULL : mo.f;
+        if (!mf || validate_write_measured(mf, pts, n) || out_close(&mo, NULL)) {
+            out_abort(&mo);
             free(pts);
             return cmd_fail("validate: cannot write '%s'", mpath);
         }
