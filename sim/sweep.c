@@ -2,7 +2,6 @@
 #include "sweep.h"
 
 #include "cleanup.h"
-
 #include "cmdutil.h"
 #include "csvrows.h"
 #include "jobs.h"
