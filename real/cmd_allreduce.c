@@ -111,7 +111,7 @@ static int parse(int argc, char **argv, struct opts *o, int *listonly)
                        .iters = 20, .warmup = 5, .check = 1, .dtype = COLL_FP32, .gpn = 1,
                        .mo = {.rdv_timeout_s = 30, .timeout_s = 10, .sockbuf_bytes = 4 << 20}};
     *listonly = 0;
-    optind = 0; /* 0, not 1: glibc then forgets the previous argv (a cluster such as -hX left half read) */
+    optind = 0; /* 0, not 1: glibc's full reset (no position kept in an earlier argv, e.g. -hX left at -h) */
     opterr = 0;
     int c;
     dt_err e;
