@@ -4,10 +4,12 @@
  * (sim/sweep.h), then ranks: the cheapest configurations that meet the
  * deadline (and budget), the Pareto front of time vs cost, and what binds
  * each (compute, host, network, input; sweep_bound). */
+#include "cleanup.h"
 #include "cmd.h"
 #include "cmdutil.h"
 #include "coll.h"
 #include "dnn.h"
+#include "jobs.h"
 #include "sweep.h"
 #include "units.h"
 
@@ -176,16 +178,18 @@ static int read_cands(const char *path, struct cand **out, int *nout, int *nerr,
 static int copy_file(const char *from, const char *to, dt_err *e)
 {
     FILE *a = fopen(from, "rb"), *b = NULL;
+    struct out_file of; /* written whole, then renamed (cleanup.h) */
     if (!a) return dt_errf(e, DT_EIO, "cannot read '%s': %s", from, strerror(errno));
-    if (!(b = fopen(to, "wb"))) {
+    if (out_open(&of, to, e)) {
         fclose(a);
-        return dt_errf(e, DT_EIO, "cannot write '%s': %s", to, strerror(errno));
+        return e->code;
     }
+    b = of.f;
     char buf[8192];
     size_t k;
     while ((k = fread(buf, 1, sizeof buf, a)) > 0) fwrite(buf, 1, k, b);
     fclose(a);
-    return fclose(b) ? dt_errf(e, DT_EIO, "cannot write '%s'", to) : 0;
+    return out_close(&of, e);
 }
 
 /* DIR/plan-best.ini: the template plus the candidate's sets. */
@@ -194,11 +198,12 @@ static int write_best(const char *path, const struct sweep *s, const struct cand
     char **sets;
     int n, rc;
     if ((rc = sweep_point_sets(s, c->point, &sets, &n, e))) return rc;
-    FILE *f = fopen(path, "w");
-    if (!f) {
+    struct out_file of; /* written whole, then renamed (cleanup.h) */
+    if ((rc = out_open(&of, path, e))) {
         sweep_sets_free(sets, n);
-        return dt_errf(e, DT_EIO, "cannot write '%s': %s", path, strerror(errno));
+        return rc;
     }
+    FILE *f = of.f;
     char t[32];
     hms(t, sizeof t, c->t_s);
     fprintf(f, "; dtsim plan: the cheapest configuration found that trains within %s:\n"
@@ -217,7 +222,7 @@ static int write_best(const char *path, const struct sweep *s, const struct cand
         }
     }
     sweep_sets_free(sets, n);
-    return fclose(f) ? dt_errf(e, DT_EIO, "cannot write '%s'", path) : 0;
+    return out_close(&of, e);
 }
 
 /* "a,b,c" checked item by item with `check`; copies into buf. */
@@ -440,6 +445,7 @@ static int cmd_plan(int argc, char **argv)
     if (!resume) unlink(csv);
     if (sweep_prepare(&s, &e) || sweep_run(&s, &e) || read_cands(csv, &c, &nc, &nerr, &nmem, &e)) {
         cmd_fail("plan: %s", e.msg);
+        if (e.code == DT_EINTR) rc = 128 + jobs_stop_signal(); /* 130 or 143, as sweep */
         goto out;
     }
     char dl[32];

@@ -5,6 +5,7 @@
  * time and in two combined runs, giving an interval (repro.h). Each
  * simulation runs in a child process (SimGrid runs one engine per
  * process), several at once. */
+#include "cleanup.h"
 #include "cmd.h"
 #include "cmdutil.h"
 #include "config.h"
@@ -85,7 +86,7 @@ static int run_pool(struct repro *p, int first, int par, const char *what)
     int r = jobs_run(n, par, job_child, job_done, &pl);
     free(idx);
     if (r != 0) {
-        if (errno == EINTR) return cmd_fail("reproduce: interrupted");
+        if (errno == EINTR) cleanup_exit_signal(jobs_stop_signal()); /* one line, 130/143, like run */
         return cmd_fail("reproduce: cannot start simulations: %s", strerror(errno));
     }
     int rc = DT_EXIT_OK;

@@ -1,5 +1,6 @@
 /* dtsim run: simulate an experiment file and report the step and the
  * time-to-train (text, JSON or CSV). See sim/run.h. */
+#include "cleanup.h"
 #include "cmd.h"
 #include "cmdutil.h"
 #include "run.h"
@@ -120,8 +121,9 @@ static void print_csv(FILE *f, const struct run_result *r)
 static int write_trace(const char *path, const struct experiment *x, const struct run_result *r,
                        const struct iter_trace *tr)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) return cmd_fail("cannot write trace '%s'", path);
+    struct out_file of; /* written whole, then renamed (cleanup.h) */
+    if (out_open(&of, path, NULL)) return cmd_fail("cannot write trace '%s'", path);
+    FILE *f = of.f;
     int N = r->gpus, G = r->gpus_per_node;
     int cand[5] = {0, G < N ? G : 0, N / 2, N - 1, 1 < N ? 1 : 0}, ranks[5], nr = 0;
     for (int i = 0; i < 5; i++) {
@@ -151,7 +153,7 @@ static int write_trace(const char *path, const struct experiment *x, const struc
         }
     }
     fprintf(f, "\n]}\n");
-    if (fclose(f) != 0) return cmd_fail("cannot write trace '%s'", path);
+    if (out_close(&of, NULL) != 0) return cmd_fail("cannot write trace '%s'", path);
     return 0;
 }
 

@@ -1,6 +1,8 @@
 /* platform.c -- struct sim_cluster -> SimGrid platform XML. See platform.h. */
 #include "platform.h"
 
+#include "cleanup.h"
+
 #include <errno.h>
 #include <math.h>
 #include <simgrid/engine.h>
@@ -359,6 +361,7 @@ int platform_engine_init(int argc, char **argv, dt_err *e)
     for (int i = 1; i < argc; i++) av[NENGINE_CFG + (size_t)i] = argv[i];
     int ac = n;
     simgrid_init(&ac, av);
+    cleanup_reinstall(); /* SimGrid took SIGINT (a backtrace, exit 1); ours ends every command alike */
     free(av);
     started = 1;
     return 0;

@@ -1,5 +1,6 @@
 #include "run.h"
 
+#include "cleanup.h"
 #include "collsim.h"
 #include "commlib.h"
 #include "compute.h"
@@ -421,12 +422,10 @@ int run_simulate(const struct experiment *x, const struct catalog *cat, const st
     r->nphases = x->training.nbatch;
     for (int k = 0; k < r->nphases; k++) phase_iterations(x, k, &r->ph[k]);
     int rc = prepare(&pl, cat, e);
-    char tmp[] = "/tmp/dtsim-platform-XXXXXX.xml";
+    char tmp[CLEANUP_MAX_PATH];
     const char *xml = o->xml_path;
     if (!rc && !xml) {
-        int fd = mkstemps(tmp, 4);
-        if (fd < 0) rc = dt_errf(e, DT_EIO, "cannot create a temporary platform file");
-        else close(fd);
+        rc = cleanup_tmpfile(tmp, sizeof tmp, "dtsim-platform-", ".xml", e); /* in $TMPDIR */
         xml = tmp;
     }
     if (!rc) {
@@ -434,7 +433,7 @@ int run_simulate(const struct experiment *x, const struct catalog *cat, const st
         rc = platform_engine_init(1, av, e);
     }
     if (!rc) rc = platform_load(&pl.c, xml, e);
-    if (!o->xml_path && xml == tmp) unlink(tmp);
+    if (!o->xml_path && xml == tmp) cleanup_remove(tmp);
     if (!rc) {
         char name[32];
         sg_actor_t a = sg_actor_init("driver", sg_host_by_name(platform_host_name(0, name, sizeof name)));

@@ -1,6 +1,7 @@
 /* sweep.c -- points, rows, resume and merge of a sweep (see sweep.h). */
 #include "sweep.h"
 
+#include "cleanup.h"
 #include "cmdutil.h"
 #include "csvrows.h"
 #include "jobs.h"
@@ -482,6 +483,7 @@ int sweep_merge(const char *out, char *const *in, int nin, dt_err *e)
         FILE *f = fopen(tmp, "w");
         if (!f) rc = dt_errf(e, DT_EIO, "cannot write '%s': %s", tmp, strerror(errno));
         else {
+            cleanup_add(tmp); /* a signal now removes it (cleanup.h) */
             fprintf(f, "%s\n", header);
             for (size_t i = 0; i < nrows && !rc; i++) {
                 if (i && rows[i].p == rows[i - 1].p) {
@@ -494,6 +496,7 @@ int sweep_merge(const char *out, char *const *in, int nin, dt_err *e)
             if (fclose(f) != 0 && !rc) rc = dt_errf(e, DT_EIO, "cannot write '%s'", tmp);
             if (!rc && rename(tmp, out) != 0) rc = dt_errf(e, DT_EIO, "cannot rename '%s': %s", tmp, strerror(errno));
             if (rc) unlink(tmp);
+            cleanup_forget(tmp);
         }
     }
     for (int i = 0; i < nin; i++) free(texts[i]);
