@@ -91,9 +91,21 @@ int coll__prepare_common(struct coll_params *p, dt_err *e)
     /* step indices are uint32; the ring's 2(N-1)C is the most any algorithm takes */
     if ((uint64_t)2 * (uint64_t)p->nranks * (uint64_t)(p->chunks ? p->chunks : 8) > UINT32_MAX)
         return dt_errf(e, DT_ERANGE, "%s: %d ranks x %d chunks is too many steps", p->algo, p->nranks, p->chunks);
+    if (p->channels < 0 || p->channels > COLL_MAX_CHANNELS)
+        return dt_errf(e, DT_ERANGE, "%s: channels must be 1..%d, got %d", p->algo, COLL_MAX_CHANNELS, p->channels);
+    if (p->channels > p->gpus_per_node)
+        return dt_errf(e, DT_EINVAL, "%s: %d channels on nodes of %d gpus (one NIC per gpu at most)", p->algo,
+                       p->channels, p->gpus_per_node);
+    if (p->channels == 0) p->channels = 1;
     if (p->count > UINT64_MAX / 8)
         return dt_errf(e, DT_ERANGE, "%s: %llu elements is too many", p->algo, (unsigned long long)p->count);
     return 0;
+}
+
+int coll__channels(const struct coll_params *p, int n)
+{
+    int G = p->gpus_per_node;
+    return p->channels > 1 && n > G && n % G == 0 ? p->channels : 1;
 }
 
 int coll_prepare(struct coll_params *p, dt_err *e)

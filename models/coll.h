@@ -38,6 +38,20 @@
  * elements and starts at i*(count/n) + min(i, count%n).
  *
  * A zero-element collective (count 0) and a 1-rank one have no rounds.
+ *
+ * Channels (multi-rail, as NCCL). A node with k NICs has local GPU j on NIC
+ * floor(j k / G) (sim/platform.h). With channels = k, the buffer is cut into
+ * k regions (partition above) and region c runs its own ring (or tree)
+ * whose order inside every node is rotated so that the node's exit GPU is
+ * the last one on NIC c and its entry GPU the first one on NIC c+1 (mod k):
+ * each NIC sends and receives one channel's inter-node traffic, S/k. The
+ * channels run in lock-step, so their ops share rounds (two per channel for
+ * a ring: at most COLL_MAX_CHANNELS; eight for a tree pair, so
+ * double-binary-tree runs two at most). One channel is the plain ring.
+ * An algorithm whose inter-node traffic already leaves from every GPU, or
+ * a layout that does not fill more than one whole node, runs one channel:
+ * prepare sets channels to the number it runs (docs/collectives.md,
+ * "Multi-rail").
  */
 #ifndef DT_COLL_H
 #define DT_COLL_H
@@ -58,7 +72,10 @@ enum coll_opkind {
 /* Link class of a transfer: same node (NVLink/PCIe) or across nodes (NIC). */
 enum coll_linkclass { COLL_INTRA = 0, COLL_INTER = 1 };
 
-#define COLL_MAX_OPS 8
+#define COLL_MAX_OPS 16
+/* Channels (rings or trees over the NICs of a node) at most: a ring round
+ * holds two ops per channel. */
+#define COLL_MAX_CHANNELS 8
 
 struct coll_op {
     uint8_t kind;     /* enum coll_opkind */
@@ -85,6 +102,7 @@ struct coll_params {
     int chunks;            /* ring pipelining chunks per step; 0 or 1 = none */
     const char *inner;     /* hierarchical: inter-node algorithm (default "ring") */
     int variant;           /* hierarchical: 0 reduce-scatter/all-gather, 1 reduce/broadcast */
+    int channels;          /* rails: 0 or 1 = one channel; k = the node's NICs (see Channels above) */
 };
 
 /* Iterator over one rank's rounds. State is a fixed-size block. */

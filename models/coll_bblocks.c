@@ -89,7 +89,9 @@ static void range(const struct bb *x, int b, uint64_t v, uint64_t count, uint64_
 
 static int bb_prepare(struct coll_params *p, dt_err *e)
 {
-    return coll__prepare_common(p, e);
+    int rc = coll__prepare_common(p, e);
+    p->channels = 1; /* one channel (docs/collectives.md, Multi-rail) */
+    return rc;
 }
 
 static int bb_begin(struct coll_iter *it)

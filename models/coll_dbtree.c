@@ -21,8 +21,15 @@
  *   bytes sent per rank = (parent? + children) * half  (each tree)
  *   reduce elements     = children * half
  *
- * State: st[0] = next step to try; st[1..8] = per tree: parent, child 0,
- * child 1, depth. Default chunks: 8.
+ * Channels (coll.h): with k NICs, k' = min(k, COLL_MAX_OPS / 8) channels,
+ * each a pair of trees on region c of k' of the buffer, over ranks
+ * relabelled inside every node (local GPU l at tree position
+ * (l - c G / k') mod G): the trees' node-to-node edges, which leave from a
+ * few local positions (0, G/2, G-1 ...), leave from other GPUs, so other
+ * NICs, in each channel. Whole nodes, more than one; else one channel.
+ *
+ * State: st[0] = next step to try; st[1 + 8 ch + 4 t ..] = per channel and
+ * tree: parent, child 0, child 1, depth. Default chunks: 8.
  */
 #include "coll_int.h"
 
@@ -86,29 +93,67 @@ static int depth_max(int n)
     return D;
 }
 
+/* Channels: a round holds up to 8 ops per channel. */
+#define DBT_MAX_CHANNELS (COLL_MAX_OPS / 8)
+
 static int dbt_prepare(struct coll_params *p, dt_err *e)
 {
     int rc = coll__prepare_common(p, e);
     if (rc) return rc;
+    p->channels = coll__channels(p, p->nranks);
+    if (p->channels > DBT_MAX_CHANNELS) p->channels = DBT_MAX_CHANNELS;
     if (p->chunks == 0) p->chunks = DBT_DEFAULT_CHUNKS;
     return 0;
+}
+
+/* Channel ch's relabelling: rank r is tree position node*G + (l - rot)
+ * mod G, rot spreading the channels evenly over the node (ch * G / k), so
+ * each channel's trees leave the nodes from other local GPUs (NICs). */
+static int chan_rot(const struct coll_params *p, int ch)
+{
+    return (int)((int64_t)ch * p->gpus_per_node / coll__nch(p));
+}
+
+static int to_pos(const struct coll_params *p, int rot, int r)
+{
+    if (r < 0 || !rot) return r;
+    int G = p->gpus_per_node, l = r % G - rot;
+    return r - r % G + (l < 0 ? l + G : l);
+}
+
+static int to_rank(const struct coll_params *p, int rot, int v)
+{
+    if (v < 0 || !rot) return v;
+    int G = p->gpus_per_node, l = v % G + rot;
+    return v - v % G + (l >= G ? l - G : l);
+}
+
+/* Tree t of channel ch seen from rank r, in ranks: parent, child 0, child 1, depth. */
+static void chan_tree(const struct coll_params *p, int ch, int t, int r, int rel[4])
+{
+    int rot = chan_rot(p, ch);
+    tree(p->nranks, t, to_pos(p, rot, r), rel);
+    for (int k = 0; k < 3; k++) rel[k] = to_rank(p, rot, rel[k]);
 }
 
 static int dbt_begin(struct coll_iter *it)
 {
     int rel[4];
     it->st[0] = 0;
-    for (int t = 0; t < 2; t++) {
-        tree(it->p.nranks, t, it->rank, rel);
-        for (int k = 0; k < 4; k++) it->st[1 + 4 * t + k] = (uint64_t)(int64_t)rel[k];
-    }
+    for (int ch = 0; ch < coll__nch(&it->p); ch++)
+        for (int t = 0; t < 2; t++) {
+            chan_tree(&it->p, ch, t, it->rank, rel);
+            for (int k = 0; k < 4; k++) it->st[1 + 8 * ch + 4 * t + k] = (uint64_t)(int64_t)rel[k];
+        }
     return 0;
 }
 
-/* chunk c of tree t's half */
-static void chunk(const struct coll_params *p, int t, uint64_t c, uint64_t *off, uint64_t *n)
+/* chunk c of tree t's half of channel ch's region */
+static void chunk(const struct coll_params *p, int ch, int t, uint64_t c, uint64_t *off, uint64_t *n)
 {
-    uint64_t ho = coll__part_off(p->count, 2, (uint64_t)t), hl = coll__part_len(p->count, 2, (uint64_t)t);
+    uint64_t k = (uint64_t)coll__nch(p);
+    uint64_t co = coll__part_off(p->count, k, (uint64_t)ch), cl = coll__part_len(p->count, k, (uint64_t)ch);
+    uint64_t ho = co + coll__part_off(cl, 2, (uint64_t)t), hl = coll__part_len(cl, 2, (uint64_t)t);
     *off = ho + coll__part_off(hl, (uint64_t)p->chunks, c);
     *n = coll__part_len(hl, (uint64_t)p->chunks, c);
 }
@@ -130,34 +175,35 @@ static int dbt_next(struct coll_iter *it, struct coll_round *r)
         r->nops = 0;
         r->step = (uint32_t)s;
         r->phase = 0;
-        for (int t = 0; t < 2; t++) {
-            int up = (int)(int64_t)it->st[1 + 4 * t], kid[2] = {(int)(int64_t)it->st[2 + 4 * t],
-                                                                  (int)(int64_t)it->st[3 + 4 * t]};
-            int64_t d = (int64_t)it->st[4 + 4 * t], c;
-            uint64_t off, n;
-            int rc = 0;
-            if (up >= 0 && (c = at(s, D - d, C)) >= 0) {
-                chunk(p, t, (uint64_t)c, &off, &n);
-                rc |= coll__op(r, COLL_SEND, up, off, n);
+        for (int ch = 0; ch < coll__nch(p); ch++)
+            for (int t = 0; t < 2; t++) {
+                const uint64_t *q = &it->st[1 + 8 * ch + 4 * t];
+                int up = (int)(int64_t)q[0], kid[2] = {(int)(int64_t)q[1], (int)(int64_t)q[2]};
+                int64_t d = (int64_t)q[3], c;
+                uint64_t off, n;
+                int rc = 0;
+                if (up >= 0 && (c = at(s, D - d, C)) >= 0) {
+                    chunk(p, ch, t, (uint64_t)c, &off, &n);
+                    rc |= coll__op(r, COLL_SEND, up, off, n);
+                }
+                if ((c = at(s, D - d - 1, C)) >= 0)
+                    for (int k = 0; k < 2; k++)
+                        if (kid[k] >= 0) {
+                            chunk(p, ch, t, (uint64_t)c, &off, &n);
+                            rc |= coll__op(r, COLL_RECV_REDUCE, kid[k], off, n);
+                        }
+                if (up >= 0 && (c = at(s, D + d - 1, C)) >= 0) {
+                    chunk(p, ch, t, (uint64_t)c, &off, &n);
+                    rc |= coll__op(r, COLL_RECV_COPY, up, off, n);
+                }
+                if ((c = at(s, D + d, C)) >= 0)
+                    for (int k = 0; k < 2; k++)
+                        if (kid[k] >= 0) {
+                            chunk(p, ch, t, (uint64_t)c, &off, &n);
+                            rc |= coll__op(r, COLL_SEND, kid[k], off, n);
+                        }
+                if (rc) return DT_ESCHED;
             }
-            if ((c = at(s, D - d - 1, C)) >= 0)
-                for (int k = 0; k < 2; k++)
-                    if (kid[k] >= 0) {
-                        chunk(p, t, (uint64_t)c, &off, &n);
-                        rc |= coll__op(r, COLL_RECV_REDUCE, kid[k], off, n);
-                    }
-            if (up >= 0 && (c = at(s, D + d - 1, C)) >= 0) {
-                chunk(p, t, (uint64_t)c, &off, &n);
-                rc |= coll__op(r, COLL_RECV_COPY, up, off, n);
-            }
-            if ((c = at(s, D + d, C)) >= 0)
-                for (int k = 0; k < 2; k++)
-                    if (kid[k] >= 0) {
-                        chunk(p, t, (uint64_t)c, &off, &n);
-                        rc |= coll__op(r, COLL_SEND, kid[k], off, n);
-                    }
-            if (rc) return DT_ESCHED;
-        }
         if (r->nops) return 1;
     }
     return 0;
@@ -175,35 +221,37 @@ static int dbt_cost(const struct coll_params *p, int rank, struct coll_cost *c)
     if (p->count == 0 || p->nranks < 2) return 0;
     int64_t D = depth_max(p->nranks), C = p->chunks;
     c->steps = (uint64_t)(2 * D + C - 1);
-    int64_t first[8];
+    int64_t first[8 * DBT_MAX_CHANNELS];
     int nf = 0;
-    for (int t = 0; t < 2; t++) {
-        int rel[4];
-        tree(p->nranks, t, rank, rel);
-        uint64_t half = coll__part_len(p->count, 2, (uint64_t)t);
-        int64_t d = rel[3];
-        int kids = (rel[1] >= 0) + (rel[2] >= 0);
-        if (rel[0] >= 0) {
-            coll__cost_send(c, p, rank, rel[0], half);
-            coll__cost_recv(c, p, rank, rel[0], half, 0);
-            first[nf++] = D - d;
-            first[nf++] = D + d - 1;
-        }
-        for (int k = 1; k <= 2; k++)
-            if (rel[k] >= 0) {
-                coll__cost_recv(c, p, rank, rel[k], half, 1);
-                coll__cost_send(c, p, rank, rel[k], half);
+    uint64_t k = (uint64_t)coll__nch(p);
+    for (int ch = 0; ch < coll__nch(p); ch++)
+        for (int t = 0; t < 2; t++) {
+            int rel[4];
+            chan_tree(p, ch, t, rank, rel);
+            uint64_t half = coll__part_len(coll__part_len(p->count, k, (uint64_t)ch), 2, (uint64_t)t);
+            int64_t d = rel[3];
+            int kids = (rel[1] >= 0) + (rel[2] >= 0);
+            if (rel[0] >= 0) {
+                coll__cost_send(c, p, rank, rel[0], half);
+                coll__cost_recv(c, p, rank, rel[0], half, 0);
+                first[nf++] = D - d;
+                first[nf++] = D + d - 1;
             }
-        if (kids) {
-            first[nf++] = D - d - 1;
-            first[nf++] = D + d;
+            for (int j = 1; j <= 2; j++)
+                if (rel[j] >= 0) {
+                    coll__cost_recv(c, p, rank, rel[j], half, 1);
+                    coll__cost_send(c, p, rank, rel[j], half);
+                }
+            if (kids) {
+                first[nf++] = D - d - 1;
+                first[nf++] = D + d;
+            }
         }
-    }
     /* rounds = steps covered by the union of the intervals [first, first + C) */
     qsort(first, (size_t)nf, sizeof first[0], cmp64);
     int64_t end = INT64_MIN;
-    for (int k = 0; k < nf; k++) {
-        int64_t lo = first[k] > end ? first[k] : end, hi = first[k] + C;
+    for (int j = 0; j < nf; j++) {
+        int64_t lo = first[j] > end ? first[j] : end, hi = first[j] + C;
         if (hi > lo) c->rounds += (uint64_t)(hi - lo);
         if (hi > end) end = hi;
     }

@@ -67,7 +67,9 @@ static int real_rank(const struct layout *l, int v)
 
 static int hd_prepare(struct coll_params *p, dt_err *e)
 {
-    return coll__prepare_common(p, e);
+    int rc = coll__prepare_common(p, e);
+    p->channels = 1; /* its inter-node partners are GPU j and GPU j: every rail already */
+    return rc;
 }
 
 static int hd_begin(struct coll_iter *it)

@@ -12,6 +12,13 @@
  *   2. the M node leaders all-reduce the whole buffer with the inner algorithm
  *   3. binomial-tree broadcast from GPU 0 (ceil(log2 G) steps)
  *
+ * Channels (coll.h): variant 0 already crosses nodes from every GPU (GPU j
+ * on NIC j k / G carries shard j): one channel. Variant 1 with k channels
+ * cuts the buffer into k regions; region c is reduced to, all-reduced
+ * between and broadcast from the first GPU of NIC c in every node (the
+ * binomial tree relabelled to that root), so every NIC carries S/k instead
+ * of GPU 0's NIC carrying S.
+ *
  * The inner algorithm is any other registry entry, run on M virtual ranks
  * (gpus_per_node 1 inside, so all of its traffic is inter-node); its rounds
  * are shifted by the steps of stage 1 and its ranks mapped to m*G + j. Its
@@ -35,18 +42,54 @@ static int ceil_log2(int g)
     return l;
 }
 
+/* variant 1 with k channels: channel c's root in every node is local GPU
+ * ceil(c G / k), the first GPU of NIC c. */
+static int chan_root(const struct coll_params *p, int c)
+{
+    int k = coll__nch(p);
+    return (int)(((int64_t)c * p->gpus_per_node + k - 1) / k);
+}
+
+/* The channel local GPU j leads (variant 1), or -1. */
+static int lead_chan(const struct coll_params *p, int j)
+{
+    for (int c = 0; c < coll__nch(p); c++)
+        if (chan_root(p, c) == j) return c;
+    return -1;
+}
+
+/* Region of the buffer GPU j all-reduces across nodes: shard j (variant
+ * 0), the region of the channel it leads (variant 1; count 0 if none). */
+static void inner_region(const struct coll_params *p, int j, uint64_t *off, uint64_t *count)
+{
+    if (p->variant == 0) {
+        *off = coll__part_off(p->count, (uint64_t)p->gpus_per_node, (uint64_t)j);
+        *count = coll__part_len(p->count, (uint64_t)p->gpus_per_node, (uint64_t)j);
+        return;
+    }
+    int c = lead_chan(p, j);
+    uint64_t k = (uint64_t)coll__nch(p);
+    *off = c < 0 ? 0 : coll__part_off(p->count, k, (uint64_t)c);
+    *count = c < 0 ? 0 : coll__part_len(p->count, k, (uint64_t)c);
+}
+
 static void inner_params(const struct coll_params *p, int j, struct coll_params *ip)
 {
     int G = p->gpus_per_node;
     *ip = (struct coll_params){.algo = p->inner, .nranks = p->nranks / G, .dtype = p->dtype, .gpus_per_node = 1,
-                               .grid_x = p->grid_x, .grid_y = p->grid_y, .chunks = p->chunks};
-    ip->count = p->variant == 0 ? coll__part_len(p->count, (uint64_t)G, (uint64_t)j) : p->count;
+                               .grid_x = p->grid_x, .grid_y = p->grid_y, .chunks = p->chunks, .channels = 1};
+    uint64_t off;
+    inner_region(p, j, &off, &ip->count);
 }
 
 static int hier_prepare(struct coll_params *p, dt_err *e)
 {
     int rc = coll__prepare_common(p, e);
     if (rc) return rc;
+    /* variant 0 runs G inter-node collectives, one from each local GPU j
+     * (NIC j k / G): every rail already; variant 1 runs k channels, channel
+     * c reducing region c to the first GPU of NIC c, which crosses nodes */
+    p->channels = p->variant == 1 ? coll__channels(p, p->nranks) : 1;
     int G = p->gpus_per_node;
     if (p->nranks % G)
         return dt_errf(e, DT_EINVAL, "hierarchical: %d ranks do not fill whole nodes of %d gpus", p->nranks, G);
@@ -127,15 +170,19 @@ static int intra(const struct coll_iter *it, int s, int k, struct coll_round *r)
     r->phase = (uint16_t)s;
     r->step = (uint32_t)(s == 0 ? (uint64_t)k : it->st[19] + it->st[18] + (uint64_t)k);
     if (p->variant == 0) {
-        struct coll__ring g = {G, l, m * G, 1, 0, p->count, 1, 0, 0};
+        struct coll__ring g = {G, l, m * G, 1, 0, p->count, 1, 0, 0, 0, 0};
         coll__ring_init(&g);
         coll__ring_ops(&g, s == 0, k, 0, r);
         return 1;
     }
-    int L = (int)it->st[19], peer, kind = tree_op(G, l, s == 0 ? k : L - 1 - k, s == 2, &peer);
-    if (kind < 0) return 0;
-    coll__op(r, kind, m * G + peer, 0, p->count);
-    return 1;
+    int L = (int)it->st[19], K = coll__nch(p);
+    for (int c = 0; c < K; c++) { /* channel c: tree rooted at its GPU, on region c */
+        int root = chan_root(p, c), peer, kind = tree_op(G, (l - root + G) % G, s == 0 ? k : L - 1 - k, s == 2, &peer);
+        if (kind < 0) continue;
+        coll__op(r, kind, m * G + (peer + root) % G, coll__part_off(p->count, (uint64_t)K, (uint64_t)c),
+                 coll__part_len(p->count, (uint64_t)K, (uint64_t)c));
+    }
+    return r->nops > 0;
 }
 
 static int hier_next(struct coll_iter *it, struct coll_round *r)
@@ -159,7 +206,7 @@ static int hier_next(struct coll_iter *it, struct coll_round *r)
         const struct coll_algo *in = coll_find(p->inner, NULL);
         struct coll_iter ti = {.algo = in, .rank = m};
         inner_params(p, j, &ti.p);
-        if (ti.p.count == 0 || ti.p.nranks < 2 || (p->variant == 1 && j != 0)) {
+        if (ti.p.count == 0 || ti.p.nranks < 2) {
             it->st[16] = 2;
             continue;
         }
@@ -171,7 +218,8 @@ static int hier_next(struct coll_iter *it, struct coll_round *r)
             it->st[16] = 2;
             continue;
         }
-        uint64_t off = p->variant == 0 ? coll__part_off(p->count, (uint64_t)G, (uint64_t)j) : 0;
+        uint64_t off, cnt;
+        inner_region(p, j, &off, &cnt);
         for (int i = 0; i < r->nops; i++) {
             r->ops[i].peer = r->ops[i].peer * G + j;
             r->ops[i].off += off;
@@ -189,27 +237,34 @@ static int hier_cost(const struct coll_params *p, int rank, struct coll_cost *c)
     int G = p->gpus_per_node, m = rank / G, l = rank % G, S1 = stage1_steps(p);
     c->steps = 2 * (uint64_t)S1 + inner_steps(p);
     if (p->variant == 0) {
-        struct coll__ring g = {G, l, m * G, 1, 0, p->count, 1, 0, 0};
+        struct coll__ring g = {G, l, m * G, 1, 0, p->count, 1, 0, 0, 0, 0};
         c->rounds += 2 * (uint64_t)(G - 1);
         coll__ring_cost(&g, 1, p, rank, c);
         coll__ring_cost(&g, 0, p, rank, c);
     } else {
+        int K = coll__nch(p);
         for (int k = 0; k < S1; k++) {
-            int peer, kind = tree_op(G, l, k, 0, &peer);
-            if (kind < 0) continue;
-            c->rounds += 2; /* the broadcast mirrors it */
-            if (kind == COLL_SEND) {
-                coll__cost_send(c, p, rank, m * G + peer, p->count);
-                coll__cost_recv(c, p, rank, m * G + peer, p->count, 0);
-            } else {
-                coll__cost_recv(c, p, rank, m * G + peer, p->count, 1);
-                coll__cost_send(c, p, rank, m * G + peer, p->count);
+            int any = 0;
+            for (int ch = 0; ch < K; ch++) {
+                int root = chan_root(p, ch), peer, kind = tree_op(G, (l - root + G) % G, k, 0, &peer);
+                if (kind < 0) continue;
+                any = 1;
+                int q = m * G + (peer + root) % G;
+                uint64_t n = coll__part_len(p->count, (uint64_t)K, (uint64_t)ch);
+                if (kind == COLL_SEND) {
+                    coll__cost_send(c, p, rank, q, n);
+                    coll__cost_recv(c, p, rank, q, n, 0);
+                } else {
+                    coll__cost_recv(c, p, rank, q, n, 1);
+                    coll__cost_send(c, p, rank, q, n);
+                }
             }
+            c->rounds += any ? 2 : 0; /* the broadcast mirrors it */
         }
     }
     struct coll_params ip;
     inner_params(p, l, &ip);
-    if (ip.count == 0 || ip.nranks < 2 || (p->variant == 1 && l != 0)) return 0;
+    if (ip.count == 0 || ip.nranks < 2) return 0;
     struct coll_cost ic;
     int rc = coll_find(p->inner, NULL)->cost(&ip, m, &ic);
     if (rc) return rc;

@@ -66,7 +66,42 @@ struct coll__ring {
     uint64_t count;   /* region length, elements */
     int chunks;       /* sub-rounds per ring step, >= 1 */
     uint64_t blk, rem; /* count / n, count % n (coll__ring_init) */
+    int gsize, rot;   /* channel rotation: rot 0 = none; else (stride 1, base and n
+                         multiples of gsize) member q is base + (q / gsize) * gsize
+                         + (q % gsize + rot) % gsize: the order inside every node
+                         of gsize GPUs starts at local GPU rot */
 };
+
+/* Rank of member q, and the member that rank r is (inverse). */
+static inline int coll__ring_rank(const struct coll__ring *g, int q)
+{
+    if (!g->rot) return g->base + q * g->stride;
+    int l = q % g->gsize + g->rot;
+    return g->base + (q - q % g->gsize) + (l >= g->gsize ? l - g->gsize : l);
+}
+static inline int coll__ring_pos(const struct coll__ring *g, int r)
+{
+    if (!g->rot) return (r - g->base) / g->stride;
+    int q = r - g->base, l = q % g->gsize - g->rot;
+    return (q - q % g->gsize) + (l < 0 ? l + g->gsize : l);
+}
+
+/* Channels. Channel c of k on nodes of G GPUs starts each node's order at
+ * the first GPU of NIC c+1 (mod k), so its exit GPU (the one before) is the
+ * last GPU of NIC c: rot = ceil(((c+1) mod k) G / k) mod G. One channel: 0. */
+static inline int coll__chan_rot(int G, int k, int c)
+{
+    int n = (c + 1) % k;
+    return (int)(((int64_t)n * G + k - 1) / k % G);
+}
+/* Channels of prepared params (an unprepared 0 is one). */
+static inline int coll__nch(const struct coll_params *p)
+{
+    return p->channels > 1 ? p->channels : 1;
+}
+/* Channels an algorithm runs when the sub-ring crossing nodes is `n`
+ * consecutive ranks: k when it spans more than one whole node, else 1. */
+int coll__channels(const struct coll_params *p, int n);
 
 /* Fill blk and rem once, so that ring rounds need no division. */
 static inline void coll__ring_init(struct coll__ring *g)

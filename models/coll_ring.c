@@ -12,7 +12,10 @@
  *   bytes received   = (2 count - len(r-1) - len(r)) * size
  *   reduce elements  = count - len(r-1)
  *
- * where len(i) is block i's element count. The standalone reduce-scatter and
+ * where len(i) is block i's element count. With k channels (coll.h) each
+ * channel is such a ring on 1/k of the buffer, its order rotated inside
+ * every node so that channel c leaves the node on NIC c: the rounds are
+ * the same, each holds 2k ops, and the sums above run over the channels. The standalone reduce-scatter and
  * all-gather are the two halves (rank r owns block r between them).
  * State: st[0] = next round index t; round t is ring step t / C, chunk t % C;
  * st[1], st[2] = count / N, count % N.
@@ -28,8 +31,8 @@ static inline int ring_ops(const struct coll__ring *g, int rs, int k, int c, str
 {
     int n = g->n;
     int sb = wrap(g->pos - k - rs, n), rb = wrap(sb - 1, n);
-    int right = g->base + wrap(g->pos + 1, n) * g->stride;
-    int left = g->base + wrap(g->pos - 1, n) * g->stride;
+    int right = coll__ring_rank(g, wrap(g->pos + 1, n));
+    int left = coll__ring_rank(g, wrap(g->pos - 1, n));
     uint64_t so = (uint64_t)sb * g->blk + ((uint64_t)sb < g->rem ? (uint64_t)sb : g->rem);
     uint64_t ro = (uint64_t)rb * g->blk + ((uint64_t)rb < g->rem ? (uint64_t)rb : g->rem);
     uint64_t sl = g->blk + ((uint64_t)sb < g->rem), rl = g->blk + ((uint64_t)rb < g->rem);
@@ -59,8 +62,8 @@ void coll__ring_cost(const struct coll__ring *g, int rs, const struct coll_param
 {
     int n = g->n;
     if (n < 2) return;
-    int right = g->base + coll__mod(g->pos + 1, n) * g->stride;
-    int left = g->base + coll__mod((int64_t)g->pos - 1, n) * g->stride;
+    int right = coll__ring_rank(g, coll__mod(g->pos + 1, n));
+    int left = coll__ring_rank(g, coll__mod((int64_t)g->pos - 1, n));
     /* Sent blocks are all but the one named; see the header. */
     int nsend = rs ? g->pos : coll__mod(g->pos + 1, n);
     int nrecv = rs ? coll__mod((int64_t)g->pos - 1, n) : g->pos;
@@ -73,7 +76,20 @@ static int ring_prepare(struct coll_params *p, dt_err *e)
     int rc = coll__prepare_common(p, e);
     if (rc) return rc;
     if (p->chunks == 0) p->chunks = 1;
+    p->channels = coll__channels(p, p->nranks);
     return 0;
+}
+
+/* Channel c of the whole ring (p prepared): region c of k, order rotated
+ * inside each node (coll.h, Channels). */
+static void chan_ring(const struct coll_params *p, int rank, int c, struct coll__ring *g)
+{
+    uint64_t k = (uint64_t)coll__nch(p);
+    *g = (struct coll__ring){p->nranks, rank, 0, 1, coll__part_off(p->count, k, (uint64_t)c),
+                             coll__part_len(p->count, k, (uint64_t)c), p->chunks, 0, 0, p->gpus_per_node,
+                             coll__chan_rot(p->gpus_per_node, (int)k, c)};
+    g->pos = coll__ring_pos(g, rank);
+    coll__ring_init(g);
 }
 
 static int ring_begin(struct coll_iter *it)
@@ -95,6 +111,7 @@ static void whole_ring(const struct coll_iter *it, struct coll__ring *g)
     g->chunks = it->p.chunks;
     g->blk = it->st[1];
     g->rem = it->st[2];
+    g->gsize = g->rot = 0;
 }
 
 /* phases: bit 0 reduce-scatter, bit 1 all-gather. */
@@ -106,12 +123,20 @@ static int ring_next_phases(struct coll_iter *it, struct coll_round *r, int phas
     if (it->p.count == 0 || t >= total) return 0;
     it->st[0] = t + 1;
     struct coll__ring g;
-    whole_ring(it, &g);
     int rs = (phases & 1) && t < per;
     uint64_t u = (phases & 1) && !rs ? t - per : t;
     r->step = (uint32_t)t;
     r->phase = rs ? 0 : 1;
     r->nops = 0;
+    if (coll__nch(&it->p) > 1) { /* one ring per channel, in channel order */
+        for (int ch = 0; ch < it->p.channels; ch++) {
+            chan_ring(&it->p, it->rank, ch, &g);
+            int rc = ring_ops(&g, rs, (int)(u / C), (int)(u % C), r);
+            if (rc) return rc;
+        }
+        return 1;
+    }
+    whole_ring(it, &g);
     int rc = C == 1 ? ring_ops(&g, rs, (int)u, 0, r) : ring_ops(&g, rs, (int)(u / C), (int)(u % C), r);
     return rc ? rc : 1;
 }
@@ -120,11 +145,14 @@ static int ring_cost_phases(const struct coll_params *p, int rank, struct coll_c
 {
     coll__cost_zero(c);
     if (p->count == 0 || p->nranks < 2) return 0;
-    struct coll__ring g = {p->nranks, rank, 0, 1, 0, p->count, p->chunks, 0, 0};
     int nph = (phases & 1) + (phases >> 1);
     c->rounds = c->steps = (uint64_t)nph * (uint64_t)(p->nranks - 1) * (uint64_t)p->chunks;
-    if (phases & 1) coll__ring_cost(&g, 1, p, rank, c);
-    if (phases & 2) coll__ring_cost(&g, 0, p, rank, c);
+    for (int ch = 0; ch < coll__nch(p); ch++) {
+        struct coll__ring g;
+        chan_ring(p, rank, ch, &g);
+        if (phases & 1) coll__ring_cost(&g, 1, p, rank, c);
+        if (phases & 2) coll__ring_cost(&g, 0, p, rank, c);
+    }
     return 0;
 }
 
@@ -151,16 +179,25 @@ const struct coll_algo coll_algo_ring = {
     .op = COLL_ALLREDUCE,
 };
 
+/* The halves keep one channel: their result is block r on rank r (coll.h),
+ * which a rotated order would move. */
+static int half_prepare(struct coll_params *p, dt_err *e)
+{
+    int rc = ring_prepare(p, e);
+    p->channels = 1;
+    return rc;
+}
+
 const struct coll_algo coll_algo_reduce_scatter = {
     .name = "reduce-scatter",
     .summary = "ring reduce-scatter alone: rank r ends with the sum of block r",
-    .prepare = ring_prepare, .begin = ring_begin, .next = rs_next, .cost = rs_cost,
+    .prepare = half_prepare, .begin = ring_begin, .next = rs_next, .cost = rs_cost,
     .op = COLL_REDUCE_SCATTER,
 };
 
 const struct coll_algo coll_algo_all_gather = {
     .name = "all-gather",
     .summary = "ring all-gather alone: rank r contributes block r",
-    .prepare = ring_prepare, .begin = ring_begin, .next = ag_next, .cost = ag_cost,
+    .prepare = half_prepare, .begin = ring_begin, .next = ag_next, .cost = ag_cost,
     .op = COLL_ALLGATHER,
 };

@@ -27,7 +27,7 @@ static const struct config_key schema[] = {
      "override the intra_link data rate per direction (what-if); catalog = the row's data_rate"},
     {"cluster", "nic_bw", CONFIG_BANDWIDTH, 1e3, 1e13, NULL, "catalog",
      "override the NIC data rate per direction (what-if); catalog = the row's data_rate"},
-    {"cluster", "nics_per_node", CONFIG_INT, 1, 64, NULL, "1", "NICs (ports) per node, at most gpus_per_node"},
+    {"cluster", "nics_per_node", CONFIG_INT, 1, 64, NULL, "1", "NICs (ports) per node, at most gpus_per_node; the all-reduce runs one channel per NIC (up to 8)"},
     {"cluster", "topology", CONFIG_ENUM, 0, 0, "single-switch|fat-tree|torus|dragonfly", "single-switch",
      "network topology between nodes"},
     {"cluster", "nodes_per_leaf", CONFIG_INT, 0, MAXN, NULL, "0",

@@ -1,7 +1,7 @@
 /* dtsim collective -- inspect, verify and benchmark a collective schedule.
  *
  *   dtsim collective NAME --ranks N --bytes S [--gpus-per-node G] [--grid XxY]
- *                   [--chunks C] [--inner ALG] [--variant rs|reduce]
+ *                   [--chunks C] [--channels K] [--inner ALG] [--variant rs|reduce]
  *                   [--dtype fp32|fp16] [--verify] [--check] [--walk] [--dump]
  *   dtsim collective --list
  *
@@ -41,6 +41,8 @@ static void usage(FILE *f)
             "  --grid XxY            2d-torus grid (default: chosen); for hierarchical,\n"
             "                        the inner 2d-torus over nodes\n"
             "  --chunks C            pipelining chunks (ring, 2d-torus: 1; double-binary-tree: 8)\n"
+            "  --channels K          multi-rail: K channels, one per NIC of a node (default 1;\n"
+            "                        ring and 2d-torus rows across nodes, docs/collectives.md)\n"
             "  --inner ALG           hierarchical: inter-node algorithm (default ring)\n"
             "  --variant rs|reduce   hierarchical: reduce-scatter/all-gather (default) or\n"
             "                        reduce/broadcast inside nodes\n"
@@ -293,7 +295,7 @@ static int cmd_collective(int argc, char **argv)
 {
     static const char *opts[] = {"--ranks", "--bytes", "--gpus-per-node", "--grid", "--chunks", "--inner",
                                  "--variant", "--dtype", "--verify", "--check", "--walk", "--dump", "--list",
-                                 "--help"};
+                                 "--help", "--channels"};
     struct coll_params p = {.gpus_per_node = 1};
     const char *name = NULL, *ranks_s = NULL, *bytes_s = NULL;
     int do_verify = 0, do_check = 0, do_walk = 0, do_dump = 0, do_list = 0;
@@ -345,6 +347,9 @@ static int cmd_collective(int argc, char **argv)
         } else if (!strcmp(key, "--chunks")) {
             if (parse_int(val, &p.chunks) || p.chunks < 1)
                 return cmd_fail("--chunks: '%s' is not a whole number of at least 1", val);
+        } else if (!strcmp(key, "--channels")) {
+            if (parse_int(val, &p.channels) || p.channels < 1)
+                return cmd_fail("--channels: '%s' is not a whole number of at least 1", val);
         } else if (!strcmp(key, "--grid")) {
             char *x;
             long gx = strtol(val, &x, 10), gy;
@@ -406,6 +411,7 @@ static int cmd_collective(int argc, char **argv)
         printf("\n");
     }
     if (p.chunks > 1) printf("chunks: %d\n", p.chunks);
+    if (p.channels > 1) printf("channels: %d (one per NIC)\n", p.channels);
     struct coll_cost c0;
     if (coll_rank_cost(&p, 0, &c0, &e)) return cmd_fail("%s", e.msg);
     printf("steps: %llu\n\n", (unsigned long long)c0.steps);

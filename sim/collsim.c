@@ -224,7 +224,8 @@ static const struct runcache *run_find(struct collsim *cs, const struct coll_par
         const struct coll_params *q = &c->p;
         if (same_name(q->algo, p->algo) && same_name(q->inner, p->inner) && q->nranks == p->nranks &&
             q->count == p->count && q->dtype == p->dtype && q->gpus_per_node == p->gpus_per_node &&
-            q->grid_x == p->grid_x && q->grid_y == p->grid_y && q->chunks == p->chunks && q->variant == p->variant)
+            q->grid_x == p->grid_x && q->grid_y == p->grid_y && q->chunks == p->chunks && q->variant == p->variant &&
+            q->channels == p->channels)
             return c;
     }
     return NULL;

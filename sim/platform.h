@@ -28,7 +28,8 @@
  *
  * Multi-rail: local GPU j uses NIC floor(j * nics_per_node / gpus_per_node);
  * GPUs sharing a NIC share its bandwidth. GPU-to-NIC PCIe is not modelled
- * (the NIC is the narrower pipe on every system we target).
+ * (the NIC is the narrower pipe on every system we target). The schedule
+ * picks the NIC through the GPU that sends: models/coll.h, Channels.
  *
  * Fat-tree: a leaf switch holds nodes_per_leaf nodes; its uplink to the spine
  * is one aggregated link of bandwidth

@@ -305,6 +305,8 @@ static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
     pl->coll.inner = strcmp(x->allreduce.inner, "none") == 0 ? NULL : x->allreduce.inner;
     pl->coll.variant = strcmp(x->allreduce.variant, "reduce") == 0 ? 1 : 0;
     pl->coll.dtype = gsz == 2 ? COLL_FP16 : COLL_FP32;
+    /* multi-rail: one channel per NIC, as NCCL (models/coll.h, Channels) */
+    pl->coll.channels = c->nics_per_node < COLL_MAX_CHANNELS ? c->nics_per_node : COLL_MAX_CHANNELS;
     pl->coll.count = 1;
     struct coll_iter probe;
     if ((rc = coll_begin(&probe, &pl->coll, 0, e))) return rc;

@@ -2,6 +2,7 @@
 #include "simopt.h"
 #include "cleanup.h"
 #include "strsim.h"
+#include "units.h"
 
 #include <errno.h>
 #include <math.h>
@@ -11,29 +12,33 @@
 #include <unistd.h>
 
 const char simopt_help[] =
+    "Option names are the experiment file's keys (docs/config.md) with '-' for '_';\n"
+    "sizes, bandwidths and times take the same units (100MB, 25GB/s, 200Gbps, 1.5us).\n"
     "cluster (defaults: ABCI-like, 4 V100 per node, NVLink2 mesh 150 GB/s per GPU,\n"
     "2 x EDR 12.5 GB/s NICs, fat-tree of 34 nodes per leaf, 3:1):\n"
-    "  --preset abci|none      start from the ABCI-like numbers or from zeros\n"
+    "  --preset abci           the ABCI-like numbers above (the only preset; every\n"
+    "                          number below overrides it)\n"
     "  --nodes N               nodes (default 2)\n"
     "  --gpus-per-node G       GPUs per node\n"
-    "  --nics K                NICs per node (GPU j uses NIC j*K/G)\n"
-    "  --intra-GBps X          per-GPU node-fabric bandwidth, GB/s per direction\n"
+    "  --nics-per-node K       NICs per node, 1..G (GPU j uses NIC j*K/G); the\n"
+    "                          collective runs one channel per NIC (docs/collectives.md)\n"
+    "  --intra-bw BW           per-GPU node-fabric bandwidth per direction, e.g. 150GB/s\n"
     "  --intra mesh|switch     node fabric: a link per GPU pair, or a port per GPU\n"
-    "  --intra-lat-us X        GPU-to-GPU latency in a node\n"
-    "  --nic-GBps X            NIC bandwidth, GB/s per direction\n"
-    "  --nic-lat-us X          NIC-to-NIC latency, switches excluded\n"
-    "  --switch-lat-us X       latency per switch\n"
-    "  --topology T            switch, fat-tree, torus or dragonfly\n"
+    "  --intra-latency T       GPU-to-GPU latency in a node, e.g. 1us\n"
+    "  --nic-bw BW             NIC bandwidth per direction, e.g. 100Gbps\n"
+    "  --nic-latency T         NIC-to-NIC latency, switches excluded\n"
+    "  --switch-latency T      latency per switch\n"
+    "  --topology T            single-switch, fat-tree, torus or dragonfly\n"
     "  --nodes-per-leaf N      fat-tree leaf size / dragonfly nodes per router\n"
-    "  --oversub X             fat-tree leaf oversubscription (down:up)\n"
+    "  --oversubscription X    fat-tree leaf oversubscription (down:up)\n"
     "  --torus XxYxZ           torus shape in nodes\n"
-    "  --dfly-routers R        dragonfly routers per group\n"
+    "  --dragonfly-routers R   dragonfly routers per group\n"
     "collective:\n"
-    "  --algo NAME             all-reduce algorithm (default ring)\n"
-    "  --bytes B               bytes per rank, suffix k, M, G (powers of 10); default 102M\n"
-    "  --fp16                  2-byte elements (default fp32)\n"
+    "  --algorithm NAME        all-reduce algorithm (default ring; dtsim collective --list)\n"
+    "  --bytes SIZE            bytes per rank, e.g. 100MB, 64MiB (default 102MB)\n"
+    "  --grad-precision P      fp32 or fp16 elements (default fp32)\n"
     "  --ranks N               ranks (default: every GPU)\n"
-    "  --chunks C  --grid XxY  --inner NAME  --variant V   algorithm options\n"
+    "  --chunks C  --grid XxY  --inner NAME  --variant default|reduce   algorithm options\n"
     "simulation:\n"
     "  --mode exact|fast|both  message-exact, memoised lock-step, or both (default fast)\n"
     "  --reduce-rate R         elements/s reduced by a GPU (default: one flop per element)\n"
@@ -47,7 +52,7 @@ void simopt_default(struct simopt *o)
     platform_abci(&o->c, 2);
     o->p.algo = "ring";
     o->p.dtype = COLL_FP32;
-    o->bytes = 102000000;
+    o->bytes = 102000000; /* 102MB */
     o->modes = 1 << COLLSIM_FAST;
 }
 
@@ -99,22 +104,50 @@ static int pick(const char *s, const char *const *names, int n, dt_err *e, const
     return dt_errf(e, DT_EINVAL, "%s: unknown value '%s' (valid: %s)", opt, s, list);
 }
 
+/* Names before the options took the config keys: refused with the new one. */
+static const char *const renamed[][2] = {
+    {"--nics", "--nics-per-node K"},          {"--intra-GBps", "--intra-bw BW (with a unit, e.g. 150GB/s)"},
+    {"--intra-lat-us", "--intra-latency T (with a unit, e.g. 1us)"},
+    {"--nic-GBps", "--nic-bw BW (with a unit, e.g. 12.5GB/s)"},
+    {"--nic-lat-us", "--nic-latency T (with a unit, e.g. 1us)"},
+    {"--switch-lat-us", "--switch-latency T (with a unit, e.g. 100ns)"},
+    {"--oversub", "--oversubscription X"},    {"--dfly-routers", "--dragonfly-routers R"},
+    {"--algo", "--algorithm NAME"},           {"--fp16", "--grad-precision fp16"},
+};
+
+static int unit(const char *s, enum units_kind kind, double *v, dt_err *e, const char *opt)
+{
+    dt_err ue;
+    if (units_parse(s, kind, v, &ue)) return dt_errf(e, DT_EINVAL, "%s: %s", opt, ue.msg);
+    return 0;
+}
+
+int simopt_bytes(const char *s, uint64_t *out, dt_err *e, const char *opt)
+{
+    double b;
+    int rc = unit(s, UNITS_SIZE, &b, e, opt);
+    if (rc) return rc;
+    if (!(b >= 0) || b > 1e15 || b != floor(b))
+        return dt_errf(e, DT_EINVAL, "%s: '%s' is not a whole byte count of at most 1PB", opt, s);
+    *out = (uint64_t)b;
+    return 0;
+}
+
 int simopt_parse(struct simopt *o, int argc, char **argv, int *i, dt_err *e)
 {
     const char *opt = argv[*i];
-    if (strcmp(opt, "--fp16") == 0) {
-        o->p.dtype = COLL_FP16;
-        return 1;
-    }
     if (strcmp(opt, "--no-fallback") == 0) {
         o->no_fallback = 1;
         return 1;
     }
+    for (size_t j = 0; j < sizeof renamed / sizeof *renamed; j++)
+        if (strcmp(opt, renamed[j][0]) == 0)
+            return dt_errf(e, DT_EINVAL, "%s: renamed after the experiment file's keys: use %s", opt, renamed[j][1]);
     static const char *const valued[] = {
-        "--preset", "--nodes", "--gpus-per-node", "--nics", "--intra-GBps", "--intra", "--intra-lat-us",
-        "--nic-GBps", "--nic-lat-us", "--switch-lat-us", "--topology", "--nodes-per-leaf", "--oversub", "--torus",
-        "--dfly-routers", "--algo", "--bytes", "--ranks", "--chunks", "--grid", "--inner", "--variant", "--mode",
-        "--reduce-rate", "--xml", "--window"};
+        "--preset", "--nodes", "--gpus-per-node", "--nics-per-node", "--intra-bw", "--intra", "--intra-latency",
+        "--nic-bw", "--nic-latency", "--switch-latency", "--topology", "--nodes-per-leaf", "--oversubscription",
+        "--torus", "--dragonfly-routers", "--algorithm", "--bytes", "--ranks", "--chunks", "--grid", "--inner",
+        "--variant", "--mode", "--reduce-rate", "--xml", "--window", "--grad-precision"};
     int k = -1;
     for (int j = 0; j < (int)(sizeof valued / sizeof *valued); j++)
         if (strcmp(opt, valued[j]) == 0) k = j;
@@ -126,28 +159,27 @@ int simopt_parse(struct simopt *o, int argc, char **argv, int *i, dt_err *e)
     int rc = 0, d[3];
     switch (k) {
     case 0: {
-        static const char *const presets[] = {"abci", "none"};
+        static const char *const presets[] = {"abci"};
         int nodes = c->nodes;
-        if ((rc = pick(v, presets, 2, e, opt)) < 0) return rc;
-        if (rc == 0) platform_abci(c, nodes);
-        else memset(c, 0, sizeof *c), c->nodes = nodes;
+        if ((rc = pick(v, presets, 1, e, opt)) < 0) return rc;
+        platform_abci(c, nodes);
         return 1;
     }
     case 1: rc = inum(v, &c->nodes, e, opt); break;
     case 2: rc = inum(v, &c->gpus_per_node, e, opt); break;
     case 3: rc = inum(v, &c->nics_per_node, e, opt); break;
-    case 4: if (!(rc = num(v, &x, e, opt))) c->intra_bw_Bps = x * 1e9; break;
+    case 4: if (!(rc = unit(v, UNITS_BANDWIDTH, &x, e, opt))) c->intra_bw_Bps = x; break;
     case 5: {
         static const char *const intra[] = {"switch", "mesh"};
         if ((rc = pick(v, intra, 2, e, opt)) >= 0) c->intra = rc, rc = 0;
         break;
     }
-    case 6: if (!(rc = num(v, &x, e, opt))) c->intra_lat_s = x * 1e-6; break;
-    case 7: if (!(rc = num(v, &x, e, opt))) c->nic_bw_Bps = x * 1e9; break;
-    case 8: if (!(rc = num(v, &x, e, opt))) c->nic_lat_s = x * 1e-6; break;
-    case 9: if (!(rc = num(v, &x, e, opt))) c->switch_lat_s = x * 1e-6; break;
+    case 6: if (!(rc = unit(v, UNITS_TIME, &x, e, opt))) c->intra_lat_s = x; break;
+    case 7: if (!(rc = unit(v, UNITS_BANDWIDTH, &x, e, opt))) c->nic_bw_Bps = x; break;
+    case 8: if (!(rc = unit(v, UNITS_TIME, &x, e, opt))) c->nic_lat_s = x; break;
+    case 9: if (!(rc = unit(v, UNITS_TIME, &x, e, opt))) c->switch_lat_s = x; break;
     case 10: {
-        static const char *const topo[] = {"switch", "fat-tree", "torus", "dragonfly"};
+        static const char *const topo[] = {"single-switch", "fat-tree", "torus", "dragonfly"};
         if ((rc = pick(v, topo, 4, e, opt)) >= 0) c->topology = rc, rc = 0;
         break;
     }
@@ -158,23 +190,18 @@ int simopt_parse(struct simopt *o, int argc, char **argv, int *i, dt_err *e)
         break;
     case 14: rc = inum(v, &c->dfly_routers, e, opt); break;
     case 15: o->p.algo = v; break;
-    case 16: {
-        char *end;
-        double b = strtod(v, &end);
-        double mul = *end == 'k' ? 1e3 : *end == 'M' ? 1e6 : *end == 'G' ? 1e9 : 1;
-        if (mul > 1) end++;
-        if (end == v || *end || !(b >= 0) || b * mul > 1e15)
-            return dt_errf(e, DT_EINVAL, "%s: '%s' is not a byte count", opt, v);
-        o->bytes = (uint64_t)llround(b * mul);
-        break;
-    }
+    case 16: rc = simopt_bytes(v, &o->bytes, e, opt); break;
     case 17: rc = inum(v, &o->ranks, e, opt); break;
     case 18: rc = inum(v, &o->p.chunks, e, opt); break;
     case 19:
         if (!(rc = dims(v, d, 2, e, opt))) o->p.grid_x = d[0], o->p.grid_y = d[1];
         break;
     case 20: o->p.inner = v; break;
-    case 21: rc = inum(v, &o->p.variant, e, opt); break;
+    case 21: {
+        static const char *const variants[] = {"default", "reduce"};
+        if ((rc = pick(v, variants, 2, e, opt)) >= 0) o->p.variant = rc, rc = 0;
+        break;
+    }
     case 22: {
         static const char *const modes[] = {"exact", "fast", "both"};
         if ((rc = pick(v, modes, 3, e, opt)) >= 0) o->modes = rc == 2 ? 3 : 1 << rc, rc = 0;
@@ -183,6 +210,11 @@ int simopt_parse(struct simopt *o, int argc, char **argv, int *i, dt_err *e)
     case 23: rc = num(v, &o->reduce_rate, e, opt); break;
     case 24: o->xml = v; break;
     case 25: rc = inum(v, &o->window, e, opt); break;
+    case 26: {
+        static const char *const prec[] = {"fp32", "fp16"};
+        if ((rc = pick(v, prec, 2, e, opt)) >= 0) o->p.dtype = rc == 1 ? COLL_FP16 : COLL_FP32, rc = 0;
+        break;
+    }
     }
     return rc < 0 ? rc : 1;
 }
@@ -197,6 +229,8 @@ int simopt_finish(struct simopt *o, dt_err *e)
     if (!(o->reduce_rate >= 0)) return dt_errf(e, DT_EINVAL, "--reduce-rate %g, expected >= 0", o->reduce_rate);
     o->p.nranks = o->ranks;
     o->p.gpus_per_node = o->c.gpus_per_node;
+    /* multi-rail: one channel per NIC, as NCCL (models/coll.h, Channels) */
+    o->p.channels = o->c.nics_per_node < COLL_MAX_CHANNELS ? o->c.nics_per_node : COLL_MAX_CHANNELS;
     o->p.count = o->bytes / coll_dtype_size(o->p.dtype);
     struct coll_iter probe;
     return coll_begin(&probe, &o->p, 0, e);

@@ -2,14 +2,17 @@
  * `dtsim simspeed`: a cluster and a collective described by numbers.
  * (The experiment-file path goes through the config layer instead.)
  *
- *   --preset abci | none     start from platform_abci() (default) or zeros
- *   --nodes N  --gpus-per-node G  --nics K
- *   --intra-GBps X  --intra mesh|switch  --intra-lat-us X
- *   --nic-GBps X  --nic-lat-us X  --switch-lat-us X
- *   --topology switch|fat-tree|torus|dragonfly  --nodes-per-leaf N
- *   --oversub X  --torus XxYxZ  --dfly-routers R
- *   --algo NAME  --bytes B[k|M|G]  --fp16  --chunks C  --grid XxY
- *   --inner NAME  --variant V  --ranks N (default: every GPU)
+ * Names are the experiment file's keys with '-' for '_', values take the
+ * config's units (models/units.h):
+ *   --preset abci            platform_abci() (the default, the only preset)
+ *   --nodes N  --gpus-per-node G  --nics-per-node K
+ *   --intra-bw BW  --intra mesh|switch  --intra-latency T
+ *   --nic-bw BW  --nic-latency T  --switch-latency T
+ *   --topology single-switch|fat-tree|torus|dragonfly  --nodes-per-leaf N
+ *   --oversubscription X  --torus XxYxZ  --dragonfly-routers R
+ *   --algorithm NAME  --bytes SIZE  --grad-precision fp32|fp16  --chunks C
+ *   --grid XxY  --inner NAME  --variant default|reduce  --ranks N (default: every GPU)
+ * The old names (--nics, --nic-GBps, --algo ...) are refused with the new one.
  *   --mode exact|fast|both  --reduce-rate ELEMS_PER_S  --window W
  *   --no-fallback
  */
@@ -46,6 +49,10 @@ int simopt_finish(struct simopt *o, dt_err *e);
 int simopt_load(const struct simopt *o, dt_err *e);
 
 extern const char simopt_help[];
+
+/* A size with the config's units ("100MB", "64MiB") as whole bytes, <= 1PB;
+ * errors name `opt`. */
+int simopt_bytes(const char *s, uint64_t *out, dt_err *e, const char *opt);
 
 /* The simcoll table (nccl-tests columns plus steps), shared with simspeed. */
 void simcoll_print_header(void);

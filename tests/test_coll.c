@@ -117,6 +117,98 @@ static void sweep(const char *algo)
     CU_ASSERT_EQUAL(bad, 0);
 }
 
+/* Multi-rail: ring, 2d-torus, double-binary-tree and hierarchical's
+ * reduce variant with k channels on nodes of G GPUs give
+ * exact sums and the executor's counts equal the closed form (which sums
+ * the channels), on whole nodes, partial layouts and awkward counts. */
+static void test_channels_exec(void)
+{
+    static const int gk[][2] = {{2, 2}, {4, 2}, {4, 4}, {3, 2}, {8, 8}, {8, 3}};
+    int bad = 0;
+    for (size_t i = 0; i < sizeof gk / sizeof gk[0]; i++)
+        for (int nodes = 1; nodes <= 5; nodes++) {
+            int G = gk[i][0], k = gk[i][1];
+            struct coll_params p = {.algo = "ring", .nranks = nodes * G, .gpus_per_node = G, .channels = k};
+            bad |= run_counts(p);
+            p.chunks = 3;
+            bad |= run_counts(p);
+            p.nranks = nodes * G - 1; /* a partial node: one channel */
+            if (p.nranks > 1) bad |= run_counts(p);
+            static const char *inner[] = {"ring", "double-binary-tree", "halving-doubling", "2d-torus"};
+            for (int in = 0; in < 4; in++) { /* hierarchical --variant reduce: k roots */
+                struct coll_params h = {.algo = "hierarchical", .nranks = nodes * G, .gpus_per_node = G,
+                                        .channels = k, .variant = 1, .inner = inner[in]};
+                bad |= run_counts(h);
+            }
+            struct coll_params d = {.algo = "double-binary-tree", .nranks = nodes * G, .gpus_per_node = G,
+                                    .channels = k};
+            bad |= run_counts(d);
+            d.chunks = 3;
+            bad |= run_counts(d);
+            if (nodes % 2 == 0) { /* rows of two nodes */
+                struct coll_params t = {.algo = "2d-torus", .nranks = nodes * G, .gpus_per_node = G, .channels = k,
+                                        .grid_x = 2 * G};
+                bad |= run_counts(t);
+            }
+        }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
+/* Channels by hand. Ring, 2 nodes x 4 GPUs, 2 NICs (GPUs 0,1 on NIC 0 and
+ * 2,3 on NIC 1), 16 elements: channel 0 (elements 0..7) runs the node
+ * order 2 3 0 1, leaving node 0 from GPU 1 (NIC 0) into GPU 6 (NIC 1);
+ * channel 1 (8..15) runs 0 1 2 3, leaving from GPU 3 (NIC 1) into GPU 4
+ * (NIC 0). Each NIC sends one channel: half the bytes of one channel. */
+static void test_channels_known(void)
+{
+    struct coll_params p = {.algo = "ring", .nranks = 8, .count = 16, .gpus_per_node = 4, .channels = 2};
+    dt_err e;
+    struct coll_iter it;
+    struct coll_round r;
+    CU_ASSERT_EQUAL_FATAL(coll_begin(&it, &p, 1, &e), 0);
+    CU_ASSERT_EQUAL(it.p.channels, 2);
+    CU_ASSERT_EQUAL_FATAL(coll_next(&it, &r), 1);
+    CU_ASSERT_EQUAL(r.nops, 4);
+    CU_ASSERT_EQUAL(r.ops[0].kind, COLL_SEND);
+    CU_ASSERT_EQUAL(r.ops[0].peer, 6); /* channel 0: GPU 1 is the exit, GPU 6 the next node's entry */
+    CU_ASSERT_EQUAL(r.ops[1].peer, 0);
+    CU_ASSERT_TRUE(r.ops[0].off < 8 && r.ops[1].off < 8);
+    CU_ASSERT_EQUAL(r.ops[2].peer, 2); /* channel 1: the plain order 0 1 2 3 */
+    CU_ASSERT_EQUAL(r.ops[3].peer, 0);
+    CU_ASSERT_TRUE(r.ops[2].off >= 8 && r.ops[3].off >= 8);
+    /* GPU 3 leaves on channel 1 only; GPU 1 on channel 0 only: each sends
+     * 2 (N-1)/N of one channel's 8 elements = 14 elements inter-node minus
+     * the blocks it keeps (ring cost), the same as one channel's share */
+    struct coll_cost c1, c3, c0;
+    CU_ASSERT_EQUAL(coll_rank_cost(&p, 1, &c1, &e), 0);
+    CU_ASSERT_EQUAL(coll_rank_cost(&p, 3, &c3, &e), 0);
+    CU_ASSERT_EQUAL(coll_rank_cost(&p, 0, &c0, &e), 0);
+    CU_ASSERT_EQUAL(c0.bytes_sent[COLL_INTER], 0);
+    CU_ASSERT_TRUE(c1.bytes_sent[COLL_INTER] > 0 && c3.bytes_sent[COLL_INTER] > 0);
+    /* blocks of 1 element: a member sends 2 x 8 - 2 = 14 elements per channel */
+    CU_ASSERT_EQUAL(c1.bytes_sent[COLL_INTER], 14 * 4);
+    CU_ASSERT_EQUAL(c1.bytes_sent[COLL_INTRA], 14 * 4);
+    CU_ASSERT_EQUAL(c1.rounds, 14);
+    /* one node, or the halves, or hd: one channel */
+    struct coll_params q = p;
+    q.nranks = 4;
+    CU_ASSERT_EQUAL_FATAL(coll_begin(&it, &q, 0, &e), 0);
+    CU_ASSERT_EQUAL(it.p.channels, 1);
+    q = p;
+    q.algo = "reduce-scatter";
+    CU_ASSERT_EQUAL_FATAL(coll_begin(&it, &q, 0, &e), 0);
+    CU_ASSERT_EQUAL(it.p.channels, 1);
+    /* more channels than GPUs, or than COLL_MAX_CHANNELS: refused */
+    q = p;
+    q.channels = 5;
+    CU_ASSERT_NOT_EQUAL(coll_begin(&it, &q, 0, &e), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "5 channels on nodes of 4 gpus"));
+    q.gpus_per_node = 16;
+    q.nranks = 32;
+    q.channels = COLL_MAX_CHANNELS + 1;
+    CU_ASSERT_NOT_EQUAL(coll_begin(&it, &q, 0, &e), 0);
+}
+
 /* binary-blocks links with more than 8 pieces (32 + 1, 64 + 1 ranks) */
 static void test_bblocks_wide(void)
 {
@@ -371,7 +463,9 @@ int test_coll_register(void)
         !CU_add_test(s, "known_costs", test_known_costs) ||
         !CU_add_test(s, "errors", test_errors) || !CU_add_test(s, "checker", test_checker) ||
         !CU_add_test(s, "algorithms", test_algorithms) || !CU_add_test(s, "fp16_bound", test_fp16_bound) ||
-        !CU_add_test(s, "bblocks_wide", test_bblocks_wide))
+        !CU_add_test(s, "bblocks_wide", test_bblocks_wide) ||
+        !CU_add_test(s, "channels_exec", test_channels_exec) ||
+        !CU_add_test(s, "channels_known", test_channels_known))
         return -1;
     return 0;
 }

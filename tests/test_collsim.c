@@ -206,6 +206,52 @@ static void test_exact_vs_fast(void)
     check_exact_vs_fast(&c, "ring", 24, 2500001, 0);
 }
 
+/* Multi-rail, by hand. N = 4 nodes x G = 8 GPUs on one switch, k = 8 NICs
+ * of B = 10 GB/s, NVSwitch ports of 1000 GB/s (never the bottleneck). A
+ * ring step moves a block of S/(N G) per channel; with one channel it all
+ * leaves a node on one NIC, with k channels each NIC carries S/(k N G):
+ *     T(k) = 2 (NG - 1) x (L + W + S / (k N G B))
+ * S = 102.4 MB: T(1) = 62 x (2 us + 320 us) = 19.964 ms,
+ *               T(8) = 62 x (2 us + 40 us) = 2.604 ms.
+ * The same with 2d-torus rows of two nodes (16 x 2 grid): its row rings
+ * cross nodes too; its column rings join GPU j to GPU j (NIC j) already. */
+static void test_multirail(void)
+{
+    struct sim_cluster c;
+    flat_switch(&c, 4);
+    c.gpus_per_node = 8;
+    c.nics_per_node = 8;
+    c.intra = SIM_INTRA_SWITCH;
+    c.intra_bw_Bps = 1e12;
+    c.intra_lat_s = 0.5e-6;
+    uint64_t count = 25600000; /* 102.4 MB fp32 */
+    struct collsim_job jobs[6] = {job("ring", 32, count, 8, COLLSIM_FAST), job("ring", 32, count, 8, COLLSIM_FAST),
+                                  job("ring", 32, count, 8, COLLSIM_EXACT),
+                                  job("2d-torus", 32, count, 8, COLLSIM_FAST),
+                                  job("2d-torus", 32, count, 8, COLLSIM_FAST),
+                                  job("2d-torus", 32, count, 8, COLLSIM_EXACT)};
+    jobs[1].p.channels = jobs[2].p.channels = jobs[4].p.channels = jobs[5].p.channels = 8;
+    for (int i = 3; i < 6; i++) jobs[i].p.grid_x = 16;
+    struct result res[6];
+    CU_ASSERT_FATAL(sim_child(&c, 0, jobs, 6, res) == 0);
+    double lat = c.nic_lat_s + c.switch_lat_s, S = (double)count * 4;
+    double t1 = 62 * (lat + S / (32 * c.nic_bw_Bps)), t8 = 62 * (lat + S / (8 * 32 * c.nic_bw_Bps));
+    CU_ASSERT(near(t1, 0.019964, 1e-6));
+    CU_ASSERT(near(t8, 0.002604, 1e-6));
+    CU_ASSERT(near(res[0].seconds, t1, 0.02));
+    CU_ASSERT(near(res[1].seconds, t8, 0.02));
+    CU_ASSERT(near(res[2].seconds, t8, 0.02));
+    CU_ASSERT_EQUAL(res[1].st.messages, 8 * res[0].st.messages);
+    /* 2d-torus 16 x 2: rows of 16 ranks, 2 (16-1) steps, each a block of
+     * S/16 of a row (one node-to-node hop per row, on one NIC without
+     * channels); columns: 2 (2-1) steps of S/32 on NIC j each. */
+    double r1 = 30 * (lat + S / (16 * c.nic_bw_Bps)) + 2 * (lat + S / (32 * c.nic_bw_Bps));
+    double r8 = 30 * (lat + S / (8 * 16 * c.nic_bw_Bps)) + 2 * (lat + S / (32 * c.nic_bw_Bps));
+    CU_ASSERT(near(res[3].seconds, r1, 0.02));
+    CU_ASSERT(near(res[4].seconds, r8, 0.02));
+    CU_ASSERT(near(res[5].seconds, r8, 0.02));
+}
+
 /* The memo outlives a run: the same collective again simulates nothing and
  * takes the same time. Halving-doubling (every step a new pattern) falls
  * back to the exact run, and says so. */
@@ -417,7 +463,7 @@ int test_collsim_register(void)
     if (!s) return -1;
     if (!CU_add_test(s, "platform_xml", test_platform_xml) || !CU_add_test(s, "platform_refuses", test_platform_refuses) ||
         !CU_add_test(s, "ring_closed_form", test_ring_closed_form) ||
-        !CU_add_test(s, "hd_closed_form", test_hd_closed_form) ||
+        !CU_add_test(s, "hd_closed_form", test_hd_closed_form) || !CU_add_test(s, "multirail", test_multirail) ||
         !CU_add_test(s, "oversubscribed_fattree", test_oversubscribed_fattree) ||
         !CU_add_test(s, "exact_vs_fast", test_exact_vs_fast) ||
         !CU_add_test(s, "reuse_and_fallback", test_reuse_and_fallback) ||
