@@ -4,6 +4,7 @@
 #   make run     install, build, run the main job (the reproduction)
 #   make         build bin/dtsim (and bin/dtbench) only
 #   make fuzz    build and run the config-parser fuzz target (clang)
+#   make fuzz-dtbench  the same for dtbench's options and rendezvous messages
 #
 # Project code builds with -std=c11 -Wall -Wextra -Werror. `make test` also
 # builds the unit tests and dtsim under ASan+UBSan in out/asan/.
@@ -36,6 +37,10 @@ ifneq ($(NVCC),)
 NVCCFLAGS ?= -O2 -g -arch=all-major
 CU_SRC    := $(sort $(wildcard real/*.cu))
 INC       += -DDT_HAVE_CUDA
+# the versions dtsim version prints: from the headers the GPU parts build with
+CUDART_VER := $(shell sed -n 's/^\#define CUDART_VERSION  *\([0-9][0-9]*\).*/\1/p' $(CUDA_HOME)/include/cuda_runtime_api.h 2>/dev/null)
+NCCL_VER   := $(shell sed -n 's/^\#define NCCL_VERSION_CODE  *\([0-9][0-9]*\).*/\1/p' $(CUDA_HOME)/include/nccl.h 2>/dev/null)
+INC       += $(if $(CUDART_VER),-DDT_CUDART_VERSION=$(CUDART_VER)) $(if $(NCCL_VER),-DDT_NCCL_VERSION_CODE=$(NCCL_VER))
 REAL_LIBS += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 $(addprefix -l,$(CUDA_LIBNAMES)) -lstdc++
 endif
 CU_OBJ  := $(patsubst %.cu,out/obj/%.o,$(CU_SRC))
@@ -50,7 +55,7 @@ LIB_SRC    := $(MODELS_SRC) $(TRACES_SRC) $(SIM_SRC)
 # $(call objs,flavour,sources)
 objs = $(patsubst %.c,out/$(1)/%.o,$(2))
 
-.PHONY: all build test check run deps fuzz clean asan golden-update bench
+.PHONY: all build test check run deps fuzz fuzz-deps fuzz-dtbench clean asan golden-update bench
 .DEFAULT_GOAL := build
 
 build: deps-note gen
@@ -141,8 +146,14 @@ check: build asan
 	DTSIM=out/asan/dtsim ./tests/cli.sh
 	@echo "== command tests (release build)"
 	DTSIM=bin/dtsim ./tests/cli.sh
+	@echo "== one iteration count: config, run and reproduce on every configs/experiments file"
+	DTSIM=bin/dtsim ./tests/iterations.sh
 	@echo "== gnuplot scripts on sample data"
 	./tests/plots.sh
+	@echo "== every command example of README.md and docs/*.md (tests/doctest.sh; DOCTEST_LONG=1 adds the long ones)"
+	./tests/doctest.sh
+	@echo "== SIGINT/SIGTERM to each long command: exit 130/143, one line, nothing left behind"
+	DTSIM=bin/dtsim ./tests/signals.sh
 	@echo "== dtbench end-to-end (the testbed part needs root, else SKIP)"
 	DTBENCH=bin/dtbench ./tests/dtbench.sh
 	@echo "== the reproduction against its golden CSV (release build)"
@@ -162,15 +173,33 @@ run: deps
 	bin/dtsim reproduce
 
 # --- fuzzing (clang, libFuzzer) ---------------------------------------------
+# fuzz: the config language (bytes, and files with includes and catalog
+# lookups); fuzz-dtbench: dtbench's options, rank environment and
+# rendezvous messages. Results of the long runs: docs/fuzz.md.
 FUZZ_SECONDS ?= 60
-fuzz: deps
+FUZZ_CC   := clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
+FUZZ_INC  := -Imodels -Isim -Ireal -Itraces -Iout/gen
+FUZZ_REAL := $(filter-out real/cmd_allreduce.c,$(REAL_SRC))
+fuzz-deps: deps
 	@DT_PKGS="clang libclang-rt-14-dev" ./scripts/deps.sh
 	@$(MAKE) --no-print-directory gen
-	@mkdir -p out/fuzz fuzz/corpus-run
-	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
-	  -fsanitize=fuzzer,address,undefined $(INC) \
-	  fuzz/fuzz_config.c $(MODELS_SRC) -o out/fuzz/fuzz_config -linih -lm
-	out/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 fuzz/corpus-run fuzz/corpus
+	@mkdir -p out/fuzz fuzz/corpus-run/config fuzz/corpus-run/dtbench
+
+out/fuzz/fuzz_config: fuzz/fuzz_config.c $(MODELS_SRC)
+	$(FUZZ_CC) $(FUZZ_INC) fuzz/fuzz_config.c $(MODELS_SRC) -o $@ -linih -lm
+
+out/fuzz/fuzz_dtbench: fuzz/fuzz_dtbench.c real/cmd_allreduce.c $(FUZZ_REAL) $(MODELS_SRC) $(TRACES_SRC)
+	$(FUZZ_CC) $(FUZZ_INC) fuzz/fuzz_dtbench.c $(FUZZ_REAL) $(MODELS_SRC) $(TRACES_SRC) -o $@ $(LDLIBS) -lturbojpeg -lpfm
+
+fuzz: fuzz-deps
+	@$(MAKE) --no-print-directory out/fuzz/fuzz_config
+	DTSIM_CATALOG=configs/catalog out/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	  fuzz/corpus-run/config fuzz/corpus/config
+
+fuzz-dtbench: fuzz-deps
+	@$(MAKE) --no-print-directory out/fuzz/fuzz_dtbench
+	out/fuzz/fuzz_dtbench -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -close_fd_mask=3 -print_final_stats=1 \
+	  fuzz/corpus-run/dtbench fuzz/corpus/dtbench
 
 clean:
 	rm -rf bin out

@@ -51,6 +51,7 @@ struct calib_point {
     struct compute_gpu gpu;
     const char *arch;          /* the gpu row's architecture */
     enum compute_prec prec;
+    const char *prec_name;     /* as the point writes it: "fp32", "amp", "bf16" (NULL: from prec) */
     int64_t batch;             /* per GPU */
     enum calib_mode mode;
     double value;              /* images/s (train: the node's; inference) or seconds (backward, matrix-*) */

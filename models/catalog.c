@@ -38,6 +38,8 @@ const struct config_key catalog_schema[] = {
     {"gpu", "mem_bw", CONFIG_BANDWIDTH, 1e9, 1e15, NULL, NULL, "device memory bandwidth, e.g. 900GB/s"},
     {"gpu", "mem_size", CONFIG_SIZE, 1e6, 1e15, NULL, NULL, "device memory, e.g. 16GiB"},
     {"gpu", "tdp_w", CONFIG_REAL, 1, 1e5, NULL, "", "board power, watts"},
+    {"gpu", "jpeg_decode", CONFIG_REAL, 1, 1e7, NULL, "",
+     "images/s the GPU's hardware JPEG decoder (NVJPG) delivers, ImageNet-like JPEGs; absent = no figure"},
     {"gpu", "link", CONFIG_STRING, 0, 0, NULL, "", "GPU-to-GPU link: a [link] row"},
     {"gpu", "source", CONFIG_STRING, 0, 0, NULL, NULL, "data sheet or paper the numbers come from"},
 
@@ -267,7 +269,8 @@ static int read_gpu(struct catalog *c, const struct row *r, const char *name, dt
         return config_errf(e, DT_EINVAL, &at, "no peak rate: give at least one of fp64, fp32, tf32, fp16, bf16, fp8, int8");
     }
     if ((rc = row_num(r, "mem_bw", &g->mem_bw_Bps, e)) || (rc = row_num(r, "mem_size", &g->mem_bytes, e)) ||
-        (rc = row_num(r, "tdp_w", &g->tdp_w, e)) || (rc = row_str(r, "link", &g->link, e)) ||
+        (rc = row_num(r, "tdp_w", &g->tdp_w, e)) || (rc = row_num(r, "jpeg_decode", &g->jpeg_decode_per_s, e)) ||
+        (rc = row_str(r, "link", &g->link, e)) ||
         (rc = row_str(r, "source", &g->source, e)))
         return rc;
     return 0;

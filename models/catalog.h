@@ -84,6 +84,7 @@ struct catalog_gpu {
     double mem_bw_Bps;                     /* bytes/s, device memory */
     double mem_bytes;                      /* bytes, device memory */
     double tdp_w;                          /* watts; 0 = not given */
+    double jpeg_decode_per_s;              /* images/s of the hardware JPEG decoder (NVJPG); 0 = no figure */
     const char *link;                      /* GPU-GPU link row name; "" = none */
     const char *source;                    /* data sheet / paper */
     struct catalog_origin at;

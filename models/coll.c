@@ -49,6 +49,23 @@ const struct coll_algo *coll_find(const char *name, dt_err *e)
     return NULL;
 }
 
+const struct coll_algo *coll_find_allreduce(const char *name, dt_err *e)
+{
+    const struct coll_algo *a = coll_find(name, e);
+    if (!a || a->op == COLL_ALLREDUCE) return a;
+    const char *names[NALGOS];
+    size_t n = 0;
+    for (size_t i = 0; i < NALGOS; i++)
+        if (registry[i]->op == COLL_ALLREDUCE) names[n++] = registry[i]->name;
+    char list[512];
+    strsim_join(list, sizeof list, names, n);
+    dt_errf(e, DT_EINVAL, "'%s' is %s, not an all-reduce: the gradients need an all-reduce (one of: %s)", name,
+            a->op == COLL_REDUCE_SCATTER ? "a reduce-scatter" : a->op == COLL_ALLGATHER ? "an all-gather"
+                                                                                        : "another collective",
+            list);
+    return NULL;
+}
+
 size_t coll_dtype_size(int dtype)
 {
     switch (dtype) {

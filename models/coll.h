@@ -154,6 +154,9 @@ struct coll_algo {
 
 /* Registry. An unknown name fills e with the list of valid names. */
 const struct coll_algo *coll_find(const char *name, dt_err *e);
+/* The same for a name that must be an all-reduce (training's gradients):
+ * a reduce-scatter or all-gather gets DT_EINVAL naming the all-reduces. */
+const struct coll_algo *coll_find_allreduce(const char *name, dt_err *e);
 size_t coll_count(void);
 const struct coll_algo *coll_at(size_t i);
 

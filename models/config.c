@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "strsim.h"
 
@@ -223,22 +225,42 @@ static int check_text(const char *name, const unsigned char *b, size_t len, dt_e
     return 0;
 }
 
-/* Read a whole regular file (at most CONFIG_MAX_FILE bytes), NUL-terminated. */
+/* What a file that is not a regular one is, for the message. */
+static const char *file_kind(mode_t m)
+{
+    return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device"
+         : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+/* Read a whole regular file (at most CONFIG_MAX_FILE bytes), NUL-terminated.
+ * Anything else (FIFO, device, directory, socket) is refused before it is
+ * opened: opening a FIFO for reading waits for a writer, and opening a
+ * device may act on it. The file is opened non-blocking and checked again,
+ * in case it was replaced in between. */
 static int read_file(const char *path, char **out, size_t *len, const struct config_entry *from, dt_err *e)
 {
-    FILE *f = fopen(path, "rb");
-    int err = errno;
     struct stat st;
     memset(&st, 0, sizeof st);
-    if (f && fstat(fileno(f), &st) != 0) {
-        err = errno;
-        fclose(f);
-        f = NULL;
+    int fd = -1, err = 0;
+    if (stat(path, &st) != 0) err = errno;
+    else if (S_ISREG(st.st_mode)) {
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) err = errno;
+        else if (fstat(fd, &st) != 0) {
+            err = errno;
+            close(fd);
+            fd = -1;
+        }
     }
-    if (f && !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return from ? config_errf(e, DT_EINVAL, from, "'%s' is not a regular file", path)
-                    : dt_errf(e, DT_EINVAL, "'%s' is not a regular file", path);
+    if (!err && !S_ISREG(st.st_mode)) {
+        if (fd >= 0) close(fd);
+        return from ? config_errf(e, DT_EINVAL, from, "'%s' is %s, not a regular file", path, file_kind(st.st_mode))
+                    : dt_errf(e, DT_EINVAL, "'%s' is %s, not a regular file", path, file_kind(st.st_mode));
+    }
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+    if (fd >= 0 && !f) {
+        err = errno;
+        close(fd);
     }
     if (!f)
         return from ? config_errf(e, DT_ENOENT, from, "cannot open '%s': %s", path, strerror(err))

@@ -168,6 +168,8 @@ struct dnn_net {
 /* The model named `name` (exact, case-sensitive). Unknown: NULL, e filled
  * with "unknown model 'x' (did you mean 'y'?); valid: a, b, c". */
 const struct dnn_model *dnn_find(const char *name, dt_err *e);
+/* Token models: the vocabulary (distinct token ids); 0 for image models. */
+int64_t dnn_model_vocab(const struct dnn_model *m);
 /* All models, in registry order; *n set to their count. */
 const struct dnn_model *const *dnn_models(size_t *n);
 

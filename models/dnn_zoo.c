@@ -222,6 +222,12 @@ static const struct dnn_model models[] = {
 };
 #define NMODELS (sizeof models / sizeof models[0])
 
+int64_t dnn_model_vocab(const struct dnn_model *m)
+{
+    if (m->input != DNN_IN_TOKENS || m->build != build_transformer) return 0;
+    return ((const struct xf_arch *)m->arch)->vocab;
+}
+
 static const struct dnn_model *const model_ptrs[] = {&models[0], &models[1], &models[2],
                                                      &models[3], &models[4], &models[5]};
 _Static_assert(sizeof model_ptrs / sizeof model_ptrs[0] == NMODELS, "model_ptrs lists every model");

@@ -47,10 +47,12 @@ static const struct config_key schema[] = {
     {"cluster", "storage", CONFIG_STRING, 0, 0, NULL, "local-nvme", "where the dataset is read from, a [storage NAME] row"},
     /* [model] */
     {"model", "name", CONFIG_STRING, 0, 0, NULL, NULL, "DNN to train (dtsim model --list), e.g. resnet50"},
-    {"model", "precision", CONFIG_ENUM, 0, 0, "fp32|fp16|amp", "fp32",
-     "arithmetic: fp32, fp16, or amp (fp16 math, fp32 master weights)"},
-    {"model", "grad_precision", CONFIG_ENUM, 0, 0, "auto|fp32|fp16", "auto",
-     "gradients on the wire; auto = fp16 when precision is fp16 or amp, else fp32"},
+    {"model", "precision", CONFIG_ENUM, 0, 0, "fp32|fp16|amp|bf16", "fp32",
+     "arithmetic: fp32, fp16, amp (fp16 math, fp32 master weights) or bf16 (bfloat16 math, fp32 master weights; "
+     "GPUs with a bf16 rate only)"},
+    {"model", "grad_precision", CONFIG_ENUM, 0, 0, "auto|fp32|fp16|bf16", "auto",
+     "gradients on the wire (fp16 and bf16: 2 bytes); auto = bf16 when precision is bf16, fp16 when fp16 or amp, "
+     "else fp32"},
     {"model", "stack", CONFIG_STRING, 0, 0, NULL, "pytorch-2.11",
      "training stack (framework and year), a [stack NAME] row (dtsim catalog stacks); none = ideal"},
     /* [training] */
@@ -73,12 +75,17 @@ static const struct config_key schema[] = {
      "collective library, a [commlib NAME] row of the catalog: its software cost per call and per step; none = ideal"},
     /* [input] */
     {"input", "enabled", CONFIG_BOOL, 0, 0, NULL, "true", "model the input pipeline (read + decode)"},
+    {"input", "decode", CONFIG_ENUM, 0, 0, "cpu|gpu", "cpu",
+     "image models: JPEGs decoded on the CPU cores (cpu) or by the GPU's hardware JPEG decoder (gpu: the gpu row's "
+     "jpeg_decode, refused where the catalog has none); token models read pre-tokenised shards, no decode"},
     {"input", "decode_per_core", CONFIG_REAL, 0.001, 1e9, NULL, "150",
      "images decoded per second per CPU core [U: measure with dtbench decode]"},
     {"input", "prefetch", CONFIG_INT, 0, 1024, NULL, "2", "batches prefetched ahead of the GPU"},
     {"input", "file_size", CONFIG_SIZE, 1, 1e12, NULL, "110KB", "average size of one image's JPEG"},
     {"input", "images_per_file", CONFIG_INT, 1, 1000000, NULL, "1",
      "images per file read (1: one JPEG per file; TFRecord/RecordIO shards hold many)"},
+    {"input", "token_size", CONFIG_INT, 1, 8, NULL, "2",
+     "token models: bytes per token id in the pre-tokenised shards (2 = uint16, vocabularies up to 65,536)"},
 };
 #define NSCHEMA (sizeof schema / sizeof schema[0])
 
@@ -112,10 +119,10 @@ int experiment_key_find(const char *name, const struct config_key **k, char *nea
 }
 
 static const char *const topo_names[] = {"single-switch", "fat-tree", "torus", "dragonfly"};
-static const char *const prec_names[] = {"fp32", "fp16", "amp"};
+static const char *const prec_names[] = {"fp32", "fp16", "amp", "bf16"};
 
 const char *exp_topology_name(enum exp_topology t) { return (unsigned)t < 4 ? topo_names[t] : "?"; }
-const char *exp_precision_name(enum exp_precision p) { return (unsigned)p < 3 ? prec_names[p] : "?"; }
+const char *exp_precision_name(enum exp_precision p) { return (unsigned)p < 4 ? prec_names[p] : "?"; }
 
 int experiment_gpus(const struct experiment *x) { return x->cluster.nodes * x->cluster.gpus_per_node; }
 
@@ -125,6 +132,20 @@ long long experiment_batch_at(const struct experiment *x, double epoch)
     for (int i = 0; i < x->training.nbatch; i++)
         if (epoch >= x->training.batch[i].epoch) b = x->training.batch[i].global_batch;
     return b;
+}
+
+long long experiment_iterations(long long dataset_images, long long global_batch, double epochs)
+{
+    long long ipe = (dataset_images + global_batch - 1) / global_batch;
+    return (long long)ceil(epochs * (double)ipe - 1e-9);
+}
+
+long long experiment_phase_iterations(const struct experiment *x, int k, double *epochs)
+{
+    double end = k + 1 < x->training.nbatch ? x->training.batch[k + 1].epoch : x->training.epochs;
+    double n = end - x->training.batch[k].epoch;
+    if (epochs) *epochs = n;
+    return experiment_iterations(x->training.dataset_images, x->training.batch[k].global_batch, n);
 }
 
 /* ---- getters through the schema ---------------------------------------- */
@@ -324,8 +345,12 @@ static int fill(struct experiment *x, struct ctx *cx)
     TRY(get(cx, "model", "precision", &t, NULL, &v));
     x->model.precision = (enum exp_precision)(int)v;
     TRY(get(cx, "model", "grad_precision", &t, NULL, &v));
-    x->model.grad_precision = v == 1 ? EXP_FP32 : v == 2 ? EXP_FP16
-                            : x->model.precision == EXP_FP32 ? EXP_FP32 : EXP_FP16;
+    x->model.grad_precision = v == 1                             ? EXP_FP32
+                              : v == 2                           ? EXP_FP16
+                              : v == 3                           ? EXP_BF16
+                              : x->model.precision == EXP_FP32   ? EXP_FP32
+                              : x->model.precision == EXP_BF16   ? EXP_BF16
+                                                                 : EXP_FP16;
     TRY(get_name(cx, "model", "stack", "stack", 0, &x->model.stack));
 
     TRY(get_ll(cx, "training", "dataset_images", &x->training.dataset_images));
@@ -359,10 +384,13 @@ static int fill(struct experiment *x, struct ctx *cx)
 
     TRY(get(cx, "input", "enabled", &t, NULL, &v));
     x->input.enabled = v != 0;
+    TRY(get(cx, "input", "decode", &t, NULL, &v));
+    x->input.decode = (enum exp_decode)(int)v;
     TRY(get_num(cx, "input", "decode_per_core", &x->input.decode_per_core));
     TRY(get_int(cx, "input", "prefetch", &x->input.prefetch));
     TRY(get_num(cx, "input", "file_size", &x->input.file_bytes));
     TRY(get_int(cx, "input", "images_per_file", &x->input.images_per_file));
+    TRY(get_int(cx, "input", "token_size", &x->input.token_bytes));
 #undef TRY
 
     /* Relations between keys. */

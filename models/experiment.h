@@ -9,7 +9,7 @@
  *   [model]     name precision grad_precision stack
  *   [training]  dataset_images epochs batch warmup_epochs eval_images startup
  *   [allreduce] algorithm grid bucket inner variant chunks library
- *   [input]     enabled decode_per_core prefetch file_size
+ *   [input]     enabled decode decode_per_core prefetch file_size images_per_file token_size
  *
  * The batch schedule is "epoch:global_batch, ..." with epochs strictly
  * increasing and the first at 0 ("0:34816, 30:69632"); a bare number
@@ -41,7 +41,10 @@
 #include <stddef.h>
 
 enum exp_topology { EXP_TOPO_SINGLE_SWITCH, EXP_TOPO_FAT_TREE, EXP_TOPO_TORUS, EXP_TOPO_DRAGONFLY };
-enum exp_precision { EXP_FP32, EXP_FP16, EXP_AMP };
+/* fp16: 16-bit everything; amp: fp16 math, fp32 master weights; bf16:
+ * bfloat16 math, fp32 master weights (needs a bf16 rate in the gpu row). */
+enum exp_precision { EXP_FP32, EXP_FP16, EXP_AMP, EXP_BF16 };
+enum exp_decode { EXP_DECODE_CPU, EXP_DECODE_GPU };
 
 struct exp_batch_phase {
     int epoch;               /* first epoch of the phase (0-based) */
@@ -74,7 +77,7 @@ struct experiment {
     struct {
         const char *name;           /* DNN name ("resnet50") */
         enum exp_precision precision;
-        enum exp_precision grad_precision; /* gradients on the wire: fp32 or fp16 */
+        enum exp_precision grad_precision; /* gradients on the wire: fp32, or fp16 / bf16 (2 bytes) */
         const char *stack;          /* catalog [stack NAME] (training framework), or "none" */
     } model;
     struct {
@@ -97,10 +100,12 @@ struct experiment {
     } allreduce;
     struct {
         int enabled;                /* model the input pipeline (0/1) */
+        enum exp_decode decode;     /* image models: JPEGs decoded on CPU cores or the GPU's decoder */
         double decode_per_core;     /* images/s decoded per CPU core */
         int prefetch;               /* batches prefetched ahead */
         double file_bytes;          /* bytes of one image's JPEG */
         int images_per_file;        /* images per file read (shards hold many) */
+        int token_bytes;            /* token models: bytes per token id in the pre-tokenised shards */
     } input;
     struct unc_set unc;             /* [uncertain] ranges (uncertain.h); the fields above are the point */
 };
@@ -159,6 +164,16 @@ int experiment_gpus(const struct experiment *x);
 
 /* Global batch at `epoch` (the phase containing it). */
 long long experiment_batch_at(const struct experiment *x, double epoch);
+
+/* Steps of `epochs` epochs at one global batch: ceil(epochs x
+ * ceil(dataset_images / global_batch)) -- the last, partial batch of an
+ * epoch is a full step (frameworks keep it). The one count of iterations:
+ * `dtsim config`, `run`, `reproduce`, `sweep` and `plan` all use it. */
+long long experiment_iterations(long long dataset_images, long long global_batch, double epochs);
+
+/* Batch phase k (0 <= k < nbatch): its epochs (to the next phase's first,
+ * the last to training.epochs) in *epochs (may be NULL), and its steps. */
+long long experiment_phase_iterations(const struct experiment *x, int k, double *epochs);
 
 /* Parse a batch schedule "0:34816, 30:69632" (no divisibility checks).
  * Returns the number of phases or a negative code. */

@@ -111,7 +111,7 @@ static int parse(int argc, char **argv, struct opts *o, int *listonly)
                        .iters = 20, .warmup = 5, .check = 1, .dtype = COLL_FP32, .gpn = 1,
                        .mo = {.rdv_timeout_s = 30, .timeout_s = 10, .sockbuf_bytes = 4 << 20}};
     *listonly = 0;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc's full reset (no position kept in an earlier argv, e.g. -hX left at -h) */
     opterr = 0;
     int c;
     dt_err e;
@@ -182,6 +182,13 @@ static int parse(int argc, char **argv, struct opts *o, int *listonly)
     if (o->minb > o->maxb)
         return cmd_fail("minimum size %llu is above maximum size %llu", (unsigned long long)o->minb,
                         (unsigned long long)o->maxb);
+    size_t esz = coll_dtype_size(o->dtype);
+    const char *ty = o->dtype == COLL_FP16 ? "fp16" : "fp32"; /* as --dtype names them */
+    if (o->minb == 0)
+        return cmd_fail("allreduce: -b 0: the smallest size must be at least one element (%zu bytes for %s)", esz, ty);
+    if (o->minb % esz || o->maxb % esz)
+        return cmd_fail("allreduce: %s %llu is not a whole number of %s elements (%zu bytes each)",
+                        o->minb % esz ? "-b" : "-e", (unsigned long long)(o->minb % esz ? o->minb : o->maxb), ty, esz);
     return 0;
 }
 

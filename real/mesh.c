@@ -17,6 +17,7 @@
 
 #define RDV_MAGIC 0x44544231u  /* "DTB1": rendezvous hello */
 #define MESH_MAGIC 0x44544d31u /* "DTM1": mesh hello */
+#define REPLY_MAGIC 0x44544232u /* "DTB2": rank 0's answer to a hello */
 
 double mesh_now(void)
 {
@@ -212,7 +213,97 @@ static int resolve(const char *host, uint32_t *ip, dt_err *e)
 }
 
 /* Wire messages: arrays of 32-bit words in network order. */
-enum { HELLO_WORDS = 6 }; /* magic, rank, size, ip, port, pid */
+enum { HELLO_WORDS = MESH_HELLO_WORDS }; /* magic, rank, size, ip, port, pid */
+
+size_t mesh_printable(char *out, size_t size, const void *in, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *b = in;
+    size_t k = 0;
+    if (size == 0) return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (b[i] >= 0x20 && b[i] < 0x7f && b[i] != '\\') {
+            if (k + 1 >= size) break;
+            out[k++] = (char)b[i];
+        } else {
+            if (k + 4 >= size) break;
+            out[k++] = '\\';
+            out[k++] = 'x';
+            out[k++] = hex[b[i] >> 4];
+            out[k++] = hex[b[i] & 15];
+        }
+    }
+    out[k] = '\0';
+    return k;
+}
+
+/* A port from the wire: 1..65535, not truncated to 16 bits. */
+static int port_ok(uint32_t p) { return p >= 1 && p <= 65535; }
+
+int mesh_hello_parse(const uint32_t w[MESH_HELLO_WORDS], int size, struct mesh_hello *h, dt_err *e)
+{
+    if (w[0] != RDV_MAGIC) return dt_errf(e, DT_ENOENT, "not a dtbench hello (magic 0x%08x)", w[0]);
+    h->rank = w[1] > (uint32_t)INT32_MAX ? -1 : (int)w[1];
+    h->size = w[2] > (uint32_t)INT32_MAX ? -1 : (int)w[2];
+    h->ip = w[3];
+    h->port = 0;
+    h->pid = w[5];
+    if (h->size != size)
+        return dt_errf(e, DT_EINVAL,
+                       "rank %u (pid %u) has world size %u but rank 0 has %d: every rank must get the same WORLD_SIZE",
+                       w[1], w[5], w[2], size);
+    if (h->rank <= 0 || h->rank >= size)
+        return dt_errf(e, DT_EINVAL, "a rank (pid %u) says it is rank %u, outside 1..%d: check RANK", w[5], w[1],
+                       size - 1);
+    if (!port_ok(w[4]))
+        return dt_errf(e, DT_EINVAL, "rank %d (pid %u) sent data port %u, outside 1..65535", h->rank, w[5], w[4]);
+    h->port = (uint16_t)w[4];
+    return 0;
+}
+
+int mesh_reply_head(const uint32_t w[MESH_REPLY_WORDS], int size, size_t *body, dt_err *e)
+{
+    *body = 0;
+    if (w[0] != REPLY_MAGIC)
+        return dt_errf(e, DT_EIO,
+                       "rendezvous: the answer from MASTER_ADDR:MASTER_PORT is not from dtbench (magic 0x%08x): "
+                       "another program on that port?",
+                       w[0]);
+    if (w[1] != 0) {
+        *body = w[2] < MESH_REPLY_TEXT ? w[2] : MESH_REPLY_TEXT;
+        return 0;
+    }
+    if (size < 1 || w[2] != (uint32_t)size)
+        return dt_errf(e, DT_EIO, "rendezvous: rank 0 sent a table of %u ranks, expected %d", w[2], size);
+    *body = (size_t)size * 8;
+    return 0;
+}
+
+int mesh_reply_body(const uint32_t w[MESH_REPLY_WORDS], const void *body, size_t n, int size, uint32_t *ip,
+                    uint16_t *port, dt_err *e)
+{
+    if (w[1] != 0) {
+        int code = w[1] < 16 ? -(int)w[1] : DT_EIO;
+        if (code == DT_OK) code = DT_EIO;
+        char msg[4 * MESH_REPLY_TEXT + 1];
+        mesh_printable(msg, sizeof msg, body, n);
+        return dt_errf(e, code, "rendezvous failed: %s", n ? msg : "(no reason given by rank 0)");
+    }
+    if (n != (size_t)size * 8) return dt_errf(e, DT_EIO, "rendezvous: table from rank 0 cut short");
+    const unsigned char *b = body;
+    for (int i = 0; i < size; i++) {
+        uint32_t t[2];
+        memcpy(t, b + (size_t)i * 8, 8);
+        t[0] = ntohl(t[0]);
+        t[1] = ntohl(t[1]);
+        if (!port_ok(t[1]))
+            return dt_errf(e, DT_EIO, "rendezvous: rank 0's table gives rank %d data port %u, outside 1..65535", i,
+                           t[1]);
+        ip[i] = htonl(t[0]);
+        port[i] = (uint16_t)t[1];
+    }
+    return 0;
+}
 
 static int send_words(int fd, const uint32_t *w, int n, double timeout_s)
 {
@@ -234,9 +325,9 @@ static int recv_words(int fd, uint32_t *w, int n, double timeout_s, int *err)
 static void rdv_reply(int fd, int code, const char *msg, const struct mesh *m)
 {
     int ok = code == 0;
-    uint32_t h[2] = {(uint32_t)-code, ok ? (uint32_t)m->size : (uint32_t)strlen(msg)};
+    uint32_t h[MESH_REPLY_WORDS] = {REPLY_MAGIC, (uint32_t)-code, ok ? (uint32_t)m->size : (uint32_t)strlen(msg)};
     int err;
-    if (send_words(fd, h, 2, 2.0)) return;
+    if (send_words(fd, h, MESH_REPLY_WORDS, 2.0)) return;
     if (!ok) {
         xfer(fd, (void *)msg, strlen(msg), 1, 2.0, &err);
         return;
@@ -291,31 +382,35 @@ static int rdv_master(struct mesh *m, uint32_t mip, const struct bench_world *w,
         }
         uint32_t h[HELLO_WORDS];
         int err;
-        if (recv_words(fd, h, HELLO_WORDS, 5.0, &err) || h[0] != RDV_MAGIC) {
+        struct mesh_hello hi;
+        dt_err he;
+        if (recv_words(fd, h, HELLO_WORDS, 5.0, &err)) {
             close(fd); /* a stray connection, not a dtbench rank */
             continue;
         }
-        int r = (int)h[1], sz = (int)h[2];
-        if (sz != m->size) {
-            snprintf(msg, sizeof msg,
-                     "rank %d (pid %u) has world size %d but rank 0 has %d: every rank must get the same "
-                     "WORLD_SIZE",
-                     r, h[5], sz, m->size);
+        int hrc = mesh_hello_parse(h, m->size, &hi, &he);
+        if (hrc == DT_ENOENT) {
+            close(fd); /* not a dtbench rank: nothing of it is printed */
+            continue;
+        }
+        if (hrc) {
+            snprintf(msg, sizeof msg, "%s", he.msg);
             rdv_reply(fd, DT_EINVAL, msg, m);
             close(fd);
             rc = DT_EINVAL;
             break;
         }
-        if (r <= 0 || r >= m->size || conn[r] >= 0) {
-            snprintf(msg, sizeof msg, "rank %d joined twice (pid %u): two processes got the same RANK", r, h[5]);
+        int r = hi.rank;
+        if (conn[r] >= 0) {
+            snprintf(msg, sizeof msg, "rank %d joined twice (pid %u): two processes got the same RANK", r, hi.pid);
             rdv_reply(fd, DT_EINVAL, msg, m);
             close(fd);
             rc = DT_EINVAL;
             break;
         }
         conn[r] = fd;
-        m->ip[r] = htonl(h[3]);
-        m->port[r] = (uint16_t)h[4];
+        m->ip[r] = htonl(hi.ip);
+        m->port[r] = hi.port;
         joined++;
     }
     close(lfd);
@@ -350,42 +445,36 @@ static int rdv_join(struct mesh *m, uint32_t mip, const struct bench_world *w, c
     }
     uint32_t h[HELLO_WORDS] = {RDV_MAGIC, (uint32_t)m->rank, (uint32_t)m->size, ntohl(m->ip[m->rank]),
                                m->port[m->rank], (uint32_t)getpid()};
-    uint32_t r[2];
+    uint32_t r[MESH_REPLY_WORDS];
     int err = 0;
     /* Rank 0 answers when the last rank has joined or its own wait ran
      * out; allow for ranks that started later than this one. */
     if (send_words(fd, h, HELLO_WORDS, o->timeout_s) ||
-        recv_words(fd, r, 2, o->rdv_timeout_s + 5.0, &err)) {
+        recv_words(fd, r, MESH_REPLY_WORDS, o->rdv_timeout_s + 5.0, &err)) {
         close(fd);
         return dt_errf(e, DT_EIO, "rendezvous with rank 0 at %s:%d failed: %s", w->master_addr, w->master_port,
                        err == 0 ? "rank 0 closed the connection (see its error)"
                        : err == ETIMEDOUT ? "no answer in time"
                                           : strerror(err));
     }
-    if (r[0]) {
-        int code = r[0] < 16 ? -(int)r[0] : DT_EIO;
-        char msg[sizeof e->msg];
-        size_t n = r[1] < sizeof msg - 1 ? r[1] : sizeof msg - 1;
-        if (xfer(fd, msg, n, 0, 2.0, &err)) n = 0;
-        msg[n] = 0;
+    size_t n;
+    int hrc = mesh_reply_head(r, m->size, &n, e); /* checked before anything of it is read on */
+    if (hrc) {
         close(fd);
-        return dt_errf(e, code, "rendezvous failed: %s", n ? msg : "(no reason given by rank 0)");
+        return hrc;
     }
-    if ((int)r[1] != m->size) {
+    unsigned char *body = malloc(n ? n : 1);
+    if (!body) {
         close(fd);
-        return dt_errf(e, DT_EIO, "rendezvous: rank 0 sent a table of %u ranks, expected %d", r[1], m->size);
+        return dt_errf(e, DT_ENOMEM, "out of memory for the rendezvous table");
     }
-    for (int i = 0; i < m->size; i++) {
-        uint32_t t[2];
-        if (recv_words(fd, t, 2, o->timeout_s, &err)) {
-            close(fd);
-            return dt_errf(e, DT_EIO, "rendezvous: table from rank 0 cut short");
-        }
-        m->ip[i] = htonl(t[0]);
-        m->port[i] = (uint16_t)t[1];
-    }
+    size_t got = n;
+    if (n && xfer(fd, body, n, 0, r[1] ? 2.0 : o->timeout_s, &err)) got = r[1] ? 0 : n + 1;
     close(fd);
-    return 0;
+    int rc = got > n ? dt_errf(e, DT_EIO, "rendezvous: table from rank 0 cut short")
+                     : mesh_reply_body(r, body, got, m->size, m->ip, m->port, e);
+    free(body);
+    return rc;
 }
 
 static int mesh_connect_all(struct mesh *m, int lfd, const struct mesh_opts *o, dt_err *e)

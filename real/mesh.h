@@ -65,6 +65,39 @@ enum { MESH_SUM = 0, MESH_MAX = 1 };
 int mesh_allreduce_f64(struct mesh *m, double *v, int n, int op, dt_err *e);
 int mesh_bcast(struct mesh *m, void *buf, size_t bytes, dt_err *e);
 
+/* Rendezvous messages, arrays of 32-bit words (host order here). Nothing
+ * a peer sent is used or printed before its magic word has been checked;
+ * text from a peer is printed through mesh_printable.
+ *
+ *   hello  (rank r -> 0): RDV_MAGIC, rank, size, ip, port, pid
+ *   answer (0 -> rank r): REPLY_MAGIC, status (0 or -DT_E code), n
+ *            status 0: n = size, then n x {ip, port}   (the address table)
+ *            else:     n bytes of text, the reason     (at most 1023 kept)
+ */
+enum { MESH_HELLO_WORDS = 6, MESH_REPLY_WORDS = 3, MESH_REPLY_TEXT = 1023 };
+struct mesh_hello {
+    int rank, size;
+    uint32_t ip;      /* host order */
+    uint16_t port;
+    uint32_t pid;
+};
+/* A hello for a world of `size` ranks. DT_ENOENT: not a dtbench hello (a
+ * stray connection: ignore it); DT_EINVAL: a dtbench rank with a bad
+ * hello (rank out of range, another world size, port 0 or above 65535),
+ * e says which. */
+int mesh_hello_parse(const uint32_t w[MESH_HELLO_WORDS], int size, struct mesh_hello *h, dt_err *e);
+/* An answer's header: the bytes that follow (*body). Errors: not an answer
+ * (magic), a table of the wrong size. */
+int mesh_reply_head(const uint32_t w[MESH_REPLY_WORDS], int size, size_t *body, dt_err *e);
+/* An answer's body (`n` bytes as received, network order words for a
+ * table): the table into ip[] (network order) and port[], or rank 0's
+ * error, its text made printable. */
+int mesh_reply_body(const uint32_t w[MESH_REPLY_WORDS], const void *body, size_t n, int size, uint32_t *ip,
+                    uint16_t *port, dt_err *e);
+/* Copy `n` bytes of untrusted text to out (NUL-terminated, cut to fit):
+ * printable ASCII as is, every other byte as \xHH. Returns strlen(out). */
+size_t mesh_printable(char *out, size_t size, const void *in, size_t n);
+
 /* Set TCP_NODELAY and nonblocking (and the buffer sizes, see mesh_opts). */
 int mesh_tune_socket(int fd, int sockbuf_bytes);
 /* Name a socket error for a peer: "rank 3 closed the connection". */

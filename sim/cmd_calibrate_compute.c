@@ -5,6 +5,7 @@
  * See models/calib.h and models/stack.h; docs/calibrate.md. */
 #include "calib.h"
 #include "catalog.h"
+#include "coll.h"
 #include "cmd.h"
 #include "config.h"
 #include "strsim.h"
@@ -24,7 +25,7 @@ static const struct config_key own_schema[] = {
     {"start", "launch", CONFIG_TIME, 0, 1, NULL, NULL, "per-kernel launch overhead"},
     {"point", "gpu", CONFIG_STRING, 0, 0, NULL, NULL, "a [gpu NAME] row"},
     {"point", "model", CONFIG_STRING, 0, 0, NULL, NULL, "dtsim model name"},
-    {"point", "precision", CONFIG_ENUM, 0, 0, "fp32|amp", NULL, "arithmetic"},
+    {"point", "precision", CONFIG_ENUM, 0, 0, "fp32|amp|bf16", NULL, "arithmetic (amp: fp16 math; bf16: bfloat16 math)"},
     {"point", "batch", CONFIG_INT, 1, 1 << 20, NULL, NULL, "per-GPU batch"},
     {"point", "mode", CONFIG_ENUM, 0, 0, "train|inference|backward|matrix-fwd|matrix-bwd", NULL,
      "what was measured (matrix-*: GPU time of the conv/fc layers, from a dtbench compute trace)"},
@@ -335,9 +336,13 @@ static int read_points(struct state *S, dt_err *e)
             return rc;
         const struct catalog_gpu *g = catalog_gpu(S->cat, gname, e);
         if (!g) return config_errf(e, DT_ENOENT, config_find(S->c, sec, "gpu"), "%s", e->msg);
+        dt_err ae;
+        if (!coll_find_allreduce(algo, &ae))
+            return config_errf(e, ae.code, config_find(S->c, sec, "algorithm"), "%s", ae.msg);
         pt->name = config_section_name(sec);
         pt->arch = g->arch;
-        pt->prec = strcmp(prec, "amp") == 0 ? COMPUTE_FP16 : COMPUTE_FP32;
+        pt->prec = strcmp(prec, "fp32") == 0 ? COMPUTE_FP32 : COMPUTE_FP16; /* amp, bf16: the 16-bit class */
+        pt->prec_name = prec;
         pt->batch = batch;
         pt->mode = strcmp(mode, "train") == 0       ? CALIB_TRAIN
                    : strcmp(mode, "inference") == 0 ? CALIB_INFERENCE
@@ -346,8 +351,13 @@ static int read_points(struct state *S, dt_err *e)
                                                     : CALIB_MATRIX_BWD;
         pt->gpu.fp32_flops = g->peak_flops[CATALOG_FP32];
         pt->gpu.tf32_flops = g->peak_flops[CATALOG_TF32];
-        pt->gpu.fp16_flops = g->peak_flops[CATALOG_FP16] > g->peak_flops[CATALOG_BF16] ? g->peak_flops[CATALOG_FP16]
-                                                                                       : g->peak_flops[CATALOG_BF16];
+        /* the rate of the point's own 16-bit format, as dtsim run takes it */
+        int bf = strcmp(prec, "bf16") == 0;
+        pt->gpu.fp16_flops = g->peak_flops[bf ? CATALOG_BF16 : CATALOG_FP16];
+        if (pt->prec == COMPUTE_FP16 && pt->gpu.fp16_flops <= 0)
+            return config_errf(e, DT_EINVAL, config_find(S->c, sec, "precision"),
+                               "%s (%s) has no %s arithmetic (its catalog row has no %s rate)", g->name, g->arch,
+                               bf ? "bf16" : "fp16", bf ? "bf16" : "fp16");
         pt->gpu.mem_bw_Bps = g->mem_bw_Bps;
         pt->tf32 = tf32 == 1 ? 1 : tf32 == 2 ? 0 : -1;
         pt->gpus = (int)gpus;
@@ -674,7 +684,7 @@ static void report(struct state *S)
         double pred = calib_predict(pt, S->cp[i]);
         int bw = pt->mode >= CALIB_BACKWARD;
         fprintf(S->rep, "%-24s %-7s %-18s %-4s %5lld %4d %-9s %8.1f%s %8.1f%s %+6.1f%%\n", pt->name, pt->arch,
-                pt->stack ? pt->stack->name : "-", pt->prec == COMPUTE_FP16 ? "amp" : "fp32", (long long)pt->batch,
+                pt->stack ? pt->stack->name : "-", pt->prec_name ? pt->prec_name : pt->prec == COMPUTE_FP16 ? "amp" : "fp32", (long long)pt->batch,
                 pt->gpus, mname[pt->mode], bw ? pt->value * 1e3 : pt->value, bw ? "ms" : "/s", bw ? pred * 1e3 : pred,
                 bw ? "ms" : "/s", 100 * (pred / pt->value - 1));
     }

@@ -3,6 +3,7 @@
  * config (origins are ';' comments), so it can be saved and re-run. */
 #include "cmd.h"
 #include "cmdutil.h"
+#include "memory.h"
 #include "experiment.h"
 
 #include <stdio.h>
@@ -129,10 +130,19 @@ static void print_experiment(const struct experiment *x, const char *path)
            x->cluster.gpus_per_node, x->cluster.nodes_per_leaf);
     for (int i = 0; i < x->training.nbatch; i++) {
         const struct exp_batch_phase *p = &x->training.batch[i];
-        double end = i + 1 < x->training.nbatch ? x->training.batch[i + 1].epoch : x->training.epochs;
-        double iters = (end - p->epoch) * (double)x->training.dataset_images / (double)p->global_batch;
-        printf("; derived: epochs %d to %g: global batch %lld, %lld per GPU, %.0f iterations\n", p->epoch, end,
-               p->global_batch, p->global_batch / gpus, iters);
+        double epochs;
+        long long iters = experiment_phase_iterations(x, i, &epochs);
+        printf("; derived: epochs %d to %g: global batch %lld, %lld per GPU, %lld iterations\n", p->epoch,
+               p->epoch + epochs, p->global_batch, p->global_batch / gpus, iters);
+    }
+    struct mem_need m;
+    double cap;
+    if (cmd_catalog() && mem_experiment(x, cmd_catalog(), &m, &cap, NULL) == 0) {
+        const double gib = 1024.0 * 1024 * 1024;
+        printf("; derived: memory per GPU %.2f GiB of %.2f GiB at %lld per GPU (weights %.2f + gradients %.2f + "
+               "optimizer %.2f [%s] + activations %.2f + workspace %.2f GiB)\n",
+               m.total / gib, cap / gib, m.batch, m.weights / gib, m.gradients / gib, m.optimizer / gib,
+               mem_optimizer_name(m.opt), m.activations / gib, m.workspace / gib);
     }
 }
 
@@ -177,7 +187,7 @@ static int cmd_config(int argc, char **argv)
     cmd_sets_free(&sets);
     if (rc) return rc;
     dt_err e = {0, ""};
-    if (experiment_check_ranges(&x, cmd_resolve, NULL, &e) < 0) {
+    if (cmd_check_ranges(&x, &e) < 0) {
         experiment_free(&x);
         return cmd_fail("%s", e.msg);
     }

@@ -1,6 +1,7 @@
 /* dtsim model -- print a DNN's layer table and totals (models/dnn.h). */
 #include "cmd.h"
 #include "dnn.h"
+#include "memory.h"
 #include "strsim.h"
 
 #include <errno.h>
@@ -115,6 +116,11 @@ static void print_table(const struct dnn_net *net, long batch, const char *prec)
     printf("  backward     %.3f GFLOP (data gradient %.3f, weight gradient %.3f)\n", (double)net->bwd_flops * batch / 1e9,
            (double)net->bwd_data_flops * batch / 1e9, (double)net->bwd_weight_flops * batch / 1e9);
     printf("  activations  %.2f MB (sum of layer outputs)\n", (double)net->act_bytes * batch / 1e6);
+    /* what backward keeps (models/memory.h): in-place ReLU outputs not counted, the input sample is */
+    double kept = (double)mem_act_elems(net) * net->elem_bytes +
+                  (m->input == DNN_IN_TOKENS ? 8.0 * (double)dnn_shape_elems(&net->input) : 0);
+    printf("  kept for backward %.2f MB (every output but in-place ReLU's, and the input; dtsim run's memory)\n",
+           kept * batch / 1e6);
 }
 
 static int cmd_model(int argc, char **argv)

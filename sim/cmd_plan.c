@@ -4,10 +4,12 @@
  * (sim/sweep.h), then ranks: the cheapest configurations that meet the
  * deadline (and budget), the Pareto front of time vs cost, and what binds
  * each (compute, host, network, input; sweep_bound). */
+#include "cleanup.h"
 #include "cmd.h"
 #include "cmdutil.h"
 #include "coll.h"
 #include "dnn.h"
+#include "jobs.h"
 #include "sweep.h"
 #include "units.h"
 
@@ -26,11 +28,13 @@ static int usage(FILE *f)
             "usage: dtsim plan --deadline TIME [--model M] [--epochs E] [--gpu G1,G2,...]\n"
             "                  [--network N1,N2,...] [--algorithm A1,A2,...] [--gpus RANGE]\n"
             "                  [--per-gpu-batch B] [--budget USD] [--top K] [--template FILE]\n"
-            "                  [--prices FILE] [--jobs N] [--out DIR] [--resume] [--no-plots]\n\n"
+            "                  [--prices FILE] [--set S.K=V ...] [--jobs N] [--out DIR] [--resume]\n"
+            "                  [--no-plots]\n\n"
             "Search GPU type x GPU count x network x all-reduce algorithm on a template\n"
             "cluster and print the cheapest configurations that train within the deadline,\n"
-            "the Pareto front of time vs cost, and which resource binds each (compute,\n"
-            "network: exposed communication dominates, input: the input pipeline stalls).\n"
+            "the Pareto front of time vs cost, and which resource binds each (compute;\n"
+            "network: exposed communication dominates; input: the input pipeline stalls\n"
+            "the GPUs; host: the GPUs wait for the host to issue kernels).\n"
             "Writes DIR/plan.csv (every configuration, as dtsim sweep) and DIR/plan-best.ini,\n"
             "the top answer as an experiment file for dtsim run, and pictures with gnuplot:\n"
             "DIR/sweep-time (time vs GPUs per network), sweep-scaling (efficiency per\n"
@@ -43,11 +47,14 @@ static int usage(FILE *f)
             "  --algorithm LIST  all-reduce algorithms (default ring,hierarchical,2d-torus)\n"
             "  --gpus RANGE      GPU counts, a list or range (default 8..4096*2; multiples of\n"
             "                    the template's gpus_per_node)\n"
-            "  --per-gpu-batch B images per GPU per step (default 32); batch = B x GPUs\n"
+            "  --per-gpu-batch B images (token models: sequences) per GPU per step (default 32);\n"
+            "                    batch = B x GPUs\n"
             "  --budget USD      also require cost <= USD\n"
             "  --top K           configurations listed (default 5)\n"
             "  --template FILE   the template cluster (default configs/plan/template.ini)\n"
             "  --prices FILE     price rows (default: the catalog's prices.ini)\n"
+            "  --set S.K=V       override a template value for every configuration (repeatable),\n"
+            "                    e.g. --set input.decode=gpu\n"
             "  --jobs N          simulations at once (default: the number of CPUs)\n"
             "  --out DIR         output directory (default out)\n"
             "  --resume          keep DIR/plan.csv rows from an interrupted plan with the same options\n"
@@ -102,7 +109,7 @@ static int by_time(const void *a, const void *b)
 }
 
 /* Read DIR/plan.csv back into candidates (rows without error and cost). */
-static int read_cands(const char *path, struct cand **out, int *nout, int *nerr, dt_err *e)
+static int read_cands(const char *path, struct cand **out, int *nout, int *nerr, int *nmem, dt_err *e)
 {
     FILE *f = fopen(path, "r");
     if (!f) return dt_errf(e, DT_EIO, "cannot read '%s': %s", path, strerror(errno));
@@ -110,7 +117,7 @@ static int read_cands(const char *path, struct cand **out, int *nout, int *nerr,
     char *h[128], hb[16384];
     int nh = 0, cap = 0, n = 0;
     struct cand *c = NULL;
-    *nerr = 0;
+    *nerr = *nmem = 0;
     if (!fgets(hb, sizeof hb, f)) {
         fclose(f);
         return dt_errf(e, DT_EINVAL, "'%s' is empty", path);
@@ -134,7 +141,8 @@ static int read_cands(const char *path, struct cand **out, int *nout, int *nerr,
         char *v[128];
         int nv = sweep_csv_split(line, v, 128);
         if (nv != nh || v[nh - 1][0] || !v[col[7]][0]) {
-            (*nerr)++;
+            if (nv == nh && strcmp(v[col[10]], "memory") == 0) (*nmem)++; /* does not fit: never proposed */
+            else (*nerr)++;
             continue;
         }
         if (n == cap) {
@@ -170,16 +178,18 @@ static int read_cands(const char *path, struct cand **out, int *nout, int *nerr,
 static int copy_file(const char *from, const char *to, dt_err *e)
 {
     FILE *a = fopen(from, "rb"), *b = NULL;
+    struct out_file of; /* written whole, then renamed (cleanup.h) */
     if (!a) return dt_errf(e, DT_EIO, "cannot read '%s': %s", from, strerror(errno));
-    if (!(b = fopen(to, "wb"))) {
+    if (out_open(&of, to, e)) {
         fclose(a);
-        return dt_errf(e, DT_EIO, "cannot write '%s': %s", to, strerror(errno));
+        return e->code;
     }
+    b = of.f;
     char buf[8192];
     size_t k;
     while ((k = fread(buf, 1, sizeof buf, a)) > 0) fwrite(buf, 1, k, b);
     fclose(a);
-    return fclose(b) ? dt_errf(e, DT_EIO, "cannot write '%s'", to) : 0;
+    return out_close(&of, e);
 }
 
 /* DIR/plan-best.ini: the template plus the candidate's sets. */
@@ -188,11 +198,12 @@ static int write_best(const char *path, const struct sweep *s, const struct cand
     char **sets;
     int n, rc;
     if ((rc = sweep_point_sets(s, c->point, &sets, &n, e))) return rc;
-    FILE *f = fopen(path, "w");
-    if (!f) {
+    struct out_file of; /* written whole, then renamed (cleanup.h) */
+    if ((rc = out_open(&of, path, e))) {
         sweep_sets_free(sets, n);
-        return dt_errf(e, DT_EIO, "cannot write '%s': %s", path, strerror(errno));
+        return rc;
     }
+    FILE *f = of.f;
     char t[32];
     hms(t, sizeof t, c->t_s);
     fprintf(f, "; dtsim plan: the cheapest configuration found that trains within %s:\n"
@@ -211,7 +222,7 @@ static int write_best(const char *path, const struct sweep *s, const struct cand
         }
     }
     sweep_sets_free(sets, n);
-    return fclose(f) ? dt_errf(e, DT_EIO, "cannot write '%s'", path) : 0;
+    return out_close(&of, e);
 }
 
 /* "a,b,c" checked item by item with `check`; copies into buf. */
@@ -244,7 +255,7 @@ static int check_nic(const struct catalog *c, const char *n, dt_err *e)
 static int check_algo(const struct catalog *c, const char *n, dt_err *e)
 {
     (void)c;
-    return coll_find(n, e) ? 0 : DT_ENOENT;
+    return coll_find_allreduce(n, e) ? 0 : e->code;
 }
 
 /* Pictures of plan.csv: plots/sweep-{time,scaling,pareto}.gp, PNG and SVG.
@@ -282,10 +293,14 @@ static int cmd_plan(int argc, char **argv)
     double budget = 0, deadline_s = 0;
     int top = 5, resume = 0, noplots = 0, par = (int)sysconf(_SC_NPROCESSORS_ONLN), rc = DT_EXIT_USAGE;
     dt_err e = {0, ""};
+    struct cmd_sets sets = {0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         char *end;
-        if (cmd_is_help(a)) return usage(stdout);
+        int t = cmd_sets_take(&sets, argc, argv, &i);
+        if (t < 0) { cmd_sets_free(&sets); return DT_EXIT_USAGE; }
+        if (t) continue;
+        if (cmd_is_help(a)) { cmd_sets_free(&sets); return usage(stdout); }
         if (strcmp(a, "--resume") == 0) resume = 1;
         else if (strcmp(a, "--no-plots") == 0) noplots = 1;
         else if (i + 1 < argc && strcmp(a, "--model") == 0) model = argv[++i];
@@ -300,39 +315,52 @@ static int cmd_plan(int argc, char **argv)
         else if (i + 1 < argc && strcmp(a, "--out") == 0) outdir = argv[++i];
         else if (i + 1 < argc && strcmp(a, "--budget") == 0) {
             budget = strtod(argv[++i], &end);
-            if (*end || !(budget > 0)) return cmd_fail("plan: --budget needs an amount of USD > 0 (got '%s')", argv[i]);
+            if (*end || !(budget > 0)) {
+                cmd_sets_free(&sets);
+                return cmd_fail("plan: --budget needs an amount of USD > 0 (got '%s')", argv[i]);
+            }
         } else if (i + 1 < argc && (strcmp(a, "--per-gpu-batch") == 0 || strcmp(a, "--top") == 0 || strcmp(a, "--jobs") == 0)) {
             long long v = strtoll(argv[++i], &end, 10);
-            if (*end || v < 1 || v > 1000000) return cmd_fail("plan: %s needs a whole number from 1 to 1000000", a);
+            if (*end || v < 1 || v > 1000000) {
+                cmd_sets_free(&sets);
+                return cmd_fail("plan: %s needs a whole number from 1 to 1000000", a);
+            }
             if (a[2] == 'p') pgb = v;
             else if (a[2] == 't') top = (int)v;
             else par = (int)v;
         } else {
+            cmd_sets_free(&sets);
             cmd_fail("plan: unknown or incomplete option '%s'", a);
             return usage(stderr);
         }
     }
     if (!deadline) {
+        cmd_sets_free(&sets);
         cmd_fail("plan: --deadline is required (e.g. --deadline 10min)");
         return usage(stderr);
     }
-    if (units_parse(deadline, UNITS_TIME, &deadline_s, &e) || deadline_s <= 0)
+    if (units_parse(deadline, UNITS_TIME, &deadline_s, &e) || deadline_s <= 0) {
+        cmd_sets_free(&sets);
         return cmd_fail("plan: --deadline: %s", e.msg[0] ? e.msg : "must be > 0");
+    }
     struct catalog *cat = NULL;
     char catdir[4096], tbuf[4200], path[4200], csv[4200], best[4200];
-    if (catalog_load(&cat, NULL, &e) || (prices && catalog_prices_load(cat, prices, &e)))
+    if (catalog_load(&cat, NULL, &e) || (prices && catalog_prices_load(cat, prices, &e))) {
+        cmd_sets_free(&sets);
         return cmd_fail("plan: %s", e.msg);
+    }
     struct vary vary[NVARY];
     int nvary = 0;
     struct sweep s = {0};
     struct cand *c = NULL;
-    int nc = 0, nerr = 0;
+    int nc = 0, nerr = 0, nmem = 0;
     if (check_list("--gpu", gpus, check_gpu, cat, &e) || check_list("--network", nets, check_nic, cat, &e) ||
         check_list("--algorithm", algos, check_algo, cat, &e)) {
         cmd_fail("plan: %s", e.msg);
         goto out;
     }
-    if (!dnn_find(model, &e)) {
+    const struct dnn_model *dm = dnn_find(model, &e);
+    if (!dm) {
         cmd_fail("plan: %s", e.msg);
         goto out;
     }
@@ -356,7 +384,7 @@ static int cmd_plan(int argc, char **argv)
      * and epochs as one-value varies so plan.csv says what it holds. */
     {
         struct experiment x;
-        if (experiment_load_ex(&x, path, NULL, 0, cmd_resolve, NULL, &e)) {
+        if (experiment_load_ex(&x, path, sets.v, sets.n, cmd_resolve, NULL, &e)) {
             cmd_fail("plan: template: %s", e.msg);
             goto out;
         }
@@ -404,6 +432,8 @@ static int cmd_plan(int argc, char **argv)
             }
     }
     s.exp = path;
+    s.sets = sets.v;
+    s.nsets = sets.n;
     s.vary = vary;
     s.nvary = nvary;
     s.per_gpu_batch = pgb;
@@ -413,17 +443,23 @@ static int cmd_plan(int argc, char **argv)
     s.only_point = -1;
     s.progress = isatty(2);
     if (!resume) unlink(csv);
-    if (sweep_prepare(&s, &e) || sweep_run(&s, &e) || read_cands(csv, &c, &nc, &nerr, &e)) {
+    if (sweep_prepare(&s, &e) || sweep_run(&s, &e) || read_cands(csv, &c, &nc, &nerr, &nmem, &e)) {
         cmd_fail("plan: %s", e.msg);
+        if (e.code == DT_EINTR) rc = 128 + jobs_stop_signal(); /* 130 or 143, as sweep */
         goto out;
     }
     char dl[32];
     hms(dl, sizeof dl, deadline_s);
-    printf("dtsim plan: %s, %s epochs, %lld images per GPU per step; deadline %s", model, epochs, pgb, dl);
+    printf("dtsim plan: %s, %s epochs, %lld %s per GPU per step; deadline %s", model, epochs, pgb,
+           dm->input == DNN_IN_TOKENS ? "sequences" : "images", dl);
     if (budget > 0) printf(", budget %.2f USD", budget);
     printf("\nsearched %lld configurations (%d GPU types x %d counts x %d networks x %d algorithms)\n"
            "on the template cluster %s\n",
            s.npoints, vary[0].nvals, vary[1].nvals, vary[2].nvals, vary[3].nvals, tmpl == tbuf ? "configs/plan/template.ini" : tmpl);
+    for (int i = 0; i < sets.n; i++) printf("%s--set %s%s", i ? " " : "with ", sets.v[i], i + 1 < sets.n ? "" : "\n");
+    if (nmem)
+        printf("%d of them do not fit in GPU memory at %lld %s per GPU (bound 'memory' in %s): not proposed\n", nmem,
+               pgb, dm->input == DNN_IN_TOKENS ? "sequences" : "images", csv);
     if (nerr) printf("%d of them did not run (see the error column of %s)\n", nerr, csv);
     if (nc) qsort(c, (size_t)nc, sizeof *c, by_cost);
     int nok = 0;
@@ -432,7 +468,7 @@ static int cmd_plan(int argc, char **argv)
     /* c[0..nok) are the feasible ones by cost; re-read for the front */
     struct cand *all = NULL;
     int nall = 0;
-    if (read_cands(csv, &all, &nall, &nerr, &e)) {
+    if (read_cands(csv, &all, &nall, &nerr, &nmem, &e)) {
         cmd_fail("plan: %s", e.msg);
         goto out;
     }
@@ -462,6 +498,13 @@ static int cmd_plan(int argc, char **argv)
             best_cost = all[i].cost;
             print_cand(++k, &all[i]);
         }
+    int nin = 0;
+    for (int i = 0; i < nall; i++) nin += strcmp(all[i].bound, "input") == 0;
+    if (nin > 0)
+        printf("\n%d of the %d configurations are input-bound: the input pipeline, not the network or the\n"
+               "algorithm, sets their time (the template's cpu, cores, storage and [input]; image models can\n"
+               "decode on the GPU with --set input.decode=gpu where the gpu row has a jpeg_decode rate).\n",
+               nin, nall);
     free(all);
     if (!noplots && plots(catdir, outdir, deadline_s) > 0)
         printf("\npictures: %s/sweep-time, sweep-scaling, sweep-pareto (.png, .svg)\n", outdir);
@@ -470,8 +513,9 @@ static int cmd_plan(int argc, char **argv)
             rc = cmd_fail("plan: %s", e.msg);
             goto out;
         }
-        printf("\nbinds: compute = the GPUs, network = exposed all-reduce time >= input stall,\n"
-               "input = the input pipeline stalls (either over 10%% of the step).\n"
+        printf("\nbinds: compute = the GPUs; otherwise the largest of network = exposed all-reduce time,\n"
+               "input = the GPUs stalled by the input pipeline, host = the GPUs waiting for the host to\n"
+               "issue kernels (when together they are over 10%% of the step).\n"
                "wrote %s and %s (the top answer: dtsim run %s)\n"
                "top answer: time_to_train_s %.3f, cost %.2f USD\n", csv, best, best, c[0].t_s, c[0].cost);
     } else {
@@ -479,6 +523,7 @@ static int cmd_plan(int argc, char **argv)
                         "a later deadline\n", model, dl, budget > 0 ? " within the budget" : "");
     }
 out:
+    cmd_sets_free(&sets);
     for (int j = 0; j < nvary; j++) vary_free(&vary[j]);
     free(c);
     catalog_free(cat);

@@ -1,4 +1,5 @@
 /* dtsim platform: an experiment's cluster as SimGrid platform XML. */
+#include "cleanup.h"
 #include "cmd.h"
 #include "cmdutil.h"
 #include "run.h"
@@ -42,11 +43,13 @@ static int cmd_platform(int argc, char **argv)
     if (catalog_load(&cat, NULL, &e) || run_platform(&x, cat, &c, &e)) {
         rc = cmd_fail("%s", e.msg);
     } else {
-        FILE *f = outp ? fopen(outp, "w") : stdout;
+        struct out_file of = {0}; /* written whole, then renamed (cleanup.h) */
+        FILE *f = outp ? (out_open(&of, outp, NULL) ? NULL : of.f) : stdout;
         if (!f) rc = cmd_fail("cannot write '%s'", outp);
         else {
             if (platform_write_xml(&c, f, &e)) rc = cmd_fail("%s", e.msg);
-            if (outp && fclose(f) != 0 && !rc) rc = cmd_fail("cannot write '%s'", outp);
+            if (outp && rc) out_abort(&of);
+            else if (outp && out_close(&of, NULL) != 0) rc = cmd_fail("cannot write '%s'", outp);
         }
     }
     catalog_free(cat);

@@ -5,6 +5,7 @@
  * time and in two combined runs, giving an interval (repro.h). Each
  * simulation runs in a child process (SimGrid runs one engine per
  * process), several at once. */
+#include "cleanup.h"
 #include "cmd.h"
 #include "cmdutil.h"
 #include "config.h"
@@ -85,7 +86,7 @@ static int run_pool(struct repro *p, int first, int par, const char *what)
     int r = jobs_run(n, par, job_child, job_done, &pl);
     free(idx);
     if (r != 0) {
-        if (errno == EINTR) return cmd_fail("reproduce: interrupted");
+        if (errno == EINTR) cleanup_exit_signal(jobs_stop_signal()); /* one line, 130/143, like run */
         return cmd_fail("reproduce: cannot start simulations: %s", strerror(errno));
     }
     int rc = DT_EXIT_OK;
@@ -157,7 +158,7 @@ static int load_experiments(struct repro *p)
         if (k < p->nexps) continue;
         struct repro_exp *x = &p->exps[p->nexps];
         if (experiment_load_ex(&x->x, r->exp, NULL, 0, cmd_resolve, NULL, &e) ||
-            experiment_check_ranges(&x->x, cmd_resolve, NULL, &e))
+            cmd_check_ranges(&x->x, &e))
             return cmd_fail("row '%s': %s", r->id, e.msg);
         x->path = r->exp;
         p->nexps++;

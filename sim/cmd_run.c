@@ -1,5 +1,6 @@
 /* dtsim run: simulate an experiment file and report the step and the
  * time-to-train (text, JSON or CSV). See sim/run.h. */
+#include "cleanup.h"
 #include "cmd.h"
 #include "cmdutil.h"
 #include "progress.h"
@@ -17,7 +18,10 @@ static int usage(FILE *f)
                "                 [--platform-xml FILE] [--trace FILE] [--trace-in FILE]\n\n"
                "Simulate one data-parallel training step per batch phase on the experiment's\n"
                "cluster (SimGrid: every GPU's all-reduce traffic shares the network), and the\n"
-               "time to train.\n\n"
+               "time to train, and the memory one GPU needs (weights, gradients, optimizer state,\n"
+               "activations, workspace). Refused before simulating (exit 2): a run that does not\n"
+               "fit in its GPU's memory, an allreduce.algorithm that is not an all-reduce, a\n"
+               "precision the GPU has no arithmetic for (bf16 on Pascal/Volta, fp16 on TPUs).\n\n"
                "  --format F        text (default), json, or csv (one row per phase)\n"
                "  --set S.K=V       override a config value (repeatable)\n"
                "  --full            simulate every iteration instead of extrapolating steady steps\n"
@@ -50,14 +54,31 @@ static void print_json(FILE *f, const struct experiment *x, const struct run_res
             x->allreduce.algorithm);
     fprintf(f, "  \"stack\": \"%s\",\n  \"kernels_per_step\": %d,\n", r->stack, r->kernels);
     fprintf(f, "  \"step_s\": %.9f,\n", p0->r.step_s);
-    fprintf(f, "  \"images_per_s\": %.3f,\n", p0->images_per_s);
-    fprintf(f, "  \"images_per_s_per_gpu\": %.3f,\n", p0->images_per_s / r->gpus);
+    fprintf(f, "  \"bound\": \"%s\",\n", p0->bound);
+    fprintf(f, "  \"input\": {\"kind\": \"%s\", \"decode\": \"%s\", \"sample_bytes\": %.0f, "
+               "\"samples_per_s_available\": %.3f},\n",
+            r->in.tokens ? "tokens" : "images", r->in.tokens ? "none" : run_input_decoder_name(&r->in), r->in.sample_bytes,
+            p0->samples_per_s_available);
+    if (r->in.tokens) {
+        fprintf(f, "  \"tokens_per_s\": %.3f,\n", p0->tokens_per_s);
+        fprintf(f, "  \"tokens_per_s_per_gpu\": %.3f,\n", p0->tokens_per_s / r->gpus);
+        fprintf(f, "  \"sequences_per_s\": %.3f,\n", p0->images_per_s);
+    } else {
+        fprintf(f, "  \"images_per_s\": %.3f,\n", p0->images_per_s);
+        fprintf(f, "  \"images_per_s_per_gpu\": %.3f,\n", p0->images_per_s / r->gpus);
+    }
     fprintf(f, "  \"scaling_efficiency\": %.6f,\n", p0->scaling_efficiency);
-    fprintf(f, "  \"scaling_base\": {\"gpus\": %d, \"step_s\": %.9f, \"images_per_s\": %.3f},\n", r->gpus_per_node,
-            p0->base.step_s, p0->base_images_per_s);
+    fprintf(f, "  \"scaling_base\": {\"gpus\": %d, \"step_s\": %.9f, \"%s\": %.3f},\n", r->gpus_per_node,
+            p0->base.step_s, r->in.tokens ? "sequences_per_s" : "images_per_s", p0->base_images_per_s);
     json_breakdown(f, &p0->r, "  ");
     fprintf(f, ",\n  \"buckets\": %d,\n", p0->r.buckets);
     fprintf(f, "  \"gradient_bytes\": %.0f,\n", r->grad_bytes);
+    const struct mem_need *m = &r->ph[r->mem_phase].mem;
+    fprintf(f, "  \"memory_per_gpu\": {\"bytes\": %.0f, \"capacity_bytes\": %.0f, \"batch_per_gpu\": %lld, "
+               "\"weights\": %.0f, \"gradients\": %.0f, \"optimizer\": %.0f, \"optimizer_kind\": \"%s\", "
+               "\"activations\": %.0f, \"workspace\": %.0f},\n",
+            m->total, r->mem_capacity, m->batch, m->weights, m->gradients, m->optimizer, mem_optimizer_name(m->opt),
+            m->activations, m->workspace);
     fprintf(f, "  \"time_to_train_s\": %.3f,\n", r->time_to_train_s);
     fprintf(f, "  \"startup_s\": %.3f,\n  \"eval_s\": %.3f,\n  \"iterations\": %.0f,\n", r->startup_s, r->eval_s,
             r->iterations);
@@ -65,10 +86,12 @@ static void print_json(FILE *f, const struct experiment *x, const struct run_res
     for (int k = 0; k < r->nphases; k++) {
         const struct run_phase *p = &r->ph[k];
         fprintf(f, "    {\"epoch\": %d, \"epochs\": %.6g, \"global_batch\": %lld, \"batch_per_gpu\": %d, "
-                   "\"iterations\": %lld, \"step_s\": %.9f, \"images_per_s\": %.3f, \"scaling_efficiency\": %.6f, "
-                   "\"time_s\": %.3f, \"input_s\": %.9f, \"files_per_s_needed\": %.1f, \"files_per_s_available\": %.1f,\n",
-                p->epoch, p->epochs, p->global_batch, p->batch_per_gpu, p->iterations, p->r.step_s, p->images_per_s,
-                p->scaling_efficiency, p->time_s, p->input_s, p->files_per_s_needed, p->files_per_s_available);
+                   "\"iterations\": %lld, \"step_s\": %.9f, \"%s\": %.3f, \"scaling_efficiency\": %.6f, "
+                   "\"time_s\": %.3f, \"input_s\": %.9f, \"files_per_s_needed\": %.1f, \"files_per_s_available\": %.1f, "
+                   "\"memory_bytes\": %.0f, \"bound\": \"%s\",\n",
+                p->epoch, p->epochs, p->global_batch, p->batch_per_gpu, p->iterations, p->r.step_s,
+                r->in.tokens ? "sequences_per_s" : "images_per_s", p->images_per_s, p->scaling_efficiency, p->time_s,
+                p->input_s, p->files_per_s_needed, p->files_per_s_available, p->mem.total, p->bound);
         json_breakdown(f, &p->r, "     ");
         fprintf(f, "}%s\n", k + 1 < r->nphases ? "," : "");
     }
@@ -78,13 +101,16 @@ static void print_json(FILE *f, const struct experiment *x, const struct run_res
 static void print_csv(FILE *f, const struct run_result *r)
 {
     fprintf(f, "phase,epoch,epochs,global_batch,batch_per_gpu,iterations,step_s,forward_s,backward_s,exposed_comm_s,"
-               "optimizer_s,input_stall_s,host_s,allreduce_s,images_per_s,scaling_efficiency,time_s\n");
+               "optimizer_s,input_stall_s,host_s,allreduce_s,images_per_s,scaling_efficiency,time_s,memory_bytes,"
+               "memory_capacity_bytes,tokens_per_s,bound\n");
     for (int k = 0; k < r->nphases; k++) {
         const struct run_phase *p = &r->ph[k];
-        fprintf(f, "%d,%d,%.6g,%lld,%d,%lld,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.3f,%.6f,%.3f\n", k, p->epoch,
-                p->epochs, p->global_batch, p->batch_per_gpu, p->iterations, p->r.step_s, p->r.forward_s,
+        fprintf(f, "%d,%d,%.6g,%lld,%d,%lld,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.3f,%.6f,%.3f,%.0f,%.0f,", k,
+                p->epoch, p->epochs, p->global_batch, p->batch_per_gpu, p->iterations, p->r.step_s, p->r.forward_s,
                 p->r.backward_s, p->r.exposed_comm_s, p->r.optimizer_s, p->r.input_stall_s, p->r.host_s,
-                p->r.allreduce_s, p->images_per_s, p->scaling_efficiency, p->time_s);
+                p->r.allreduce_s, p->images_per_s, p->scaling_efficiency, p->time_s, p->mem.total, r->mem_capacity);
+        if (r->in.tokens) fprintf(f, "%.3f", p->tokens_per_s);
+        fprintf(f, ",%s\n", p->bound);
     }
 }
 
@@ -96,8 +122,9 @@ static void print_csv(FILE *f, const struct run_result *r)
 static int write_trace(const char *path, const struct experiment *x, const struct run_result *r,
                        const struct iter_trace *tr)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) return cmd_fail("cannot write trace '%s'", path);
+    struct out_file of; /* written whole, then renamed (cleanup.h) */
+    if (out_open(&of, path, NULL)) return cmd_fail("cannot write trace '%s'", path);
+    FILE *f = of.f;
     int N = r->gpus, G = r->gpus_per_node;
     int cand[5] = {0, G < N ? G : 0, N / 2, N - 1, 1 < N ? 1 : 0}, ranks[5], nr = 0;
     for (int i = 0; i < 5; i++) {
@@ -127,7 +154,7 @@ static int write_trace(const char *path, const struct experiment *x, const struc
         }
     }
     fprintf(f, "\n]}\n");
-    if (fclose(f) != 0) return cmd_fail("cannot write trace '%s'", path);
+    if (out_close(&of, NULL) != 0) return cmd_fail("cannot write trace '%s'", path);
     return 0;
 }
 
@@ -138,11 +165,37 @@ static void hms(char *buf, size_t n, double s)
     else snprintf(buf, n, "%.1f s", s);
 }
 
+/* Where a node's input comes from and what limits it, for the report. */
+static void input_desc(char *buf, size_t n, const struct experiment *x, const struct run_result *r,
+                       const struct run_phase *p)
+{
+    double node = p->samples_per_s_available / r->nodes;
+    if (r->in.tokens)
+        snprintf(buf, n, "pre-tokenised shards read from storage %s, %.0f bytes a sequence, no decode: %.0f sequences/s "
+                         "per node", x->cluster.storage, r->in.sample_bytes, node);
+    else if (node < r->in.decode_per_s * (1 - 1e-9))
+        snprintf(buf, n, "storage %s delivers %.0f images/s per node (%s JPEG decode could do %.0f)", x->cluster.storage,
+                 node, r->in.decode == EXP_DECODE_GPU ? "GPU" : "CPU", r->in.decode_per_s);
+    else if (r->in.decode == EXP_DECODE_GPU)
+        snprintf(buf, n, "GPU JPEG decode (hardware decoder) delivers %.0f images/s per node (%.0f per GPU)", node,
+                 node / r->gpus_per_node);
+    else
+        snprintf(buf, n, "CPU JPEG decode delivers %.0f images/s per node (%d cores, %.0f per GPU)", node,
+                 x->cluster.cpu_cores_per_node, node / r->gpus_per_node);
+}
+
 static void print_text(FILE *f, const struct experiment *x, const struct run_result *r)
 {
-    char t[32];
+    char t[32], in[256];
     fprintf(f, "%s: %d x %s (%d nodes x %d), %s %s, all-reduce %s\n", config_path(x->cfg), r->gpus, x->cluster.gpu,
             r->nodes, r->gpus_per_node, x->model.name, exp_precision_name(x->model.precision), x->allreduce.algorithm);
+    for (int k = 0; k < r->nphases; k++) {
+        const struct run_phase *p = &r->ph[k];
+        if (strcmp(p->bound, "input") != 0) continue;
+        input_desc(in, sizeof in, x, r, p);
+        fprintf(f, "input binds (phase %d): the GPUs wait %.2f ms of each %.2f ms step for their input; %s\n", k,
+                p->r.input_stall_s * 1e3, p->r.step_s * 1e3, in);
+    }
     if (strcmp(r->stack, "none") == 0)
         fprintf(f, "stack none (ideal: no host cost, reference kernels): %d kernels a step\n", r->kernels);
     else
@@ -156,20 +209,36 @@ static void print_text(FILE *f, const struct experiment *x, const struct run_res
                    " + input stall %.2f\n",
                 s->step_s * 1e3, s->forward_s * 1e3, s->backward_s * 1e3, s->optimizer_s * 1e3, s->host_s * 1e3,
                 s->exposed_comm_s * 1e3, s->input_stall_s * 1e3);
-        fprintf(f, "  all-reduce %.2f ms in %d buckets; %.0f images/s (%.1f per GPU)", s->allreduce_s * 1e3, s->buckets,
-                p->images_per_s, p->images_per_s / r->gpus);
+        if (r->in.tokens)
+            fprintf(f, "  all-reduce %.2f ms in %d buckets; %.0f tokens/s (%.0f per GPU, %.0f sequences/s)",
+                    s->allreduce_s * 1e3, s->buckets, p->tokens_per_s, p->tokens_per_s / r->gpus, p->images_per_s);
+        else
+            fprintf(f, "  all-reduce %.2f ms in %d buckets; %.0f images/s (%.1f per GPU)", s->allreduce_s * 1e3,
+                    s->buckets, p->images_per_s, p->images_per_s / r->gpus);
         if (p->base.step_s > 0)
-            fprintf(f, "; scaling efficiency %.2f%% (base: one node, %d GPUs, %.0f images/s)",
-                    100 * p->scaling_efficiency, r->gpus_per_node, p->base_images_per_s);
+            fprintf(f, "; scaling efficiency %.2f%% (base: one node, %d GPUs, %.0f %s/s)", 100 * p->scaling_efficiency,
+                    r->gpus_per_node, r->in.tokens ? p->base_images_per_s * r->in.seq_len : p->base_images_per_s,
+                    r->in.tokens ? "tokens" : "images");
         fprintf(f, "\n");
-        if (p->files_per_s_available > 0)
-            fprintf(f, "  input: %.0f files/s needed, %.0f available\n", p->files_per_s_needed, p->files_per_s_available);
+        if (r->in.tokens && p->samples_per_s_available > 0)
+            fprintf(f, "  input: token shards, %.0f bytes a sequence: %.0f sequences/s needed, %.0f available\n",
+                    r->in.sample_bytes, p->images_per_s, p->samples_per_s_available);
+        else if (p->files_per_s_available > 0)
+            fprintf(f, "  input: %s JPEG decode; %.0f files/s needed, %.0f available\n",
+                    r->in.decode == EXP_DECODE_GPU ? "GPU" : "CPU", p->files_per_s_needed, p->files_per_s_available);
+        fprintf(f, "  bound: %s\n", p->bound);
         hms(t, sizeof t, p->time_s);
         fprintf(f, "  phase time %s\n", t);
     }
     hms(t, sizeof t, r->time_to_train_s);
     fprintf(f, "time to train: %s (%.1f s: startup %.1f, evaluation %.1f)\n", t, r->time_to_train_s, r->startup_s,
             r->eval_s);
+    const struct mem_need *m = &r->ph[r->mem_phase].mem;
+    const double gib = 1024.0 * 1024 * 1024;
+    fprintf(f, "memory per GPU: %.2f GiB of %.2f GiB at %lld per GPU (weights %.2f + gradients %.2f + optimizer %.2f "
+               "[%s] + activations %.2f + workspace %.2f GiB)\n",
+            m->total / gib, r->mem_capacity / gib, m->batch, m->weights / gib, m->gradients / gib, m->optimizer / gib,
+            mem_optimizer_name(m->opt), m->activations / gib, m->workspace / gib);
 }
 
 static int cmd_run(int argc, char **argv)

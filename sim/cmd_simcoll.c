@@ -1,5 +1,6 @@
 /* dtsim simcoll -- time one all-reduce on a cluster given by numbers. */
 #include "catalog.h"
+#include "cleanup.h"
 #include "cmd.h"
 #include "collsim.h"
 #include "commlib.h"
@@ -99,7 +100,7 @@ static int run_alone(const struct simopt *o, const struct collsim_opts *co, stru
     int fds[2];
     if (pipe(fds)) return dt_errf(e, DT_EIO, "simcoll: cannot create a pipe");
     fflush(stdout);
-    pid_t pid = fork();
+    pid_t pid = cleanup_fork(); /* a signal ends it too */
     if (pid < 0) {
         close(fds[0]);
         close(fds[1]);
@@ -120,6 +121,7 @@ static int run_alone(const struct simopt *o, const struct collsim_opts *co, stru
     close(fds[0]);
     int status = 0;
     waitpid(pid, &status, 0);
+    cleanup_reaped(pid);
     if (got != sizeof *j || !WIFEXITED(status) || WEXITSTATUS(status))
         return dt_errf(e, DT_ESCHED, "simcoll: the %s simulation failed (see above)",
                        j->mode == COLLSIM_EXACT ? "exact" : "fast");

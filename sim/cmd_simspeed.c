@@ -4,6 +4,7 @@
  * engine per process) and times every algorithm, exact where the rank count
  * allows, fast always. Wall times and memory are not deterministic: this
  * command has no golden output; bench/simspeed.sh keeps its figures. */
+#include "cleanup.h"
 #include "cmd.h"
 #include "collsim.h"
 #include "simopt.h"
@@ -124,7 +125,7 @@ static int cmd_simspeed(int argc, char **argv)
         fflush(stdout);
         int fds[2];
         if (pipe(fds)) return cmd_fail("cannot create a pipe");
-        pid_t pid = fork();
+        pid_t pid = cleanup_fork(); /* a signal ends it too */
         if (pid < 0) return cmd_fail("cannot fork");
         if (pid == 0) {
             close(fds[0]);
@@ -143,6 +144,7 @@ static int cmd_simspeed(int argc, char **argv)
         int status;
         struct rusage ru;
         wait4(pid, &status, 0, &ru);
+        cleanup_reaped(pid);
         if (!ok || got != want || !WIFEXITED(status) || WEXITSTATUS(status)) {
             printf("%-6d failed (see stderr)\n", gpus);
             return DT_EXIT_FAIL;

@@ -2,6 +2,7 @@
  * CSV row per point, run in parallel, resumable, with cost (sim/sweep.h). */
 #include "cmd.h"
 #include "cmdutil.h"
+#include "jobs.h"
 #include "sweep.h"
 
 #include <errno.h>
@@ -206,7 +207,7 @@ static int cmd_sweep(int argc, char **argv)
     }
     if (sweep_run(&s, &e)) {
         cmd_fail("sweep: %s", e.msg);
-        if (e.code == DT_EINTR) rc = 128 + SIGINT; /* as a shell reports ^C */
+        if (e.code == DT_EINTR) rc = 128 + jobs_stop_signal(); /* as a shell reports ^C (130) or SIGTERM (143) */
         goto out;
     }
     if (s.dry_run)

@@ -4,6 +4,7 @@
  * (models/linkfit.h), simulate every point on the same platform
  * (sim/validate.h) and compare. docs/validate.md. */
 #include "catalog.h"
+#include "cleanup.h"
 #include "cmd.h"
 #include "cmdutil.h"
 #include "coll.h"
@@ -230,7 +231,10 @@ static int testbed_up(const char *dtbench, const struct vopts *o, int hosts, con
     char cmd[12288];
     snprintf(cmd, sizeof cmd, "'%s' testbed up --hosts %d --bw %s --lat %s --prefix '%s' --ini '%s' >>'%s' 2>&1",
              dtbench, hosts, bw, lat, o->prefix, ini, log);
-    int rc = run_status(system(cmd));
+    /* a signal from here on ends dtbench and takes the testbed down (cleanup.h) */
+    const char *down[] = {dtbench, "testbed", "down", "--prefix", o->prefix, NULL};
+    cleanup_undo(down);
+    int rc = run_status(cleanup_system(cmd));
     if (rc) return rc;
     dt_err e;
     char *t = slurp(ini, &e);
@@ -243,7 +247,8 @@ static void testbed_down(const char *dtbench, const struct vopts *o, const char 
 {
     char cmd[12288];
     snprintf(cmd, sizeof cmd, "'%s' testbed down --prefix '%s' >>'%s' 2>&1", dtbench, o->prefix, log);
-    if (system(cmd)) {}
+    if (cleanup_system(cmd)) {}
+    cleanup_undo(NULL);
 }
 
 /* Run one algorithm over all sizes; append its points. */
@@ -257,15 +262,24 @@ static int measure(const char *dtbench, const struct vopts *o, int hosts, double
              " --gpus-per-node %d -b %llu -e %llu -f %d -n %d -w %d -c 0 --csv 2>>'%s'",
              dtbench, o->prefix, o->rt ? "--rt" : "", algo, G, (unsigned long long)o->min_bytes,
              (unsigned long long)o->max_bytes, o->factor, o->iters, o->warmup, log);
-    FILE *p = popen(cmd, "r");
-    if (!p) return cmd_fail("cannot run '%s'", dtbench);
+    int fd = -1;
+    pid_t pid = cleanup_sh(cmd, &fd); /* popen, but a signal ends it */
+    FILE *p = pid > 0 ? fdopen(fd, "r") : NULL;
+    if (!p) {
+        if (pid > 0) {
+            close(fd);
+            cleanup_wait(pid);
+        }
+        return cmd_fail("cannot run '%s'", dtbench);
+    }
     size_t cap_t = 1 << 16, len = 0;
     char *text = malloc(cap_t);
     for (size_t k; text && (k = fread(text + len, 1, cap_t - len - 1, p)) > 0;) {
         len += k;
         if (len + 1 == cap_t) text = realloc(text, cap_t *= 2);
     }
-    int st = pclose(p);
+    fclose(p);
+    int st = cleanup_wait(pid);
     if (!text) return cmd_fail("out of memory");
     text[len] = '\0';
     if (run_status(st)) {
@@ -368,8 +382,9 @@ static size_t score(const struct validate_point *pts, size_t n, uint64_t from, i
 
 static int write_csv(const char *path, const struct validate_point *pts, size_t n, uint64_t fit_bytes)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) return -1;
+    struct out_file of; /* written whole, then renamed (cleanup.h) */
+    if (out_open(&of, path, NULL)) return -1;
+    FILE *f = of.f;
     fprintf(f, "rate_bps,hosts,gpus_per_node,algo,bytes,real_s,sim_s,error_pct,real_busbw_GBps,sim_busbw_GBps,spread_pct,fitted\n");
     for (size_t i = 0; i < n; i++) {
         const struct validate_point *p = &pts[i];
@@ -378,7 +393,7 @@ static int write_csv(const char *path, const struct validate_point *pts, size_t 
                 p->algo, (unsigned long long)p->bytes, r, p->sim_s, err_pct(p), validate_busbw_GBps(p, r),
                 validate_busbw_GBps(p, p->sim_s), 100 * fabs(p->oop_s - p->ip_s) / r, p->hosts == 2 && p->bytes >= fit_bytes);
     }
-    return fclose(f);
+    return out_close(&of, NULL);
 }
 
 /* plots/validate.gp reads DIR/validate.csv: draw only for that name. */
@@ -488,8 +503,10 @@ static int cmd_validate(int argc, char **argv)
                 n = merge_repeats(pts, first, n);
                 testbed_down(dtbench, &o, log);
             }
-        FILE *mf = fopen(mpath, "w");
-        if (!mf || validate_write_measured(mf, pts, n) || fclose(mf)) {
+        struct out_file mo = {0}; /* written whole, then renamed (cleanup.h) */
+        FILE *mf = out_open(&mo, mpath, NULL) ? NULL : mo.f;
+        if (!mf || validate_write_measured(mf, pts, n) || out_close(&mo, NULL)) {
+            out_abort(&mo);
             free(pts);
             return cmd_fail("validate: cannot write '%s'", mpath);
         }

@@ -59,9 +59,9 @@ int cmd_resolve(void *ctx, const char *kind, const char *name, const struct conf
         if (dnn_find(name, &le)) return 0;
         return config_errf(e, DT_ENOENT, where, "%s", le.msg);
     }
-    if (strcmp(kind, "algorithm") == 0) {
-        if (coll_find(name, &le)) return 0;
-        return config_errf(e, DT_ENOENT, where, "%s", le.msg);
+    if (strcmp(kind, "algorithm") == 0) { /* allreduce.algorithm, allreduce.inner: all-reduces only */
+        if (coll_find_allreduce(name, &le)) return 0;
+        return config_errf(e, le.code, where, "%s", le.msg);
     }
     if (strcmp(kind, "gpu") && strcmp(kind, "link") && strcmp(kind, "storage") && strcmp(kind, "cpu") &&
         strcmp(kind, "stack") && strcmp(kind, "commlib"))
@@ -71,6 +71,11 @@ int cmd_resolve(void *ctx, const char *kind, const char *name, const struct conf
         if (rc) return rc;
     }
     return catalog_resolve(cmd_catalog_cache, kind, name, where, e);
+}
+
+const struct catalog *cmd_catalog(void)
+{
+    return cmd_catalog_cache;
 }
 
 int cmd_experiment_load(struct experiment *x, const char *path, const struct cmd_sets *s)
@@ -87,6 +92,35 @@ int cmd_experiment_load(struct experiment *x, const char *path, const struct cmd
         return cmd_fail("%s", e.msg);
     }
     return DT_EXIT_OK;
+}
+
+int cmd_check_ranges(const struct experiment *x, dt_err *e)
+{
+    int rc = experiment_check_ranges(x, cmd_resolve, NULL, e);
+    if (rc < 0) return rc;
+    if (!cmd_catalog_cache && (rc = catalog_load(&cmd_catalog_cache, NULL, e))) return rc;
+    if ((rc = run_check(x, cmd_catalog_cache, e))) return rc;
+    /* each range value as a whole experiment: a batch that does not fit, a
+     * precision the GPU lacks (run_check), before anything is simulated */
+    for (int i = 0; i < x->unc.n; i++) {
+        const struct unc_range *r = &x->unc.r[i];
+        for (int a = 0; a < r->nalts; a++) {
+            if (r->at_point[a]) continue;
+            struct experiment y;
+            struct unc_pick p = {i, a};
+            dt_err sub = {0, ""};
+            if (experiment_at(x, &p, 1, cmd_resolve, NULL, &y, &sub)) continue; /* checked above */
+            rc = run_check(&y, cmd_catalog_cache, &sub);
+            experiment_free(&y);
+            if (rc) {
+                char val[UNC_MAX_KEYS * (CONFIG_MAX_LINE + 2)];
+                uncertain_value_text(r, a, val, sizeof val);
+                return dt_errf(e, rc, "%s (with the range value %s = %s of %s:%d)", sub.msg, r->at->key, val,
+                               r->at->file, r->at->line);
+            }
+        }
+    }
+    return 0;
 }
 
 int cmd_fail(const char *fmt, ...)

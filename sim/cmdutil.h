@@ -38,6 +38,15 @@ void cmd_sets_free(struct cmd_sets *s);
  * DT_EXIT_USAGE. Names (gpu, links, ...) go through cmd_resolve. */
 int cmd_experiment_load(struct experiment *x, const char *path, const struct cmd_sets *s);
 
+/* experiment_check_ranges, then run_check (the stack, the precision, the
+ * memory per GPU) on the point and on every value of every [uncertain]
+ * range: what would fail a simulation is refused before any starts. */
+int cmd_check_ranges(const struct experiment *x, dt_err *e);
+
+/* The catalog cmd_resolve and cmd_experiment_load loaded (NULL before). */
+struct catalog;
+const struct catalog *cmd_catalog(void);
+
 /* The catalog resolver used by cmd_experiment_load (experiment.h's
  * experiment_resolve_fn): gpu, link, storage, cpu and commlib names must be rows of
  * the catalog (models/catalog.h, loaded once from $DTSIM_CATALOG or the

@@ -1,6 +1,7 @@
 /* jobs.c -- a fork/pipe pool of simulations (see jobs.h). */
 #include "jobs.h"
 
+#include "cleanup.h"
 #include "cmdutil.h"
 
 #include <errno.h>
@@ -39,14 +40,18 @@ static volatile sig_atomic_t stop_sig;
 
 static void on_stop(int sig) { stop_sig = sig; }
 
+static int last_sig;
+
+int jobs_stop_signal(void) { return last_sig; }
+
 static void child_main(jobs_child_fn child, void *ctx, int i, int fd)
 {
     static struct jobs_reply rep;
-    /* The parent alone answers ^C (it ends every child): out of the
-     * terminal's process group, SimGrid's own SIGINT handler never runs. */
+    /* The parent alone answers ^C (it ends every child with SIGTERM): out
+     * of the terminal's process group. The child ends quietly on a signal,
+     * removing its temp files (cleanup.h). */
     setpgid(0, 0);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    cleanup_forked();
     memset(&rep, 0, sizeof rep);
     child(ctx, i, &rep);
     rep.r.compute_arch = NULL; /* pointers mean nothing in the parent */
@@ -156,9 +161,10 @@ int jobs_run(int n, int par, jobs_child_fn child, jobs_done_fn done, void *ctx)
             break;
         }
     }
-    if (stop_sig) { /* end the running children; their points are lost */
+    last_sig = stop_sig;
+    if (stop_sig) { /* end the running children (they remove their temp files); their points are lost */
         for (int k = 0; k < running; k++) {
-            kill(s[k].pid, SIGKILL);
+            kill(s[k].pid, SIGTERM);
             close(s[k].fd);
             while (waitpid(s[k].pid, NULL, 0) < 0 && errno == EINTR)
                 ;

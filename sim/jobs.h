@@ -37,10 +37,13 @@ typedef void (*jobs_done_fn)(void *ctx, int i, const struct jobs_reply *rep, int
 /* Run jobs 0..n-1, `par` (>= 1) at a time, in index order of starting.
  * Returns 0, or -1 with errno set when a pipe or fork fails (jobs already
  * started are waited for first), or -1 with errno EINTR after SIGINT or
- * SIGTERM: the running children are killed (each child runs in its own
+ * SIGTERM: the running children are ended with SIGTERM (each child runs in its own
  * process group, so ^C reaches only the parent) and `done` has been called
  * for every job that finished before. */
 int jobs_run(int n, int par, jobs_child_fn child, jobs_done_fn done, void *ctx);
+
+/* The signal (SIGINT or SIGTERM) that ended the last jobs_run, or 0. */
+int jobs_stop_signal(void);
 
 /* The usual child: load experiment `path` with `sets` ("section.key=value")
  * through the catalog resolver, load the catalog, run_simulate with `o`

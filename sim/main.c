@@ -1,5 +1,6 @@
 /* dtsim -- discrete-event simulator of data-parallel DNN training.
  * Dispatches to one subcommand per file, sim/cmd_<name>.c. */
+#include "cleanup.h"
 #include "cmd.h"
 #include "strsim.h"
 
@@ -37,8 +38,10 @@ int main(int argc, char **argv)
     const char *names[NCMDS + 1];
     for (size_t i = 0; i < NCMDS; i++) {
         names[i] = commands[i]->name;
-        if (strcmp(argv[1], commands[i]->name) == 0)
+        if (strcmp(argv[1], commands[i]->name) == 0) {
+            cleanup_init(commands[i]->name); /* SIGINT/SIGTERM: one line, 130/143, temp files removed */
             return commands[i]->run(argc - 1, argv + 1);
+        }
     }
     const char *near = strsim_nearest(argv[1], names, NCMDS);
     if (near)

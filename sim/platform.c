@@ -1,6 +1,8 @@
 /* platform.c -- struct sim_cluster -> SimGrid platform XML. See platform.h. */
 #include "platform.h"
 
+#include "cleanup.h"
+
 #include <errno.h>
 #include <malloc.h>
 #include <math.h>
@@ -424,6 +426,7 @@ int platform_engine_init(int argc, char **argv, dt_err *e)
         setrlimit(RLIMIT_STACK, &rl);
     }
     simgrid_init(&ac, av);
+    cleanup_reinstall(); /* SimGrid took SIGINT (a backtrace, exit 1); ours ends every command alike */
     free(av);
     started = 1;
     return 0;

@@ -1,6 +1,7 @@
 /* repro.c -- the jobs, intervals and CSVs of `dtsim reproduce` (repro.h). */
 #include "repro.h"
 
+#include "cleanup.h"
 #include "cmd.h"
 #include "csvrows.h"
 
@@ -167,9 +168,12 @@ int repro_write_csvs(const struct repro *p, const char *outdir, int ranged)
 {
     char path[4200];
     FILE *f;
+    struct out_file of; /* written whole, then renamed: never a torn CSV (cleanup.h) */
+    dt_err oe;
 #define OPEN(name)                                                  \
     snprintf(path, sizeof path, "%s/%s", outdir, name);             \
-    if (!(f = fopen(path, "w"))) return cmd_fail("cannot write '%s': %s", path, strerror(errno));
+    if (out_open(&of, path, &oe)) return cmd_fail("%s", oe.msg);    \
+    f = of.f;
     OPEN("reproduce.csv");
     fprintf(f, "table,row,devices,published,simulated,unit,error_pct,interval_low,interval_high,inside,role\n");
     for (int i = 0; i < p->nrows; i++) {
@@ -181,24 +185,26 @@ int repro_write_csvs(const struct repro *p, const char *outdir, int ranged)
         else fprintf(f, ",,,");
         fprintf(f, "%s\n", r->calibration ? "calibration" : "scored");
     }
-    fclose(f);
+    if (out_close(&of, &oe)) return cmd_fail("%s", oe.msg);
     snprintf(path, sizeof path, "%s/reproduce-tornado.csv", outdir);
     if (!ranged) {
         if (unlink(path) != 0 && errno != ENOENT) return cmd_fail("cannot remove '%s': %s", path, strerror(errno));
     } else {
         OPEN("reproduce-tornado.csv");
         write_tornado(f, p);
-        fclose(f);
+        if (out_close(&of, &oe)) return cmd_fail("%s", oe.msg);
     }
     OPEN("reproduce-breakdown.csv");
-    fprintf(f, "row,label,forward_s,backward_s,exposed_comm_s,optimizer_s,input_stall_s,host_s,step_s\n");
+    fprintf(f, "row,label,forward_s,backward_s,exposed_comm_s,optimizer_s,input_stall_s,host_s,step_s,iterations\n");
     for (int i = 0; i < p->nrows; i++) {
         if (p->rows[i].table != 1) continue;
-        const struct iter_result *s = &p->jobs[p->rows[i].job].r.ph[0].r;
-        fprintf(f, "%s,%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f\n", p->rows[i].id, p->rows[i].label, s->forward_s,
-                s->backward_s, s->exposed_comm_s, s->optimizer_s, s->input_stall_s, s->host_s, s->step_s);
+        const struct run_result *rr = &p->jobs[p->rows[i].job].r;
+        const struct iter_result *s = &rr->ph[0].r;
+        fprintf(f, "%s,%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.0f\n", p->rows[i].id, p->rows[i].label, s->forward_s,
+                s->backward_s, s->exposed_comm_s, s->optimizer_s, s->input_stall_s, s->host_s, s->step_s,
+                rr->iterations);
     }
-    fclose(f);
+    if (out_close(&of, &oe)) return cmd_fail("%s", oe.msg);
     OPEN("reproduce-input.csv");
     fprintf(f, "row,label,files_per_s_needed,files_per_s_available\n");
     for (int i = 0; i < p->nrows; i++) {
@@ -207,7 +213,7 @@ int repro_write_csvs(const struct repro *p, const char *outdir, int ranged)
         fprintf(f, "%s,%s,%.1f,%.1f\n", p->rows[i].id, p->rows[i].label, ph->files_per_s_needed,
                 ph->files_per_s_available);
     }
-    fclose(f);
+    if (out_close(&of, &oe)) return cmd_fail("%s", oe.msg);
     OPEN("reproduce-scaling.csv");
     fprintf(f, "row,label,gpus,efficiency_pct\n");
     for (int i = 0; i < p->nrows; i++) {
@@ -220,7 +226,7 @@ int repro_write_csvs(const struct repro *p, const char *outdir, int ranged)
         const struct run_result *own = &p->jobs[r->job].r;
         fprintf(f, "%s,%s,%d,%.3f\n", r->id, r->label, own->gpus, 100 * own->ph[0].scaling_efficiency);
     }
-    fclose(f);
+    if (out_close(&of, &oe)) return cmd_fail("%s", oe.msg);
     OPEN("reproduce-scaling-published.csv");
     fprintf(f, "row,label,gpus,published_pct,simulated_pct\n");
     for (int i = 0; i < p->nrows; i++) {
@@ -228,7 +234,7 @@ int repro_write_csvs(const struct repro *p, const char *outdir, int ranged)
         if (r->table != 2) continue;
         fprintf(f, "%s,%s,%d,%.3f,%.3f\n", r->id, r->label, p->jobs[r->job].r.gpus, r->published, r->simulated);
     }
-    fclose(f);
+    if (out_close(&of, &oe)) return cmd_fail("%s", oe.msg);
 #undef OPEN
     return 0;
 }

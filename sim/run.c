@@ -1,11 +1,13 @@
 #include "run.h"
 #include "progress.h"
 
+#include "cleanup.h"
 #include "collsim.h"
 #include "commlib.h"
 #include "compute.h"
 #include "dnn.h"
 #include "kstream.h"
+#include "memory.h"
 #include "platform.h"
 
 #include <math.h>
@@ -42,7 +44,8 @@ struct run_plan {
     const struct stack *st;                 /* the training stack */
     double opt_cpu_s;                       /* host seconds of a CPU parameter-server update */
     struct coll_params coll;
-    double node_rate;                       /* images/s a node's input pipeline delivers, all nodes busy */
+    struct run_input in;                    /* what a sample is and where it is decoded */
+    double node_rate;                       /* samples/s a node's input pipeline delivers, all nodes busy */
     double base_rate;                       /* the same for one node running alone (the base) */
     double cluster_files_cap;               /* files/s, whole cluster */
     dt_err *e;
@@ -71,21 +74,58 @@ static int map_topology(const struct experiment *x, const struct catalog_link *n
     return dt_errf(e, DT_EINVAL, "[cluster] unknown topology %d", (int)x->cluster.topology);
 }
 
-/* Images/s one node's pipeline delivers when `busy` nodes read at once:
- * the slowest of decode, the node's storage share in files/s and in
- * bytes/s (shared storage: cluster caps split over the busy nodes). */
-static double node_input_rate(const struct catalog_storage *st, double decode, double file_bytes,
-                              int images_per_file, int busy)
+double run_input_rate(const struct catalog_storage *st, const struct run_input *in, int busy)
 {
     double files = st->files_per_s, bytes = st->bw_Bps;
     if (st->kind == CATALOG_STORAGE_SHARED) {
         if (st->cluster_files_per_s > 0 && st->cluster_files_per_s / busy < files) files = st->cluster_files_per_s / busy;
         if (st->cluster_bw_Bps > 0 && st->cluster_bw_Bps / busy < bytes) bytes = st->cluster_bw_Bps / busy;
     }
-    double rate = decode;
-    if (files * images_per_file < rate) rate = files * images_per_file;
-    if (bytes / file_bytes < rate) rate = bytes / file_bytes;
+    double rate = bytes / in->sample_bytes;
+    if (!in->tokens) {
+        if (in->decode_per_s < rate) rate = in->decode_per_s;
+        if (files * in->samples_per_file < rate) rate = files * in->samples_per_file;
+    }
     return rate;
+}
+
+const char *run_input_decoder_name(const struct run_input *in)
+{
+    if (in->tokens) return "tokens";
+    return in->decode == EXP_DECODE_GPU ? "gpu" : "cpu";
+}
+
+int run_input_setup(const struct experiment *x, const struct catalog *cat, const struct stack *stk,
+                    struct run_input *in, dt_err *e)
+{
+    memset(in, 0, sizeof *in);
+    const struct dnn_model *m = dnn_find(x->model.name, e);
+    if (!m) return DT_ENOENT;
+    in->decode = x->input.decode;
+    if (m->input == DNN_IN_TOKENS) {
+        in->tokens = 1;
+        in->seq_len = m->default_size;
+        in->sample_bytes = (double)m->default_size * x->input.token_bytes;
+        return 0;
+    }
+    in->sample_bytes = x->input.file_bytes;
+    in->samples_per_file = x->input.images_per_file;
+    if (x->input.decode == EXP_DECODE_GPU) {
+        const struct catalog_gpu *gpu = catalog_gpu(cat, x->cluster.gpu, e);
+        if (!gpu) return DT_ENOENT;
+        /* the hardware decoder runs beside the SMs: no GPU time (docs/references.md part 3) */
+        in->decode_per_s = (double)x->cluster.gpus_per_node * gpu->jpeg_decode_per_s;
+        return 0;
+    }
+    double per_core = x->input.decode_per_core;
+    if (strcmp(x->cluster.cpu, "none") != 0) {
+        const struct catalog_cpu *cpu = catalog_cpu(cat, x->cluster.cpu, e);
+        if (!cpu) return DT_ENOENT;
+        per_core = cpu->jpeg_per_s_per_core;
+    }
+    if (stk && stk->decode_per_core > 0) per_core = stk->decode_per_core; /* the stack's own loader */
+    in->decode_per_s = x->cluster.cpu_cores_per_node * per_core;
+    return 0;
 }
 
 int run_platform(const struct experiment *x, const struct catalog *cat, struct sim_cluster *c, dt_err *e)
@@ -115,10 +155,33 @@ int run_platform(const struct experiment *x, const struct catalog *cat, struct s
     return platform_check(c, e);
 }
 
+/* A 16-bit precision needs its format's rate in the gpu row: fp16 and amp
+ * the fp16 rate, bf16 the bf16 rate (Volta and Pascal have no bf16
+ * arithmetic, TPUs no fp16). Refused, not replaced by another format. */
+static int precision_check(const struct experiment *x, const struct catalog_gpu *gpu, dt_err *e)
+{
+    enum exp_precision p = x->model.precision;
+    if (p == EXP_FP32) return 0;
+    int bf = p == EXP_BF16;
+    if (gpu->peak_flops[bf ? CATALOG_BF16 : CATALOG_FP16] > 0) return 0;
+    const struct config_entry *at = config_find(x->cfg, "model", "precision");
+    struct config_entry tmp = {"model", "precision", "", config_path(x->cfg), 0};
+    int other = gpu->peak_flops[bf ? CATALOG_FP16 : CATALOG_BF16] > 0;
+    return config_errf(e, DT_EINVAL, at ? at : &tmp,
+                       "%s (%s) has no %s arithmetic (its catalog row has no %s rate); use %s", gpu->name, gpu->arch,
+                       bf ? "bf16" : "fp16", bf ? "bf16" : "fp16",
+                       other ? (bf ? "amp (fp16 math) or fp32" : "bf16 or fp32") : "fp32");
+}
+
 int run_check(const struct experiment *x, const struct catalog *cat, dt_err *e)
 {
+    int rc;
     const struct catalog_gpu *gpu = catalog_gpu(cat, x->cluster.gpu, e);
     if (!gpu) return DT_ENOENT;
+    if (!gpu->arch[0])
+        return dt_errf(e, DT_EINVAL, "%s:%d: [gpu %s] has no arch: add 'arch = ' naming a [compute ARCH] row "
+                                     "(dtsim catalog compute), which times its kernels",
+                       gpu->at.file, gpu->at.line, gpu->name);
     const struct config_entry *at = config_find(x->cfg, "model", "stack");
     struct config_entry tmp = {"model", "stack", x->model.stack, config_path(x->cfg), 0};
     if (!at) at = &tmp;
@@ -127,6 +190,32 @@ int run_check(const struct experiment *x, const struct catalog *cat, dt_err *e)
     if (!st) return config_errf(e, DT_ENOENT, at, "%s", le.msg);
     double m, b;
     if (stack_eff_for(st, gpu->arch, &m, &b, &le)) return config_errf(e, DT_EINVAL, at, "%s", le.msg);
+    const struct dnn_model *dm = dnn_find(x->model.name, &le);
+    if (x->input.enabled && x->input.decode == EXP_DECODE_GPU && dm && dm->input == DNN_IN_IMAGE &&
+        !(gpu->jpeg_decode_per_s > 0)) {
+        const struct config_entry *d = config_find(x->cfg, "input", "decode");
+        struct config_entry dt = {"input", "decode", "gpu", config_path(x->cfg), 0};
+        char with[256] = "";
+        size_t u = 0;
+        for (size_t i = 0; i < cat->ngpus && u < sizeof with; i++)
+            if (cat->gpus[i].jpeg_decode_per_s > 0)
+                u += (size_t)snprintf(with + u, sizeof with - u, "%s%s", u ? ", " : "", cat->gpus[i].name);
+        return config_errf(e, DT_EINVAL, d ? d : &dt,
+                           "decode = gpu, but the catalog has no hardware JPEG decode rate (jpeg_decode) for gpu '%s'; "
+                           "rows with one: %s. Use decode = cpu, or add a measured jpeg_decode to the row",
+                           gpu->name, u ? with : "none");
+    }
+    if (x->input.enabled && dm && dm->input == DNN_IN_TOKENS) {
+        double ids = ldexp(1.0, 8 * x->input.token_bytes);
+        if ((double)dnn_model_vocab(dm) > ids) {
+            const struct config_entry *d = config_find(x->cfg, "input", "token_size");
+            struct config_entry dt = {"input", "token_size", "2", config_path(x->cfg), 0};
+            return config_errf(e, DT_EINVAL, d ? d : &dt,
+                               "%d-byte token ids hold %.0f ids, but %s has a vocabulary of %lld: use token_size = %d",
+                               x->input.token_bytes, ids, dm->name, (long long)dnn_model_vocab(dm),
+                               dnn_model_vocab(dm) > 65536 ? 4 : 2);
+        }
+    }
     if (st->optimizer == STACK_OPT_CPU) {
         if (x->cluster.nodes > 1)
             return config_errf(e, DT_EINVAL, at,
@@ -136,7 +225,8 @@ int run_check(const struct experiment *x, const struct catalog *cat, dt_err *e)
         if (!catalog_link(cat, st->host_link, &le))
             return dt_errf(e, DT_ENOENT, "%s:%d: [stack %s] host_link: %s", st->file, st->line, st->name, le.msg);
     }
-    return 0;
+    if ((rc = precision_check(x, gpu, e))) return rc;
+    return mem_check(x, cat, e); /* models/memory.h: refuse what does not fit */
 }
 
 /* A CPU parameter server's update per step, host seconds: every GPU's
@@ -163,8 +253,8 @@ static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
     pl->prec = x->model.precision == EXP_FP32 ? COMPUTE_FP32 : COMPUTE_FP16;
     pl->g.fp32_flops = gpu->peak_flops[CATALOG_FP32];
     pl->g.tf32_flops = gpu->peak_flops[CATALOG_TF32];
-    pl->g.fp16_flops = gpu->peak_flops[CATALOG_FP16] > gpu->peak_flops[CATALOG_BF16] ? gpu->peak_flops[CATALOG_FP16]
-                                                                                     : gpu->peak_flops[CATALOG_BF16];
+    /* the 16-bit matrix rate of the precision's own format (run_check made sure the row has it) */
+    pl->g.fp16_flops = gpu->peak_flops[x->model.precision == EXP_BF16 ? CATALOG_BF16 : CATALOG_FP16];
     pl->g.mem_bw_Bps = gpu->mem_bw_Bps;
     pl->cp.eff_max[COMPUTE_FP32] = cc->eff_max[COMPUTE_FP32];
     pl->cp.eff_max[COMPUTE_FP16] = cc->eff_max[COMPUTE_FP16];
@@ -230,37 +320,29 @@ static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
     /* input pipeline */
     pl->node_rate = 0;
     pl->cluster_files_cap = 0;
+    if ((rc = run_input_setup(x, cat, pl->st, &pl->in, e))) return rc;
     if (x->input.enabled) {
-        double per_core = x->input.decode_per_core;
-        if (strcmp(x->cluster.cpu, "none") != 0) {
-            const struct catalog_cpu *cpu = catalog_cpu(cat, x->cluster.cpu, e);
-            if (!cpu) return DT_ENOENT;
-            per_core = cpu->jpeg_per_s_per_core;
-        }
-        if (pl->st->decode_per_core > 0) per_core = pl->st->decode_per_core; /* the stack's own loader */
         const struct catalog_storage *st = catalog_storage(cat, x->cluster.storage, e);
         if (!st) return DT_ENOENT;
-        double decode = x->cluster.cpu_cores_per_node * per_core;
-        pl->node_rate = node_input_rate(st, decode, x->input.file_bytes, x->input.images_per_file, c->nodes);
-        pl->base_rate = node_input_rate(st, decode, x->input.file_bytes, x->input.images_per_file, 1);
+        pl->node_rate = run_input_rate(st, &pl->in, c->nodes);
+        pl->base_rate = run_input_rate(st, &pl->in, 1);
     }
     return 0;
 }
 
-long long run_iterations(long long dataset_images, long long global_batch, double epochs)
+const char *run_bound(double step_s, double exposed_comm_s, double input_stall_s, double host_s)
 {
-    long long ipe = (dataset_images + global_batch - 1) / global_batch;
-    return (long long)ceil(epochs * (double)ipe - 1e-9);
+    if (exposed_comm_s + input_stall_s + host_s < 0.1 * step_s) return "compute";
+    if (host_s > exposed_comm_s && host_s > input_stall_s) return "host";
+    return exposed_comm_s >= input_stall_s ? "network" : "input";
 }
 
 static int phase_iterations(const struct experiment *x, int k, struct run_phase *ph)
 {
     ph->epoch = x->training.batch[k].epoch;
-    double end = k + 1 < x->training.nbatch ? x->training.batch[k + 1].epoch : x->training.epochs;
-    ph->epochs = end - ph->epoch;
     ph->global_batch = x->training.batch[k].global_batch;
     ph->batch_per_gpu = (int)(ph->global_batch / experiment_gpus(x));
-    ph->iterations = run_iterations(x->training.dataset_images, ph->global_batch, ph->epochs);
+    ph->iterations = experiment_phase_iterations(x, k, &ph->epochs);
     return 0;
 }
 
@@ -316,8 +398,14 @@ static void driver(int argc, char **argv)
             ph->base_images_per_s = (double)ph->batch_per_gpu * G / ph->base.step_s;
             ph->scaling_efficiency = ph->images_per_s / ((double)N / G * ph->base_images_per_s);
         }
-        ph->files_per_s_needed = ph->images_per_s / pl->x->input.images_per_file;
-        ph->files_per_s_available = pl->node_rate * r->nodes / pl->x->input.images_per_file;
+        if (!pl->in.tokens) {
+            ph->files_per_s_needed = ph->images_per_s / pl->x->input.images_per_file;
+            ph->files_per_s_available = pl->node_rate * r->nodes / pl->x->input.images_per_file;
+        } else {
+            ph->tokens_per_s = ph->images_per_s * pl->in.seq_len;
+        }
+        ph->samples_per_s_available = pl->node_rate * r->nodes;
+        ph->bound = run_bound(ph->r.step_s, ph->r.exposed_comm_s, ph->r.input_stall_s, ph->r.host_s);
     }
     collsim_free(cs);
 }
@@ -383,12 +471,10 @@ int run_simulate(const struct experiment *x, const struct catalog *cat, const st
     r->nphases = x->training.nbatch;
     for (int k = 0; k < r->nphases; k++) phase_iterations(x, k, &r->ph[k]);
     int rc = prepare(&pl, cat, e);
-    char tmp[] = "/tmp/dtsim-platform-XXXXXX.xml";
+    char tmp[CLEANUP_MAX_PATH];
     const char *xml = o->xml_path;
     if (!rc && !xml) {
-        int fd = mkstemps(tmp, 4);
-        if (fd < 0) rc = dt_errf(e, DT_EIO, "cannot create a temporary platform file");
-        else close(fd);
+        rc = cleanup_tmpfile(tmp, sizeof tmp, "dtsim-platform-", ".xml", e); /* in $TMPDIR */
         xml = tmp;
     }
     if (!rc) {
@@ -402,7 +488,7 @@ int run_simulate(const struct experiment *x, const struct catalog *cat, const st
         progress_stage(stage);
         rc = platform_load(&pl.c, xml, e);
     }
-    if (!o->xml_path && xml == tmp) unlink(tmp);
+    if (!o->xml_path && xml == tmp) cleanup_remove(tmp);
     if (!rc) {
         char name[32];
         sg_actor_t a = sg_actor_init("driver", sg_host_by_name(platform_host_name(0, name, sizeof name)));
@@ -439,6 +525,15 @@ int run_simulate(const struct experiment *x, const struct catalog *cat, const st
         snprintf(r->framework, sizeof r->framework, "%s %s", pl.st->framework, pl.st->version);
         r->stack_year = pl.st->year;
         r->kernels = pl.ks[0].n;
+        /* memory per GPU, each phase at its per-GPU batch (memory.h) */
+        const struct catalog_gpu *gpu = catalog_gpu(cat, x->cluster.gpu, NULL);
+        r->mem_capacity = gpu ? gpu->mem_bytes : 0;
+        for (int k = 0; k < r->nphases; k++) {
+            mem_need(&pl.net, r->ph[k].batch_per_gpu, x->model.precision, mem_optimizer_of(pl.net.model),
+                     pl.st->optimizer != STACK_OPT_CPU, &r->ph[k].mem);
+            if (r->ph[k].mem.total > r->ph[r->mem_phase].mem.total) r->mem_phase = k;
+        }
+        r->in = pl.in;
     }
     for (int k = 0; k < x->training.nbatch; k++) {
         compute_times_free(&pl.t[k]);

@@ -14,19 +14,31 @@
  *   iterations/epoch   ceil(dataset_images / Bg)  (the last, partial batch
  *                      of an epoch is a full step: frameworks keep it)
  *   iterations         ceil(epochs_in_phase x iterations/epoch)
+ *                      (experiment_phase_iterations, shared with `config`)
  *   scaling efficiency throughput(N) / (N/G x throughput(G)), where the base
  *                      is one node (G GPUs, same per-GPU batch) simulated in
  *                      the same run on the same platform
  * Evaluation after every epoch: eval_images / N images per GPU, forward
  * only at the training per-GPU batch (no all-reduce).
  *
- * Input pipeline, per node, for G x b images per step: the slowest of
- *   decode   cpu_cores_per_node x decode rate (cpu row, or input.decode_per_core)
- *   storage  per-node files/s x images_per_file, and bytes/s / file_size
- *            (node storage); shared storage: the cluster caps divided by
- *            the nodes reading at once (all of them; 1 for the base run)
- * gives input_s = G x b / rate; the pipeline prefetches input.prefetch
- * batches, so it stalls a step only by max(0, input_s - step).
+ * Input pipeline, per node, for G x b samples per step. Image models read
+ * JPEG files; the rate is the slowest of
+ *   decode   input.decode = cpu: cpu_cores_per_node x decode rate per core
+ *            (the stack's own loader, else the cpu row, else
+ *            input.decode_per_core); input.decode = gpu: G x the gpu row's
+ *            jpeg_decode, the hardware decoder beside the SMs (no GPU time;
+ *            refused where the row has no figure)
+ *   storage  per-node files/s x images_per_file, and bytes/s / file_size.
+ * Token models (BERT, GPT-2) read pre-tokenised shards: no decode, no
+ * per-file cost, seq_len x input.token_size bytes a sequence at the storage
+ * bandwidth. Shared storage: the cluster caps divided by the nodes reading
+ * at once (all of them; 1 for the base run). This gives input_s = G x b /
+ * rate; the pipeline prefetches input.prefetch batches, so it stalls a step
+ * only by max(0, input_s - step).
+ *
+ * What binds a step (run_bound): compute when exposed comm + input stall +
+ * host wait < 10% of the step, else the largest of them: network, input or
+ * host.
  *
  * One SimGrid engine per process: run_simulate() initialises it, so call
  * it once per process (dtsim reproduce forks a child per experiment).
@@ -37,6 +49,7 @@
 #include "catalog.h"
 #include "experiment.h"
 #include "iter.h"
+#include "memory.h"
 #include "trace.h"
 #include "platform.h"
 
@@ -49,6 +62,16 @@ struct run_opts {
     const char *xml_path;    /* platform XML written here (NULL: a temp file, removed) */
     struct iter_trace *trace;/* when not NULL: the timeline of phase 0's last step */
     const struct trace *trace_in; /* measured per-layer times replacing the model (traces/trace.h) */
+};
+
+/* What one sample is and how a node gets it (run_input_setup). */
+struct run_input {
+    int tokens;              /* 1: token model, pre-tokenised shards (no decode) */
+    int seq_len;             /* tokens per sequence (token models) */
+    enum exp_decode decode;  /* image models: cpu or gpu */
+    double decode_per_s;     /* images/s a node decodes (image models) */
+    double sample_bytes;     /* bytes read per sample: file_size, or seq_len x token_size */
+    int samples_per_file;    /* images per file read (image models) */
 };
 
 struct run_phase {
@@ -66,6 +89,10 @@ struct run_phase {
     double input_s;          /* s for a node to read + decode one step's images */
     double files_per_s_needed;    /* cluster-wide, at the simulated step rate */
     double files_per_s_available; /* cluster-wide, from storage and decode */
+    struct mem_need mem;     /* device memory per GPU at this phase's batch (memory.h) */
+    double samples_per_s_available; /* cluster-wide input rate (images or sequences/s), 0 = input off */
+    double tokens_per_s;     /* token models: images_per_s x seq_len; else 0 */
+    const char *bound;       /* run_bound of the steady step */
 };
 
 struct run_result {
@@ -84,13 +111,13 @@ struct run_result {
     char framework[64];      /* its framework and version */
     int stack_year;
     int kernels;             /* kernels the host issues per step (phase 0) */
+    double mem_capacity;     /* bytes of device memory per GPU (the gpu row's mem_size) */
+    int mem_phase;           /* the phase that needs the most memory */
+    struct run_input in;     /* the input model used */
     double wall_s;           /* wall-clock seconds (not deterministic: never in golden output) */
 };
 
 void run_opts_default(struct run_opts *o);
-
-/* Steps of a phase: ceil(epochs x ceil(dataset_images / global_batch)). */
-long long run_iterations(long long dataset_images, long long global_batch, double epochs);
 
 /* The SimGrid cluster of an experiment (numbers from the catalog rows,
  * overrides from the experiment), checked. */
@@ -100,6 +127,23 @@ int run_platform(const struct experiment *x, const struct catalog *cat, struct s
  * (errors with file:line): the stack is a row, has a fit for the GPU's
  * architecture, and a CPU parameter server runs inside one node. */
 int run_check(const struct experiment *x, const struct catalog *cat, dt_err *e);
+
+/* The input of experiment x: a token model's sequence bytes, or an image
+ * model's decode rate per node from input.decode (the cpu or gpu row).
+ * stk: the training stack (its own loader's rate per core), or NULL. */
+int run_input_setup(const struct experiment *x, const struct catalog *cat, const struct stack *stk,
+                    struct run_input *in, dt_err *e);
+
+/* Samples/s one node's pipeline delivers when `busy` nodes read at once
+ * from st: image models the slowest of decode, files/s x samples per file
+ * and bytes/s / sample_bytes; token models bytes/s / sample_bytes. */
+double run_input_rate(const struct catalog_storage *st, const struct run_input *in, int busy);
+
+/* "cpu", "gpu" or "tokens". */
+const char *run_input_decoder_name(const struct run_input *in);
+
+/* "compute", "network", "input" or "host" (see the top of this file). */
+const char *run_bound(double step_s, double exposed_comm_s, double input_stall_s, double host_s);
 
 /* Refuse, before anything starts, a run this machine cannot do: more
  * memory than it has available (a measured cost per GPU, docs/sim.md), or

@@ -1,5 +1,6 @@
 /* simopt.c -- cluster and collective from command-line numbers. See simopt.h. */
 #include "simopt.h"
+#include "cleanup.h"
 #include "strsim.h"
 #include "units.h"
 
@@ -238,13 +239,10 @@ int simopt_finish(struct simopt *o, dt_err *e)
 int simopt_load(const struct simopt *o, dt_err *e)
 {
     if (o->xml) return platform_load(&o->c, o->xml, e);
-    const char *dir = getenv("TMPDIR");
-    char path[512];
-    snprintf(path, sizeof path, "%s/dtsim-platform-XXXXXX.xml", dir && *dir ? dir : "/tmp");
-    int fd = mkstemps(path, 4);
-    if (fd < 0) return dt_errf(e, DT_EIO, "cannot create a temporary file in '%s': %s", dir ? dir : "/tmp", strerror(errno));
-    close(fd);
-    int rc = platform_load(&o->c, path, e);
-    unlink(path);
+    char path[CLEANUP_MAX_PATH];
+    int rc = cleanup_tmpfile(path, sizeof path, "dtsim-platform-", ".xml", e);
+    if (rc) return rc;
+    rc = platform_load(&o->c, path, e);
+    cleanup_remove(path);
     return rc;
 }

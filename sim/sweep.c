@@ -1,9 +1,11 @@
 /* sweep.c -- points, rows, resume and merge of a sweep (see sweep.h). */
 #include "sweep.h"
 
+#include "cleanup.h"
 #include "cmdutil.h"
 #include "csvrows.h"
 #include "jobs.h"
+#include "run.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -16,7 +18,7 @@
 static const char *const metric_cols[] = {
     "gpus", "nodes", "global_batch", "step_s", "images_per_s", "images_per_s_per_gpu", "scaling_efficiency",
     "forward_s", "backward_s", "exposed_comm_s", "optimizer_s", "input_stall_s", "host_s", "allreduce_s",
-    "time_to_train_s", "gpu_hours"};
+    "time_to_train_s", "gpu_hours", "tokens_per_s"};
 #define NMETRIC (sizeof metric_cols / sizeof metric_cols[0])
 
 static int nkeys_total(const struct sweep *s)
@@ -144,9 +146,7 @@ double sweep_cost(const struct catalog *prices, const char *gpu, const char *nic
 
 const char *sweep_bound(double step_s, double exposed_comm_s, double input_stall_s, double host_s)
 {
-    if (exposed_comm_s + input_stall_s + host_s < 0.1 * step_s) return "compute";
-    if (host_s > exposed_comm_s && host_s > input_stall_s) return "host";
-    return exposed_comm_s >= input_stall_s ? "network" : "input";
+    return run_bound(step_s, exposed_comm_s, input_stall_s, host_s);
 }
 
 /* What the parent knows of a point before it runs. */
@@ -167,8 +167,9 @@ static void write_row(const struct sweep *s, FILE *f, const struct pt *pt, const
         }
     }
     if (err) {
-        for (size_t m = 0; m < NMETRIC + (s->prices ? 1 : 0) + 1; m++) fputc(',', f);
-        fputc(',', f);
+        for (size_t m = 0; m < NMETRIC + (s->prices ? 1 : 0); m++) fputc(',', f);
+        /* bound "memory": the point does not fit in the GPU (models/memory.h) */
+        fprintf(f, ",%s,", strstr(err, ": does not fit: ") ? "memory" : "");
         csvrows_put(f, err);
         fputc('\n', f);
         return;
@@ -180,6 +181,8 @@ static void write_row(const struct sweep *s, FILE *f, const struct pt *pt, const
             p0->global_batch, b->step_s, p0->images_per_s, p0->images_per_s / r->gpus, p0->scaling_efficiency,
             b->forward_s, b->backward_s, b->exposed_comm_s, b->optimizer_s, b->input_stall_s, b->host_s, b->allreduce_s,
             r->time_to_train_s, r->gpus * r->time_to_train_s / 3600);
+    if (r->in.tokens) fprintf(f, ",%.0f", p0->tokens_per_s);
+    else fputc(',', f);
     if (s->prices) {
         double c = sweep_cost(s->prices, pt->gpu, pt->nic, r->nodes, r->gpus_per_node, pt->nics, r->time_to_train_s);
         if (c >= 0) fprintf(f, ",%.4f", c);
@@ -480,6 +483,7 @@ int sweep_merge(const char *out, char *const *in, int nin, dt_err *e)
         FILE *f = fopen(tmp, "w");
         if (!f) rc = dt_errf(e, DT_EIO, "cannot write '%s': %s", tmp, strerror(errno));
         else {
+            cleanup_add(tmp); /* a signal now removes it (cleanup.h) */
             fprintf(f, "%s\n", header);
             for (size_t i = 0; i < nrows && !rc; i++) {
                 if (i && rows[i].p == rows[i - 1].p) {
@@ -492,6 +496,7 @@ int sweep_merge(const char *out, char *const *in, int nin, dt_err *e)
             if (fclose(f) != 0 && !rc) rc = dt_errf(e, DT_EIO, "cannot write '%s'", tmp);
             if (!rc && rename(tmp, out) != 0) rc = dt_errf(e, DT_EIO, "cannot rename '%s': %s", tmp, strerror(errno));
             if (rc) unlink(tmp);
+            cleanup_forget(tmp);
         }
     }
     for (int i = 0; i < nin; i++) free(texts[i]);

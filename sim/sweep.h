@@ -22,8 +22,10 @@
  * cost = time_to_train_s / 3600 x (gpus x gpu_hour[gpu] + nodes x node_hour[gpu]
  *        + nodes x nics_per_node x nic_hour[nic])   (catalog.h [price] rows;
  *        empty when the GPU has no price row)
- * bound = compute when exposed comm + input stall < 10% of the step, else
- *         network (exposed comm >= input stall) or input.
+ * tokens_per_s = token models' throughput (images_per_s counts their
+ *         sequences); empty for image models
+ * bound = run_bound (run.h): compute when exposed comm + input stall + host
+ *         wait < 10% of the step, else the largest: network, input or host.
  */
 #ifndef DTSIM_SWEEP_H
 #define DTSIM_SWEEP_H
@@ -83,7 +85,7 @@ int sweep_csv_split(char *line, char **f, int max);
 double sweep_cost(const struct catalog *prices, const char *gpu, const char *nic, int nodes, int gpus_per_node,
                   int nics_per_node, double t_s);
 
-/* "compute", "network" or "input" from a step breakdown. */
+/* "compute", "network", "input" or "host" from a step breakdown (run_bound). */
 const char *sweep_bound(double step_s, double exposed_comm_s, double input_stall_s, double host_s);
 
 #endif

@@ -1,6 +1,7 @@
 /* validate.c -- see validate.h. */
 #include "validate.h"
 
+#include "cleanup.h"
 #include "coll.h"
 #include "collsim.h"
 #include "commlib.h"
@@ -113,14 +114,10 @@ static int child(const struct sim_cluster *c, const struct commlib *lib, struct 
 {
     dt_err e = {0};
     char *argv[] = {"dtsim", NULL};
-    const char *dir = getenv("TMPDIR");
-    char path[512];
-    snprintf(path, sizeof path, "%s/dtsim-validate-XXXXXX.xml", dir && *dir ? dir : "/tmp");
-    int tfd = mkstemps(path, 4);
-    if (tfd < 0) return 1;
-    close(tfd);
+    char path[CLEANUP_MAX_PATH];
+    if (cleanup_tmpfile(path, sizeof path, "dtsim-validate-", ".xml", &e)) return 1;
     int rc = platform_engine_init(1, argv, &e) || platform_load(c, path, &e);
-    unlink(path);
+    cleanup_remove(path);
     /* reductions cost nothing: the fit folds them into the library's costs */
     struct collsim_opts o = {.reduce_elems_per_s = 1e18, .lib = lib};
     if (!rc) rc = collsim_batch(c, &o, jobs, n, &e);
@@ -167,7 +164,7 @@ int validate_simulate(struct validate_point *pts, const size_t *idx, size_t n, d
         goto out;
     }
     fflush(NULL);
-    pid_t pid = fork();
+    pid_t pid = cleanup_fork();
     if (pid < 0) {
         close(fds[0]);
         close(fds[1]);
@@ -188,6 +185,7 @@ int validate_simulate(struct validate_point *pts, const size_t *idx, size_t n, d
     close(fds[0]);
     int status;
     waitpid(pid, &status, 0);
+    cleanup_reaped(pid);
     if (got != want || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         rc = dt_errf(e, DT_EIO, "the simulation of %d hosts (%d per node) failed", p0->hosts, p0->gpus_per_node);
         goto out;

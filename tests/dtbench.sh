@@ -191,6 +191,69 @@ else bad "nccl (exit $rc)" "$TMP/out"; fi
 if run "bad option" 2 $DTBENCH allreduce --dtype fp64 && grep -q "unknown dtype 'fp64'" "$TMP/err"
 then ok "bad input: $(cat "$TMP/err")"; fi
 
+# Sizes that run nothing or cut an element: exit 2 with the reason.
+if run "-b 0" 2 $DTBENCH allreduce -b 0 && grep -q "smallest size must be at least one element" "$TMP/err"
+then ok "-b 0: $(cat "$TMP/err")"; fi
+if run "-b 3" 2 $DTBENCH allreduce -b 3 -e 64 && grep -q "not a whole number of fp32 elements" "$TMP/err"
+then ok "-b 3: $(cat "$TMP/err")"; fi
+if run "-b 3 fp16" 2 $DTBENCH allreduce -b 3 --dtype fp16 && grep -q "fp16 elements (2 bytes each)" "$TMP/err"
+then ok "-b 3 --dtype fp16: $(cat "$TMP/err")"; fi
+
+# Hostile peers (perl plays them): nothing a peer sends is printed before its
+# magic is checked, its text only as printable bytes, its ports range-checked.
+# fake_rank0 PORT MODE: answers one hello with MODE's bytes.
+fake_rank0() {
+    perl -MIO::Socket::INET -e '
+        my ($port, $mode) = @ARGV;
+        my $l = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $port, Listen => 1, ReuseAddr => 1)
+            or die "fake rank 0: listen: $!\n";
+        my $c = $l->accept or die;
+        my $h;
+        read($c, $h, 24);
+        if ($mode eq "nomagic") { print $c "\e[31mEVIL\e[0m\e]0;title\a" x 3 }
+        elsif ($mode eq "text") { my $t = "\e[2J\e[31mrank 0 says\a hi"; print $c pack("NNN", 0x44544232, 1, length $t) . $t }
+        elsif ($mode eq "port") { print $c pack("NNN", 0x44544232, 0, 2) . pack("NN", 0x7f000001, 0xffffffff) x 2 }
+        close $c;' "$1" "$2" &
+    F=$!
+}
+esc=$(printf '\033')
+nextport
+fake_rank0 $PORT nomagic
+if run "peer without magic" 1 env RANK=1 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$PORT $DTBENCH allreduce \
+       --rdv-timeout 5 && grep -q "is not from dtbench (magic 0x1b5b3331)" "$TMP/err" && ! grep -q "$esc" "$TMP/err"
+then ok "peer without magic: refused, nothing of it printed: $(cat "$TMP/err")"
+elif [ "$rc" = 1 ]; then bad "peer without magic: message" "$TMP/err"; fi
+wait $F
+nextport
+fake_rank0 $PORT text
+if run "peer's text" 2 env RANK=1 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$PORT $DTBENCH allreduce \
+       --rdv-timeout 5 && grep -qF 'rendezvous failed: \x1b[2J\x1b[31mrank 0 says\x07 hi' "$TMP/err" &&
+   ! grep -q "$esc" "$TMP/err"
+then ok "peer's text: printable only: $(cat "$TMP/err")"
+elif [ "$rc" = 2 ]; then bad "peer's text: message" "$TMP/err"; fi
+wait $F
+nextport
+fake_rank0 $PORT port
+if run "peer's port 0xffffffff" 1 env RANK=1 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$PORT $DTBENCH \
+       allreduce --rdv-timeout 5 && grep -q "data port 4294967295, outside 1..65535" "$TMP/err"
+then ok "peer's port 0xffffffff in the table: $(cat "$TMP/err")"
+elif [ "$rc" = 1 ]; then bad "peer's port: message" "$TMP/err"; fi
+wait $F
+# a rank that announces port 0xffffffff to a real rank 0
+nextport
+perl -MIO::Socket::INET -e '
+    my $c;
+    for (1 .. 100) { $c = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $ARGV[0]) and last; select(undef, undef, undef, 0.05) }
+    $c or die "fake rank 1: connect: $!\n";
+    print $c pack("N6", 0x44544231, 1, 2, 0x7f000001, 0xffffffff, 4242);
+    my $r; read($c, $r, 12);' $PORT &
+F=$!
+if run "hello with port 0xffffffff" 2 env RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$PORT $DTBENCH \
+       allreduce --rdv-timeout 5 && grep -q "sent data port 4294967295, outside 1..65535" "$TMP/err"
+then ok "rank 0 refuses a hello with port 0xffffffff: $(cat "$TMP/err")"
+elif [ "$rc" = 2 ]; then bad "hello with port 0xffffffff: message" "$TMP/err"; fi
+wait $F
+
 # --- 2b. scaling -------------------------------------------------------------------
 # 1, 2, 4 loopback ranks with the CPU kernel (small: 20 ms of compute, one
 # timed step), the Table 2 rows, the experiment files, and dtsim loading them.

@@ -112,7 +112,7 @@ static void test_refused(void)
     fails(BASE "[cluster]\nnic_bw = 0Gbps\n", "x.ini:10: [cluster] nic_bw: 0Gbps (0 B/s) is out of range (1 kB/s to 10 TB/s)");
     fails(BASE "[cluster]\ntopology = fat_tree\n", "did you mean 'fat-tree'?");
     fails(BASE "[cluster]\nnodes = 0\n", "0 is out of range (1 to 1048576)");
-    fails(BASE "[model]\nprecision = bf16\n", "unknown precision 'bf16' (did you mean 'fp16'?); one of: fp32, fp16, amp");
+    fails(BASE "[model]\nprecision = bf61\n", "unknown precision 'bf61' (did you mean 'bf16'?); one of: fp32, fp16, amp, bf16");
     fails("[cluster]\nnodes = 2\ngpus_per_node = 4\n[model]\nname = r\n[training]\nbatch = 8\n",
           "x.ini: [cluster] gpu: missing required key");
 }
