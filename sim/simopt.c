@@ -36,7 +36,7 @@ const char simopt_help[] =
     "collective:\n"
     "  --algorithm NAME        all-reduce algorithm (default ring; dtsim collective --list)\n"
     "  --bytes SIZE            bytes per rank, e.g. 100MB, 64MiB (default 102MB)\n"
-    "  --grad-precision P      fp32 or fp16 elements (default fp32)\n"
+    "  --grad-precision P      fp32, fp16 or bf16 elements (bf16 as fp16: 2 bytes; default fp32)\n"
     "  --ranks N               ranks (default: every GPU)\n"
     "  --chunks C  --grid XxY  --inner NAME  --variant default|reduce   algorithm options\n"
     "simulation:\n"
@@ -211,8 +211,9 @@ int simopt_parse(struct simopt *o, int argc, char **argv, int *i, dt_err *e)
     case 24: o->xml = v; break;
     case 25: rc = inum(v, &o->window, e, opt); break;
     case 26: {
-        static const char *const prec[] = {"fp32", "fp16"};
-        if ((rc = pick(v, prec, 2, e, opt)) >= 0) o->p.dtype = rc == 1 ? COLL_FP16 : COLL_FP32, rc = 0;
+        /* bf16 has fp16's wire size: 2-byte elements (docs/config.md, Precisions) */
+        static const char *const prec[] = {"fp32", "fp16", "bf16"};
+        if ((rc = pick(v, prec, 3, e, opt)) >= 0) o->p.dtype = rc >= 1 ? COLL_FP16 : COLL_FP32, rc = 0;
         break;
     }
     }
