@@ -468,6 +468,12 @@ int experiment_at(const struct experiment *x, const struct unc_pick *picks, int 
 
 int experiment_check_ranges(const struct experiment *x, experiment_resolve_fn resolve, void *ctx, dt_err *e)
 {
+    return experiment_check_ranges_with(x, resolve, ctx, NULL, NULL, e);
+}
+
+int experiment_check_ranges_with(const struct experiment *x, experiment_resolve_fn resolve, void *ctx,
+                                 experiment_check_fn check, void *carg, dt_err *e)
+{
     for (int i = 0; i < x->unc.n; i++) {
         const struct unc_range *r = &x->unc.r[i];
         for (int a = 0; a < r->nalts; a++) {
@@ -477,8 +483,13 @@ int experiment_check_ranges(const struct experiment *x, experiment_resolve_fn re
             dt_err sub = {0, ""};
             int rc = experiment_at(x, &p, 1, resolve, ctx, &y, &sub);
             if (rc == 0) {
+                rc = check ? check(&y, carg, &sub) : 0;
                 experiment_free(&y);
-                continue;
+                if (rc == 0) continue;
+                char val[UNC_MAX_KEYS * (CONFIG_MAX_LINE + 2)];
+                uncertain_value_text(r, a, val, sizeof val);
+                return dt_errf(e, rc, "%s (with the range value %s = %s of %s:%d)", sub.msg, r->at->key, val,
+                               r->at->file, r->at->line);
             }
             /* An error on a ranged key's stand-in entry is told as the
              * range's; one on another line (a batch the new node count does

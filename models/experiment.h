@@ -149,6 +149,11 @@ int experiment_at(const struct experiment *x, const struct unc_pick *picks, int 
  * their points): a grid's rank count, a batch the GPUs divide, catalog
  * names. The first failure is reported. */
 int experiment_check_ranges(const struct experiment *x, experiment_resolve_fn resolve, void *ctx, dt_err *e);
+/* The same, and `check` (when not NULL) on each value's experiment: a
+ * check the loader cannot make (dtsim's run_check: memory, precision). */
+typedef int (*experiment_check_fn)(const struct experiment *y, void *arg, dt_err *e);
+int experiment_check_ranges_with(const struct experiment *x, experiment_resolve_fn resolve, void *ctx,
+                                 experiment_check_fn check, void *carg, dt_err *e);
 
 /* The schema table (every section and key, with defaults and help). */
 const struct config_key *experiment_schema(size_t *n);

@@ -94,6 +94,11 @@ int cmd_experiment_load(struct experiment *x, const char *path, const struct cmd
     return DT_EXIT_OK;
 }
 
+static int check_run(const struct experiment *y, void *cat, dt_err *e)
+{
+    return run_check(y, cat, e);
+}
+
 int cmd_check_ranges(const struct experiment *x, dt_err *e)
 {
     int rc = experiment_check_ranges(x, cmd_resolve, NULL, e);
@@ -102,25 +107,7 @@ int cmd_check_ranges(const struct experiment *x, dt_err *e)
     if ((rc = run_check(x, cmd_catalog_cache, e))) return rc;
     /* each range value as a whole experiment: a batch that does not fit, a
      * precision the GPU lacks (run_check), before anything is simulated */
-    for (int i = 0; i < x->unc.n; i++) {
-        const struct unc_range *r = &x->unc.r[i];
-        for (int a = 0; a < r->nalts; a++) {
-            if (r->at_point[a]) continue;
-            struct experiment y;
-            struct unc_pick p = {i, a};
-            dt_err sub = {0, ""};
-            if (experiment_at(x, &p, 1, cmd_resolve, NULL, &y, &sub)) continue; /* checked above */
-            rc = run_check(&y, cmd_catalog_cache, &sub);
-            experiment_free(&y);
-            if (rc) {
-                char val[UNC_MAX_KEYS * (CONFIG_MAX_LINE + 2)];
-                uncertain_value_text(r, a, val, sizeof val);
-                return dt_errf(e, rc, "%s (with the range value %s = %s of %s:%d)", sub.msg, r->at->key, val,
-                               r->at->file, r->at->line);
-            }
-        }
-    }
-    return 0;
+    return experiment_check_ranges_with(x, cmd_resolve, NULL, check_run, cmd_catalog_cache, e);
 }
 
 int cmd_fail(const char *fmt, ...)
