@@ -159,7 +159,12 @@ int collsim__round(struct collsim *cs, int rank, const struct coll_round *r, siz
     if (reduce > 0) {
         double speed = sg_host_get_speed(cs->host[rank]);
         double flops = cs->o.reduce_elems_per_s > 0 ? (double)reduce * speed / cs->o.reduce_elems_per_s : (double)reduce;
-        sg_actor_execute(flops);
+        /* Only the caller's host runs anything else (the step's GPU actor
+         * in sim/iter.c); on any other host the reduction has the GPU to
+         * itself and takes flops / speed, a sleep, without an action in
+         * SimGrid's CPU model (131,072 of them a step at scale). */
+        if (cs->host[rank] == cs->caller) sg_actor_execute(flops);
+        else sg_actor_sleep_for(flops / speed);
     }
     return sent;
 }
@@ -267,6 +272,7 @@ int collsim_run(struct collsim *cs, const struct coll_params *p, int mode, doubl
     if (!st) st = &local;
     memset(st, 0, sizeof *st);
     *seconds = 0;
+    cs->caller = sg_actor_get_host(sg_actor_self());
     if (p->nranks < 1 || p->nranks > cs->nhosts)
         return dt_errf(e, DT_EINVAL, "'%s': %d ranks on a platform of %d gpus", p->algo ? p->algo : "?", p->nranks,
                        cs->nhosts);

@@ -63,6 +63,7 @@ struct collsim {
 
     int nhosts, gpus_per_node;
     sg_host_t *host;        /* [nhosts] */
+    sg_host_t caller;       /* host of the actor in collsim_run: the only one that may compute beside a reduction */
     struct memotab memo;    /* simulated windows, kept across runs (same platform, same options) */
     struct memotab seen;    /* counting pass of one run: hashes only */
     uint64_t *arena;        /* signature words */
