@@ -149,6 +149,15 @@ config *config_copy(const config *c)
 
 size_t config_count(const config *c) { return c ? c->n : 0; }
 const struct config_entry *config_at(const config *c, size_t i) { return c && i < c->n ? &c->v[i] : NULL; }
+const struct config_entry *config_find_or(const config *c, const char *section, const char *key, const char *def,
+                                          struct config_entry *tmp)
+{
+    const struct config_entry *at = config_find(c, section, key);
+    if (at) return at;
+    *tmp = (struct config_entry){section, key, def, config_path(c), 0};
+    return tmp;
+}
+
 const char *config_path(const config *c) { return c && c->path ? c->path : ""; }
 size_t config_nsections(const config *c) { return c ? c->nsec : 0; }
 const char *config_section_at(const config *c, size_t i) { return c && i < c->nsec ? c->sec[i].name : NULL; }

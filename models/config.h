@@ -106,6 +106,11 @@ const struct config_entry *config_at(const config *c, size_t i);
 
 /* The last entry for (section, key), or NULL. `section` is the full name. */
 const struct config_entry *config_find(const config *c, const char *section, const char *key);
+/* config_find, or when the key is absent (left at its default) *tmp
+ * filled as a stand-in at the file itself (line 0, value `def`), so that an
+ * error about the key can still name where to write it. Returns one. */
+const struct config_entry *config_find_or(const config *c, const char *section, const char *key, const char *def,
+                                          struct config_entry *tmp);
 
 /* The file config_load was given (or the string's name). */
 const char *config_path(const config *c);

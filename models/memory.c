@@ -92,7 +92,6 @@ int mem_check(const struct experiment *x, const struct catalog *cat, dt_err *e)
     if (m.total <= cap) return 0;
     char msg[600];
     mem_refusal(&m, cap, x->cluster.gpu, msg, sizeof msg);
-    const struct config_entry *at = config_find(x->cfg, "training", "batch");
-    struct config_entry tmp = {"training", "batch", "", config_path(x->cfg), 0};
-    return config_errf(e, DT_ERANGE, at ? at : &tmp, "%s", msg);
+    struct config_entry tmp;
+    return config_errf(e, DT_ERANGE, config_find_or(x->cfg, "training", "batch", "", &tmp), "%s", msg);
 }

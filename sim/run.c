@@ -164,10 +164,10 @@ static int precision_check(const struct experiment *x, const struct catalog_gpu 
     if (p == EXP_FP32) return 0;
     int bf = p == EXP_BF16;
     if (gpu->peak_flops[bf ? CATALOG_BF16 : CATALOG_FP16] > 0) return 0;
-    const struct config_entry *at = config_find(x->cfg, "model", "precision");
-    struct config_entry tmp = {"model", "precision", "", config_path(x->cfg), 0};
+    struct config_entry tmp;
+    const struct config_entry *at = config_find_or(x->cfg, "model", "precision", "", &tmp);
     int other = gpu->peak_flops[bf ? CATALOG_FP16 : CATALOG_BF16] > 0;
-    return config_errf(e, DT_EINVAL, at ? at : &tmp,
+    return config_errf(e, DT_EINVAL, at,
                        "%s (%s) has no %s arithmetic (its catalog row has no %s rate); use %s", gpu->name, gpu->arch,
                        bf ? "bf16" : "fp16", bf ? "bf16" : "fp16",
                        other ? (bf ? "amp (fp16 math) or fp32" : "bf16 or fp32") : "fp32");
@@ -182,9 +182,8 @@ int run_check(const struct experiment *x, const struct catalog *cat, dt_err *e)
         return dt_errf(e, DT_EINVAL, "%s:%d: [gpu %s] has no arch: add 'arch = ' naming a [compute ARCH] row "
                                      "(dtsim catalog compute), which times its kernels",
                        gpu->at.file, gpu->at.line, gpu->name);
-    const struct config_entry *at = config_find(x->cfg, "model", "stack");
-    struct config_entry tmp = {"model", "stack", x->model.stack, config_path(x->cfg), 0};
-    if (!at) at = &tmp;
+    struct config_entry tmp;
+    const struct config_entry *at = config_find_or(x->cfg, "model", "stack", x->model.stack, &tmp);
     dt_err le;
     const struct stack *st = catalog_stack(cat, x->model.stack, &le);
     if (!st) return config_errf(e, DT_ENOENT, at, "%s", le.msg);
@@ -193,14 +192,14 @@ int run_check(const struct experiment *x, const struct catalog *cat, dt_err *e)
     const struct dnn_model *dm = dnn_find(x->model.name, &le);
     if (x->input.enabled && x->input.decode == EXP_DECODE_GPU && dm && dm->input == DNN_IN_IMAGE &&
         !(gpu->jpeg_decode_per_s > 0)) {
-        const struct config_entry *d = config_find(x->cfg, "input", "decode");
-        struct config_entry dt = {"input", "decode", "gpu", config_path(x->cfg), 0};
+        struct config_entry dt;
+        const struct config_entry *d = config_find_or(x->cfg, "input", "decode", "gpu", &dt);
         char with[256] = "";
         size_t u = 0;
         for (size_t i = 0; i < cat->ngpus && u < sizeof with; i++)
             if (cat->gpus[i].jpeg_decode_per_s > 0)
                 u += (size_t)snprintf(with + u, sizeof with - u, "%s%s", u ? ", " : "", cat->gpus[i].name);
-        return config_errf(e, DT_EINVAL, d ? d : &dt,
+        return config_errf(e, DT_EINVAL, d,
                            "decode = gpu, but the catalog has no hardware JPEG decode rate (jpeg_decode) for gpu '%s'; "
                            "rows with one: %s. Use decode = cpu, or add a measured jpeg_decode to the row",
                            gpu->name, u ? with : "none");
@@ -208,9 +207,9 @@ int run_check(const struct experiment *x, const struct catalog *cat, dt_err *e)
     if (x->input.enabled && dm && dm->input == DNN_IN_TOKENS) {
         double ids = ldexp(1.0, 8 * x->input.token_bytes);
         if ((double)dnn_model_vocab(dm) > ids) {
-            const struct config_entry *d = config_find(x->cfg, "input", "token_size");
-            struct config_entry dt = {"input", "token_size", "2", config_path(x->cfg), 0};
-            return config_errf(e, DT_EINVAL, d ? d : &dt,
+            struct config_entry dt;
+            const struct config_entry *d = config_find_or(x->cfg, "input", "token_size", "2", &dt);
+            return config_errf(e, DT_EINVAL, d,
                                "%d-byte token ids hold %.0f ids, but %s has a vocabulary of %lld: use token_size = %d",
                                x->input.token_bytes, ids, dm->name, (long long)dnn_model_vocab(dm),
                                dnn_model_vocab(dm) > 65536 ? 4 : 2);
