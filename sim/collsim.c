@@ -110,13 +110,20 @@ static sg_mailbox_t pair_mailbox(struct collsim *cs, int src, int dst)
     return m->m;
 }
 
-int collsim__round_small(const struct collsim *cs, const struct coll_round *r, size_t dsize)
+/* The round's largest message, sends and receives, in elements: it sets
+ * the library's protocol and latency for the round. */
+static uint64_t round_max_count(const struct coll_round *r)
 {
-    if (!cs->o.lib || !(cs->o.lib->small_bytes > 0)) return 0;
     uint64_t m = 0;
     for (int i = 0; i < r->nops; i++)
         if (r->ops[i].count > m) m = r->ops[i].count;
-    return commlib_small(cs->o.lib, (double)(m * dsize));
+    return m;
+}
+
+int collsim__round_small(const struct collsim *cs, const struct coll_round *r, size_t dsize)
+{
+    if (!cs->o.lib || !(cs->o.lib->small_bytes > 0)) return 0;
+    return commlib_small(cs->o.lib, (double)(round_max_count(r) * dsize));
 }
 
 /* Library latency, post, wait, reduce. Returns the messages sent. */
@@ -129,13 +136,9 @@ int collsim__round(struct collsim *cs, int rank, const struct coll_round *r, siz
     double share = 1;
     const struct commlib *lib = cs->o.lib;
     if (lib && r->nops > 0) {
-        uint64_t m = 0;
         int inter = 0;
-        for (int i = 0; i < r->nops; i++) {
-            if (r->ops[i].count > m) m = r->ops[i].count;
-            inter |= rank / cs->gpus_per_node != r->ops[i].peer / cs->gpus_per_node;
-        }
-        double mb = (double)(m * dsize), lat = commlib_round_lat_s(lib, inter, mb);
+        for (int i = 0; i < r->nops; i++) inter |= rank / cs->gpus_per_node != r->ops[i].peer / cs->gpus_per_node;
+        double mb = (double)(round_max_count(r) * dsize), lat = commlib_round_lat_s(lib, inter, mb);
         share = commlib_share(lib, mb);
         if (lat > 0) sg_actor_sleep_for(lat);
     }
@@ -258,11 +261,12 @@ static void run_keep(struct collsim *cs, const struct coll_params *p, double sec
     c->st = *st;
 }
 
-/* The library's cost per call, paid by a collective that moves data: a
- * single rank or an empty buffer calls no library. */
-static double call_s(const struct collsim *cs, const struct coll_params *p)
+/* Sleep the library's cost per call, paid by a collective that moves
+ * data: a single rank or an empty buffer calls no library. */
+static void pay_call(const struct collsim *cs, const struct coll_params *p)
 {
-    return p->nranks > 1 && p->count > 0 ? commlib_call_s(cs->o.lib) : 0;
+    double s = p->nranks > 1 && p->count > 0 ? commlib_call_s(cs->o.lib) : 0;
+    if (s > 0) sg_actor_sleep_for(s);
 }
 
 int collsim_run(struct collsim *cs, const struct coll_params *p, int mode, double *seconds,
@@ -306,7 +310,7 @@ int collsim_run(struct collsim *cs, const struct coll_params *p, int mode, doubl
         st->messages_simulated = st->messages;
         rc = run_exact(cs, p, dsize);
         if (rc) return dt_errf(e, rc, "'%s': exact run failed", p->algo);
-        if (call_s(cs, p) > 0) sg_actor_sleep_for(call_s(cs, p));
+        pay_call(cs, p);
     } else {
         /* The same collective again: every window would hit the memo (or
          * the exact fallback would run again), so its time is known. */
@@ -324,7 +328,7 @@ int collsim_run(struct collsim *cs, const struct coll_params *p, int mode, doubl
                 if (!rc) run_keep(cs, p, *seconds, st);
                 return rc;
             }
-            if (call_s(cs, p) > 0) sg_actor_sleep_for(call_s(cs, p));
+            pay_call(cs, p);
             run_keep(cs, p, simgrid_get_clock() - t0, st); /* call cost included */
         }
     }
