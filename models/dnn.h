@@ -124,6 +124,8 @@ struct dnn_layer {
     int64_t in_elems;          /* every input read, per sample (elements) */
     int64_t out_elems;         /* output per sample (elements) */
     int64_t act_bytes;         /* out_elems * elem_bytes: output activation per sample (bytes) */
+    int block;                 /* repeated block (transformer layer i, ResNet bottleneck i in order); -1 outside
+                                * (embedding, stem, final norm, head) */
 };
 
 /* Input kind of a model: what `size` means in dnn_opts. */
@@ -141,10 +143,52 @@ struct dnn_model {
     const void *arch;          /* architecture description read by build */
 };
 
+/* A transformer architecture (a row of a configs/models file, after any
+ * override). Every count is the model's, not one GPU's. */
+enum dnn_xf_kind { DNN_XF_ENCODER = 0 /* BERT: post-LN */, DNN_XF_DECODER = 1 /* GPT, Llama: pre-LN */ };
+enum dnn_ffn_kind { DNN_FFN_GELU = 0 /* 2 matrices h->ffn->h */, DNN_FFN_SWIGLU = 1 /* 3 matrices */ };
+enum dnn_norm_kind { DNN_NORM_LAYERNORM = 0, DNN_NORM_RMSNORM = 1 };
+struct dnn_xf {
+    enum dnn_xf_kind kind;
+    int64_t layers;            /* transformer blocks */
+    int64_t hidden;            /* h */
+    int64_t heads;             /* attention heads a */
+    int64_t kv_heads;          /* key/value heads (grouped-query attention); = heads without GQA */
+    int64_t ffn;               /* feed-forward width */
+    enum dnn_ffn_kind ffn_kind;
+    enum dnn_norm_kind norm;
+    int64_t vocab;             /* token ids */
+    int64_t seq;               /* default sequence length (tokens) */
+    int64_t positions;         /* learned position table rows; 0: rotary (no table) */
+    int64_t types;             /* token-type table rows (BERT: 2); 0: none */
+    int tied;                  /* LM head shares the token embedding */
+    int bias;                  /* linear layers have biases */
+};
+
+/* Overrides of a transformer row's fields (experiment model.layers ...,
+ * or `--set`); 0 keeps the row's value. */
+struct dnn_xf_override {
+    int64_t layers, hidden, heads, kv_heads, ffn, vocab, seq;
+};
+
 struct dnn_opts {
     int size;                  /* resolution in pixels or sequence length in tokens; 0: model default */
     int elem_bytes;            /* activation element size (bytes); 0: 4 (fp32) */
+    const struct dnn_xf_override *xf; /* transformer models: field overrides; NULL: none */
 };
+
+/* The architecture of a transformer model with overrides o (may be NULL)
+ * applied and checked (hidden divisible by heads, heads by kv_heads, every
+ * count >= 1). 0, DT_EINVAL for a model that is not a transformer
+ * (message says so) or an override that does not make sense. */
+int dnn_xf_arch(const struct dnn_model *m, const struct dnn_xf_override *o, struct dnn_xf *out, dt_err *e);
+
+/* Training FLOPs per token of a transformer at sequence length seq
+ * (forward + backward, no recompute): the 6N rule's 6 x params-in-matrices
+ * plus the attention term 6 x 2 x layers x seq x hidden (Q K^T and P V,
+ * forward 2 x 2 x s x h per token per layer, backward twice that; Kaplan
+ * et al. 2020 table 1; Narayanan et al. 2021 eq. 3). Fills the two parts. */
+double dnn_xf_train_flops_per_token(const struct dnn_xf *a, int64_t seq, double *six_n, double *attn);
 
 struct dnn_net {
     const struct dnn_model *model;

@@ -35,6 +35,7 @@
 #define DT_EXPERIMENT_H
 
 #include "config.h"
+#include "dnn.h"
 #include "err.h"
 #include "uncertain.h"
 
@@ -45,6 +46,15 @@ enum exp_topology { EXP_TOPO_SINGLE_SWITCH, EXP_TOPO_FAT_TREE, EXP_TOPO_TORUS, E
  * bfloat16 math, fp32 master weights (needs a bf16 rate in the gpu row). */
 enum exp_precision { EXP_FP32, EXP_FP16, EXP_AMP, EXP_BF16 };
 enum exp_decode { EXP_DECODE_CPU, EXP_DECODE_GPU };
+/* Pipeline schedules: GPipe (all forwards, then all backwards), 1F1B
+ * (PipeDream-Flush: warm-up forwards, then one forward one backward),
+ * interleaved 1F1B (Narayanan et al. 2021: virtual_stages model chunks per
+ * GPU). */
+enum exp_schedule { EXP_SCHED_GPIPE = 0, EXP_SCHED_1F1B = 1, EXP_SCHED_INTERLEAVED = 2 };
+/* Activation recompute: none; selective (attention's softmax and dropout
+ * part, Korthikanti et al. 2022); full (each layer's input kept, the layer
+ * run forward again before its backward). */
+enum exp_recompute { EXP_RC_NONE = 0, EXP_RC_SELECTIVE = 1, EXP_RC_FULL = 2 };
 
 struct exp_batch_phase {
     int epoch;               /* first epoch of the phase (0-based) */
@@ -79,6 +89,7 @@ struct experiment {
         enum exp_precision precision;
         enum exp_precision grad_precision; /* gradients on the wire: fp32, or fp16 / bf16 (2 bytes) */
         const char *stack;          /* catalog [stack NAME] (training framework), or "none" */
+        struct dnn_xf_override xf;  /* model.layers, .hidden, .heads, .kv_heads, .ffn, .vocab, .seq; 0 = the row's */
     } model;
     struct {
         long long dataset_images;   /* images per epoch */
@@ -88,7 +99,22 @@ struct experiment {
         double warmup_epochs;       /* learning-rate warm-up, epochs (informational) */
         long long eval_images;      /* images evaluated after each epoch, 0 = none */
         double startup_s;           /* fixed cost before the first iteration, seconds */
+        double tokens;              /* token models: tokens to train (training.tokens); 0 = by epochs */
     } training;
+    struct {
+        int present;                /* 1 when a [parallel] section (or a parallel.* --set) is given */
+        int tensor;                 /* TP: GPUs splitting each layer (count, >= 1) */
+        int pipeline;               /* PP: pipeline stages (count, >= 1) */
+        int data;                   /* DP: replicas; derived as gpus / (tensor x pipeline) when not given */
+        int microbatch;             /* sequences per microbatch (>= 1) */
+        enum exp_schedule schedule;
+        int virtual_stages;         /* model chunks per GPU: >= 2 with interleaved, else 1 */
+        int zero;                   /* ZeRO stage 0..3: 1 shards optimizer state over DP, 2 + gradients, 3 + weights */
+        enum exp_recompute recompute;
+        int sequence_parallel;      /* 0/1: LayerNorm and dropout split over TP; TP all-reduce becomes
+                                     * reduce-scatter + all-gather */
+        const char *placement;      /* rank order from innermost: "tp,pp,dp" (default: TP inside a node) or "tp,dp,pp" */
+    } parallel;
     struct {
         const char *algorithm;      /* collective registry name ("ring") */
         int grid_x, grid_y;         /* 2D grid of ranks; 0 x 0 when not set */
