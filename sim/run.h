@@ -49,6 +49,7 @@
 #include "catalog.h"
 #include "experiment.h"
 #include "iter.h"
+#include "layout.h"
 #include "memory.h"
 #include "trace.h"
 #include "platform.h"
@@ -95,6 +96,26 @@ struct run_phase {
     const char *bound;       /* run_bound of the steady step */
 };
 
+/* A run with a [parallel] section (models/layout.h, sim/pipesim.h): the
+ * layout and the step's breakdown (phase 0's step; one phase only). */
+struct run_par {
+    int present;             /* 1 when the experiment has a [parallel] section */
+    struct layout l;         /* tp, pp, dp, microbatches ... */
+    double step_s;           /* s, one step (= ph[0].r.step_s) */
+    double compute_s, tp_s, dp_exposed_s, bubble_s, optimizer_s; /* s, the critical stage's breakdown */
+    double dp_busy_s;        /* s, DP reduction busy time of the critical stage */
+    int critical;            /* the stage that ends last */
+    double tokens_per_s;     /* all GPUs */
+    double flops_per_token;  /* model FLOPs per token (6N + attention, no recompute) */
+    double model_tflops_per_gpu; /* tokens_per_s x flops_per_token / GPUs, TFLOP/s */
+    double hw_tflops_per_gpu;/* the same counting recompute's extra forward (Megatron's "per GPU" figure) */
+    double mfu;              /* model_tflops_per_gpu / the GPU's dense 16-bit (or fp32) peak */
+    double params;           /* model parameters (count) */
+    double steps;            /* steps to train (training.tokens or epochs) */
+    struct layout_mem mem;   /* per GPU, the stage that needs the most */
+    long long flows;         /* SimGrid flows simulated */
+};
+
 struct run_result {
     int gpus, nodes, gpus_per_node;
     int nphases;
@@ -115,6 +136,7 @@ struct run_result {
     int mem_phase;           /* the phase that needs the most memory */
     struct run_input in;     /* the input model used */
     double wall_s;           /* wall-clock seconds (not deterministic: never in golden output) */
+    struct run_par par;      /* [parallel] runs only (par.present) */
 };
 
 void run_opts_default(struct run_opts *o);
