@@ -116,7 +116,7 @@ static const struct dnn_net *net_get(struct nets *ns, const char *model, int ele
     for (int i = 0; i < ns->n; i++)
         if (ns->elem[i] == elem && strcmp(ns->model[i], model) == 0) return &ns->net[i];
     if (ns->n == MAXNETS) { dt_errf(e, DT_ERANGE, "too many models"); return NULL; }
-    struct dnn_opts o = {0, elem};
+    struct dnn_opts o = {0, elem, NULL};
     if (dnn_build_name(model, &o, &ns->net[ns->n], e)) return NULL;
     ns->model[ns->n] = model;
     ns->elem[ns->n] = elem;

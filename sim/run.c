@@ -263,7 +263,7 @@ static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
     pl->cp.bwd_eff = cc->bwd_eff;
     if ((rc = stack_eff_for(pl->st, gpu->arch, &pl->cp.speed[0], &pl->cp.speed[1], e))) return rc;
     if (!pl->st->tf32) pl->g.tf32_flops = 0; /* the stack keeps fp32 matrices off the TF32 cores */
-    struct dnn_opts dopt = {0, pl->prec == COMPUTE_FP16 ? 2 : 4};
+    struct dnn_opts dopt = {0, pl->prec == COMPUTE_FP16 ? 2 : 4, &pl->x->model.xf};
     if ((rc = dnn_build_name(x->model.name, &dopt, &pl->net, e))) return rc;
     int gsz = x->model.grad_precision == EXP_FP32 ? 4 : 2;
     pl->grad = calloc(pl->net.nlayers, sizeof *pl->grad);
