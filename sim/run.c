@@ -237,6 +237,30 @@ static double opt_cpu_s(const struct stack *st, const struct catalog_link *hl, d
     return 2 * 4 * params / hl->bw_Bps + ((double)G * 4 + 16) * params / st->host_mem_bw_Bps;
 }
 
+int run_compute_setup(const struct experiment *x, const struct catalog_gpu *gpu, const struct catalog_compute *cc,
+                      const struct stack *st, enum compute_prec *prec, struct compute_gpu *g,
+                      struct compute_params *cp, dt_err *e)
+{
+    *prec = x->model.precision == EXP_FP32 ? COMPUTE_FP32 : COMPUTE_FP16;
+    memset(g, 0, sizeof *g);
+    memset(cp, 0, sizeof *cp);
+    g->fp32_flops = gpu->peak_flops[CATALOG_FP32];
+    g->tf32_flops = gpu->peak_flops[CATALOG_TF32];
+    /* the 16-bit matrix rate of the precision's own format (run_check made sure the row has it) */
+    g->fp16_flops = gpu->peak_flops[x->model.precision == EXP_BF16 ? CATALOG_BF16 : CATALOG_FP16];
+    g->mem_bw_Bps = gpu->mem_bw_Bps;
+    cp->eff_max[COMPUTE_FP32] = cc->eff_max[COMPUTE_FP32];
+    cp->eff_max[COMPUTE_FP16] = cc->eff_max[COMPUTE_FP16];
+    cp->ramp_s = cc->ramp_s;
+    cp->mem_eff = cc->mem_eff;
+    cp->launch_s = cc->launch_s;
+    cp->bwd_eff = cc->bwd_eff;
+    int rc = stack_eff_for(st, gpu->arch, &cp->speed[0], &cp->speed[1], e);
+    if (rc) return rc;
+    if (!st->tf32) g->tf32_flops = 0; /* the stack keeps fp32 matrices off the TF32 cores */
+    return 0;
+}
+
 static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
 {
     const struct experiment *x = pl->x;
@@ -248,21 +272,7 @@ static int prepare(struct run_plan *pl, const struct catalog *cat, dt_err *e)
     if (rc) return rc;
     pl->st = catalog_stack(cat, x->model.stack, e);
 
-    /* compute */
-    pl->prec = x->model.precision == EXP_FP32 ? COMPUTE_FP32 : COMPUTE_FP16;
-    pl->g.fp32_flops = gpu->peak_flops[CATALOG_FP32];
-    pl->g.tf32_flops = gpu->peak_flops[CATALOG_TF32];
-    /* the 16-bit matrix rate of the precision's own format (run_check made sure the row has it) */
-    pl->g.fp16_flops = gpu->peak_flops[x->model.precision == EXP_BF16 ? CATALOG_BF16 : CATALOG_FP16];
-    pl->g.mem_bw_Bps = gpu->mem_bw_Bps;
-    pl->cp.eff_max[COMPUTE_FP32] = cc->eff_max[COMPUTE_FP32];
-    pl->cp.eff_max[COMPUTE_FP16] = cc->eff_max[COMPUTE_FP16];
-    pl->cp.ramp_s = cc->ramp_s;
-    pl->cp.mem_eff = cc->mem_eff;
-    pl->cp.launch_s = cc->launch_s;
-    pl->cp.bwd_eff = cc->bwd_eff;
-    if ((rc = stack_eff_for(pl->st, gpu->arch, &pl->cp.speed[0], &pl->cp.speed[1], e))) return rc;
-    if (!pl->st->tf32) pl->g.tf32_flops = 0; /* the stack keeps fp32 matrices off the TF32 cores */
+    if ((rc = run_compute_setup(x, gpu, cc, pl->st, &pl->prec, &pl->g, &pl->cp, e))) return rc;
     struct dnn_opts dopt = {0, pl->prec == COMPUTE_FP16 ? 2 : 4, &pl->x->model.xf};
     if ((rc = dnn_build_name(x->model.name, &dopt, &pl->net, e))) return rc;
     int gsz = x->model.grad_precision == EXP_FP32 ? 4 : 2;

@@ -48,7 +48,9 @@
 
 #include "catalog.h"
 #include "experiment.h"
+#include "compute.h"
 #include "iter.h"
+#include "stack.h"
 #include "layout.h"
 #include "memory.h"
 #include "trace.h"
@@ -140,6 +142,13 @@ struct run_result {
 };
 
 void run_opts_default(struct run_opts *o);
+
+/* The compute model's inputs for experiment x on gpu (its [compute] row cc)
+ * under stack st: precision class, peaks, fitted parameters and the
+ * stack's kernel speed. Shared by data-parallel and [parallel] runs. */
+int run_compute_setup(const struct experiment *x, const struct catalog_gpu *gpu, const struct catalog_compute *cc,
+                      const struct stack *st, enum compute_prec *prec, struct compute_gpu *g,
+                      struct compute_params *cp, dt_err *e);
 
 /* The SimGrid cluster of an experiment (numbers from the catalog rows,
  * overrides from the experiment), checked. */
