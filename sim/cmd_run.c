@@ -2,6 +2,7 @@
  * time-to-train (text, JSON or CSV). See sim/run.h. */
 #include "cleanup.h"
 #include "cmd.h"
+#include "prun.h"
 #include "cmdutil.h"
 #include "progress.h"
 #include "run.h"
@@ -158,6 +159,16 @@ static int write_trace(const char *path, const struct experiment *x, const struc
     return 0;
 }
 
+static int write_pipe_trace(const char *path, const struct experiment *x, const struct run_result *r,
+                            const struct pipe_trace *tr)
+{
+    struct out_file of; /* written whole, then renamed (cleanup.h) */
+    if (out_open(&of, path, NULL)) return cmd_fail("cannot write trace '%s'", path);
+    prun_write_trace(of.f, x, r, tr);
+    if (out_close(&of, NULL) != 0) return cmd_fail("cannot write trace '%s'", path);
+    return 0;
+}
+
 static void hms(char *buf, size_t n, double s)
 {
     if (s >= 3600) snprintf(buf, n, "%.2f h", s / 3600);
@@ -298,8 +309,21 @@ static int cmd_run(int argc, char **argv)
     }
     struct run_result r;
     static struct iter_trace tr;
+    struct pipe_trace ptr = {0, 0, NULL};
     struct trace tin;
-    if (trace) o.trace = &tr;
+    if (trace) {
+        o.trace = &tr;
+        if (x.parallel.present) {
+            ptr.cap = 1 << 18; /* events of the step: 2 x microbatches x chunks, DP buckets, optimizer */
+            ptr.ev = calloc((size_t)ptr.cap, sizeof *ptr.ev);
+            if (!ptr.ev) {
+                catalog_free(cat);
+                experiment_free(&x);
+                return cmd_fail("out of memory");
+            }
+            o.ptrace = &ptr;
+        }
+    }
     if (trace_in) {
         if (trace_load(&tin, trace_in, &e)) {
             catalog_free(cat);
@@ -315,12 +339,15 @@ static int cmd_run(int argc, char **argv)
     if (rc) {
         rc = cmd_fail("%s", e.msg);
     } else {
-        if (strcmp(format, "json") == 0) print_json(stdout, &x, &r);
-        else if (strcmp(format, "csv") == 0) print_csv(stdout, &r);
-        else print_text(stdout, &x, &r);
+        int par = r.par.present;
+        if (strcmp(format, "json") == 0) (par ? prun_print_json : print_json)(stdout, &x, &r);
+        else if (strcmp(format, "csv") == 0) (par ? prun_print_csv : print_csv)(stdout, &r);
+        else (par ? prun_print_text : print_text)(stdout, &x, &r);
         if (isatty(2)) fprintf(stderr, "dtsim: simulated in %.2f s wall\n", r.wall_s);
-        if (trace) rc = write_trace(trace, &x, &r, &tr);
+        if (trace && par) rc = write_pipe_trace(trace, &x, &r, &ptr);
+        else if (trace) rc = write_trace(trace, &x, &r, &tr);
     }
+    free(ptr.ev);
     catalog_free(cat);
     experiment_free(&x);
     return rc;

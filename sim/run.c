@@ -1,4 +1,5 @@
 #include "run.h"
+#include "prun.h"
 #include "progress.h"
 
 #include "cleanup.h"
@@ -225,6 +226,7 @@ int run_check(const struct experiment *x, const struct catalog *cat, dt_err *e)
             return dt_errf(e, DT_ENOENT, "%s:%d: [stack %s] host_link: %s", st->file, st->line, st->name, le.msg);
     }
     if ((rc = precision_check(x, gpu, e))) return rc;
+    if (x->parallel.present) return prun_check(x, cat, e); /* layout and its memory (sim/prun.h) */
     return mem_check(x, cat, e); /* models/memory.h: refuse what does not fit */
 }
 
@@ -475,6 +477,12 @@ int run_simulate(const struct experiment *x, const struct catalog *cat, const st
     r->gpus = experiment_gpus(x);
     int rc0 = run_machine_check(r->gpus, o->mode, e);
     if (rc0) return rc0;
+    if (x->parallel.present) { /* a model split by TP, PP and DP: sim/prun.h */
+        rc0 = prun_simulate(x, cat, o, r, o->ptrace, e);
+        clock_gettime(CLOCK_MONOTONIC, &w1);
+        r->wall_s = (double)(w1.tv_sec - w0.tv_sec) + 1e-9 * (double)(w1.tv_nsec - w0.tv_nsec);
+        return rc0;
+    }
     r->nodes = x->cluster.nodes;
     r->gpus_per_node = x->cluster.gpus_per_node;
     r->nphases = x->training.nbatch;

@@ -52,6 +52,7 @@
 #include "iter.h"
 #include "stack.h"
 #include "layout.h"
+#include "pipesim.h"
 #include "memory.h"
 #include "trace.h"
 #include "platform.h"
@@ -65,6 +66,7 @@ struct run_opts {
     const char *xml_path;    /* platform XML written here (NULL: a temp file, removed) */
     struct iter_trace *trace;/* when not NULL: the timeline of phase 0's last step */
     const struct trace *trace_in; /* measured per-layer times replacing the model (traces/trace.h) */
+    struct pipe_trace *ptrace;/* [parallel] runs: when not NULL, the step's pipeline timeline (sim/pipesim.h) */
 };
 
 /* What one sample is and how a node gets it (run_input_setup). */
