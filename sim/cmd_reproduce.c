@@ -21,14 +21,15 @@
 #include <unistd.h>
 
 static const struct config_key schema[] = {
-    {"row", "table", CONFIG_INT, 1, 3, NULL, NULL,
-     "1 (training time), 2 (scaling efficiency) or 3 (images/s of one GPU: a check of a stack's fit)"},
+    {"row", "table", CONFIG_INT, 1, 4, NULL, NULL,
+     "1 (training time), 2 (scaling efficiency), 3 (images/s of one GPU: a check of a stack's fit) or 4 (seconds "
+     "per iteration of a large model split by [parallel])"},
     {"row", "label", CONFIG_STRING, 0, 0, NULL, NULL, "the row's name in the paper"},
     {"row", "devices", CONFIG_STRING, 0, 0, NULL, NULL, "devices as the paper prints them"},
     {"row", "batch", CONFIG_STRING, 0, 0, NULL, "", "batch as the paper prints it"},
     {"row", "experiment", CONFIG_STRING, 0, 0, NULL, NULL, "experiment file, relative to the manifest"},
-    {"row", "published", CONFIG_STRING, 0, 0, NULL, NULL, "a time (table 1), a percentage (table 2), images/s (table 3)"},
-    {"row", "tolerance", CONFIG_REAL, 0, 1000, NULL, NULL, "percent (tables 1 and 3) or points (table 2)"},
+    {"row", "published", CONFIG_STRING, 0, 0, NULL, NULL, "a time (tables 1 and 4), a percentage (table 2), images/s (table 3)"},
+    {"row", "tolerance", CONFIG_REAL, 0, 1000, NULL, NULL, "percent (tables 1, 3 and 4) or points (table 2)"},
     {"row", "scaling", CONFIG_BOOL, 0, 0, NULL, "no", "also simulate fewer nodes for the scaling plot"},
     {"row", "role", CONFIG_ENUM, 0, 0, "scored|calibration", "scored",
      "scored, or calibration: a calibration point of its stack, printed and not scored"},
@@ -115,7 +116,7 @@ static int parse_rows(const config *c, const char *dir, struct repro_row *rows, 
         r->id = config_section_name(sec);
         long long table;
         const char *exp, *pub, *role;
-        if ((rc = config_get_int(c, sec, "table", NULL, 1, 3, &table, e)) ||
+        if ((rc = config_get_int(c, sec, "table", NULL, 1, 4, &table, e)) ||
             (rc = config_get_str(c, sec, "label", NULL, &r->label, e)) ||
             (rc = config_get_str(c, sec, "devices", NULL, &r->devices, e)) ||
             (rc = config_get_str(c, sec, "experiment", NULL, &exp, e)) ||
@@ -130,7 +131,7 @@ static int parse_rows(const config *c, const char *dir, struct repro_row *rows, 
         const struct config_entry *be = config_find(c, sec, "batch");
         r->batch = be ? be->value : "";
         const struct config_entry *at = config_find(c, sec, "published");
-        if (r->table == 1) rc = config_entry_units(at, UNITS_TIME, 1e-3, 1e9, &r->published, e);
+        if (r->table == 1 || r->table == 4) rc = config_entry_units(at, UNITS_TIME, 1e-3, 1e9, &r->published, e);
         else if (r->table == 3) rc = config_entry_real(at, 1e-6, 1e12, &r->published, e);
         else rc = config_entry_real(at, 0, 100, &r->published, e);
         if (rc) return rc;
@@ -242,6 +243,7 @@ static void fmt_interval(char *buf, size_t n, const struct repro_row *r)
     if (!r->ranged) snprintf(buf, n, "-");
     else if (r->table == 2) snprintf(buf, n, "%.1f-%.1f", r->low, r->high);
     else if (r->table == 3) snprintf(buf, n, "%.0f-%.0f", r->low, r->high);
+    else if (r->table == 4) snprintf(buf, n, "%.1f-%.1f s", r->low, r->high);
     else if (r->high >= 3600) snprintf(buf, n, "%.1f-%.1f h", r->low / 3600, r->high / 3600);
     else if (r->high >= 60) snprintf(buf, n, "%.1f-%.1f min", r->low / 60, r->high / 60);
     else snprintf(buf, n, "%.1f-%.1f s", r->low, r->high);
@@ -270,6 +272,7 @@ static void breakdown(const struct run_result *r)
 static void fmt_figure(char *buf, size_t n, const struct repro_row *r, double y)
 {
     if (r->table == 1) fmt_time(buf, n, y);
+    else if (r->table == 4) snprintf(buf, n, "%.1f s", y);
     else if (r->table == 3) snprintf(buf, n, "%.0f images/s", y);
     else snprintf(buf, n, "%.2f%%", y);
 }
@@ -375,9 +378,41 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Table 4: large models split by [parallel], seconds per iteration, with
+ * the TFLOP/s per GPU the way the papers count it (recompute included). */
+static void print_large(const struct repro *p, int *hits)
+{
+    char v[32], iv[48];
+    printf("Large models split by tensor, pipeline and data parallelism: seconds per iteration\n");
+    printf("%-22s %-18s %9s %9s %14s %7s %13s  %s\n", "row", "devices", "published", "simulated", "interval", "error",
+           "TFLOP/s/GPU", "verdict");
+    for (int i = 0; i < p->nrows; i++) {
+        const struct repro_row *r = &p->rows[i];
+        if (r->table != 4) continue;
+        const struct run_result *res = &p->jobs[r->job].r;
+        const struct run_par *q = &res->par;
+        *hits += r->within;
+        fmt_interval(iv, sizeof iv, r);
+        printf("%-22s %-18s %8.1fs %8.1fs %14s %+6.1f%% %13.1f  %s\n", r->label, r->devices, r->published, r->simulated,
+               iv, r->error, q->hw_tflops_per_gpu, verdict(v, sizeof v, r));
+        printf("    step %.2f s = compute %.2f + exposed TP %.2f + exposed DP %.2f + bubble %.2f + optimizer %.2f\n"
+               "    TP %d x PP %d x DP %d, %d microbatches of %d, %s; MFU %.1f%%; %.1f GB per GPU\n",
+               q->step_s, q->compute_s, q->tp_s, q->dp_exposed_s, q->bubble_s, q->optimizer_s, q->l.tp, q->l.pp,
+               q->l.dp, q->l.microbatches, q->l.microbatch, res->stack, 100 * q->mfu, q->mem.total / 1e9);
+    }
+    printf("\n");
+}
+
 static void print_tables(const struct repro *p, double median_target, int ranges, const char *outdir)
 {
     char a[32], b[32], iv[48], v[32];
+    int n12 = 0, n4 = 0, hits4 = 0, n3 = 0, hits3 = 0;
+    for (int i = 0; i < p->nrows; i++) {
+        n12 += p->rows[i].table <= 2;
+        n4 += p->rows[i].table == 4;
+    }
+    if (n4) print_large(p, &hits4);
+    if (!n12) goto summary;
     printf("dtsim reproduce: arXiv 1811.05233 (ImageNet/ResNet-50 in 224 seconds), Tables 1 and 2\n\n");
     printf("Table 1: training time\n");
     printf("%-13s %-17s %-10s %9s %9s %14s %7s  %s\n", "row", "devices", "batch", "published", "simulated", "interval",
@@ -413,7 +448,6 @@ static void print_tables(const struct repro *p, double median_target, int ranges
                r->error, verdict(v, sizeof v, r));
         breakdown(&p->jobs[r->job].r);
     }
-    int n3 = 0, hits3 = 0;
     for (int i = 0; i < p->nrows; i++) n3 += p->rows[i].table == 3;
     if (n3) {
         printf("\nStack check (not in the paper): ResNet-50 on one GPU under its stack, images/s (dtsim run);\n"
@@ -428,8 +462,9 @@ static void print_tables(const struct repro *p, double median_target, int ranges
             breakdown(&p->jobs[r->job].r);
         }
     }
+summary:;
     char t1[200], t2[200], note[1200];
-    tolerance_text(t1, sizeof t1, p, 1, "%");
+    tolerance_text(t1, sizeof t1, p, n12 ? 1 : 4, "%");
     tolerance_text(t2, sizeof t2, p, 2, " pt");
     size_t tl = strlen(t2);
     if (tl >= 2) t2[tl - 2] = '\0'; /* the last "; " */
@@ -451,6 +486,7 @@ static void print_tables(const struct repro *p, double median_target, int ranges
     for (int i = 0; i < p->nrows; i++) {
         const struct repro_row *r = &p->rows[i];
         if (r->table == 3) continue; /* counted on their own below */
+        if (r->table == 4 && n12) continue; /* a manifest of both: counted on their own below */
         if (r->calibration) {
             cu += (size_t)snprintf(cal + cu, cu < sizeof cal ? sizeof cal - cu : 0, "%s%s (Table %d)", cu ? ", " : "",
                                    r->label, r->table);
@@ -464,6 +500,7 @@ static void print_tables(const struct repro *p, double median_target, int ranges
     if (ranges) printf(", %d of %d published values inside their intervals", inside, scored);
     printf(".\n");
     if (n3) printf("Stack check: %d of %d within their tolerance.\n", hits3, n3);
+    if (n4 && n12) printf("Large-model runs: %d of %d within their tolerance.\n", hits4, n4);
     if (cal[0]) printf("Calibration points of their stacks (one node), printed, not scored: %s.\n", cal);
     printf("No per-row factor; compute and training stacks fitted on single-GPU and single-node figures\n"
            "only (configs/catalog/compute.ini, stacks.ini). Misses are explained in README.md.\n");

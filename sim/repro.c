@@ -66,10 +66,16 @@ int repro_job_at(struct repro *p, int e, const struct unc_pick *picks, int n)
     return j;
 }
 
+const char *repro_unit(const struct repro_row *r)
+{
+    return r->table == 1 ? "s" : r->table == 3 ? "images/s" : r->table == 4 ? "s/iteration" : "%";
+}
+
 double repro_figure(const struct repro *p, const struct repro_row *r, int j)
 {
     const struct run_result *res = &p->jobs[j].r;
     if (r->table == 3) return res->ph[0].images_per_s / res->gpus;
+    if (r->table == 4) return res->ph[0].r.step_s;
     return r->table == 1 ? res->time_to_train_s : 100 * res->ph[0].scaling_efficiency;
 }
 
@@ -144,7 +150,7 @@ static void write_tornado(FILE *f, const struct repro *p)
     for (int i = 0; i < p->nrows; i++) {
         const struct repro_row *r = &p->rows[i];
         const struct unc_set *u = &p->exps[r->e].x.unc;
-        const char *unit = r->table == 1 ? "s" : r->table == 3 ? "images/s" : "%";
+        const char *unit = repro_unit(r);
         double y0 = repro_figure(p, r, r->job);
         fprintf(f, "%d,%s,%s,interval,%.6g,%.6g,%.6g,%.6g,%s,every range down,every range up\n", r->table, r->id,
                 r->label, r->low, r->high, y0, r->published, unit);
@@ -180,7 +186,7 @@ int repro_write_csvs(const struct repro *p, const char *outdir, int ranged)
         const struct repro_row *r = &p->rows[i];
         double err = r->table != 2 ? r->error : 100 * (r->simulated / r->published - 1);
         fprintf(f, "%d,%s,\"%s\",%.6g,%.6g,%s,%.2f,", r->table, r->label, r->devices, r->published, r->simulated,
-                r->table == 1 ? "s" : r->table == 3 ? "images/s" : "%", err);
+                repro_unit(r), err);
         if (r->ranged) fprintf(f, "%.6g,%.6g,%s,", r->low, r->high, r->inside ? "yes" : "no");
         else fprintf(f, ",,,");
         fprintf(f, "%s\n", r->calibration ? "calibration" : "scored");

@@ -68,7 +68,8 @@ struct repro_exp {
 struct repro_row {
     const char *id, *label, *devices, *batch, *source;
     char exp[4096];
-    int table;               /* 1: time to train, 2: scaling efficiency */
+    int table;               /* 1: time to train, 2: scaling efficiency, 3: images/s of one GPU (a stack's
+                              * fit), 4: seconds per iteration of a [parallel] run (large models) */
     int calibration;         /* role = calibration: printed, not scored */
     double published;        /* s, or percent */
     double tolerance;        /* percent (table 1) or points (table 2) */
@@ -105,6 +106,8 @@ int repro_job(struct repro *p, const char *exp, char *const *sets, int nsets, in
 int repro_job_at(struct repro *p, int e, const struct unc_pick *picks, int n);
 
 /* A row's figure in job j: time to train (s) or scaling efficiency (%). */
+/* "s", "%", "images/s" or "s/iteration": the unit of a row's figure. */
+const char *repro_unit(const struct repro_row *r);
 double repro_figure(const struct repro *p, const struct repro_row *r, int j);
 
 /* The figure of range i at value a for row r. */
