@@ -326,6 +326,19 @@ static int has_parallel(const config *c)
 
 static const char *const place_names[] = {"tp,pp,dp", "tp,dp,pp"};
 
+/* Of two keys of a section, the entry written last (a later line, an
+ * including file's override, a --set), or a stand-in when neither is. */
+static const struct config_entry *latest(struct ctx *cx, const char *s, const char *k1, const char *k2,
+                                         struct config_entry *tmp)
+{
+    const struct config_entry *best = NULL;
+    for (size_t i = 0; i < config_count(cx->c); i++) {
+        const struct config_entry *en = config_at(cx->c, i);
+        if (strcmp(en->section, s) == 0 && (strcmp(en->key, k1) == 0 || strcmp(en->key, k2) == 0)) best = en;
+    }
+    return best ? best : where(cx, s, k1, tmp);
+}
+
 /* The [parallel] section, read and checked against the cluster and the
  * batch (bat: the training.batch entry). Called after every other key. */
 static int fill_parallel(struct experiment *x, struct ctx *cx, const struct config_entry *bat)
@@ -358,9 +371,7 @@ static int fill_parallel(struct experiment *x, struct ctx *cx, const struct conf
     const struct config_entry *dat = config_find(cx->c, "parallel", "data");
     if (x->parallel.data == 0) { /* derived */
         if (gpus % tpp != 0) {
-            const struct config_entry *at = config_find(cx->c, "parallel", "pipeline");
-            if (!at || !config_find(cx->c, "parallel", "tensor")) at = where(cx, "parallel", "tensor", &tmp);
-            return config_errf(cx->e, DT_EINVAL, at,
+            return config_errf(cx->e, DT_EINVAL, latest(cx, "parallel", "tensor", "pipeline", &tmp),
                                "tensor %lld x pipeline %lld = %lld does not divide the %lld GPUs (%d nodes x %d)", tp,
                                pp, tpp, gpus, x->cluster.nodes, x->cluster.gpus_per_node);
         }
@@ -374,7 +385,7 @@ static int fill_parallel(struct experiment *x, struct ctx *cx, const struct conf
     int vs = x->parallel.virtual_stages;
     const struct config_entry *sched = where(cx, "parallel", "schedule", &tmp);
     if (x->parallel.schedule == EXP_SCHED_INTERLEAVED && vs < 2)
-        return config_errf(cx->e, DT_EINVAL, where(cx, "parallel", "virtual_stages", &tmp),
+        return config_errf(cx->e, DT_EINVAL, latest(cx, "parallel", "schedule", "virtual_stages", &tmp),
                            "schedule = interleaved needs virtual_stages >= 2 (model chunks per GPU), not %d", vs);
     if (x->parallel.schedule != EXP_SCHED_INTERLEAVED && vs != 1)
         return config_errf(cx->e, DT_EINVAL, where(cx, "parallel", "virtual_stages", &tmp),
