@@ -342,6 +342,32 @@ static void test_from_experiment_again(void)
     experiment_free(&x);
 }
 
+/* The refusal of a layout that does not fit, at the [parallel] key written
+ * last: Llama 2 7B on 32 GPUs, DP 32, ZeRO-3, 4,096 tokens, no recompute
+ * needs 6,738,415,616 x 16 / 32 + 104,710,799,360 + 1 GiB = 109.15 GB
+ * (test_mem_llama's activations, ZeRO-3 over 32); with recompute = full:
+ * 32 x 2 s b h = 1,073,741,824 plus the embedding output and logits
+ * 557,842,432, 1.6 GB of activations. */
+static void test_check(void)
+{
+    struct experiment x;
+    struct layout l;
+    struct layout_mem m;
+    dt_err e = {0, ""};
+    CU_ASSERT_EQUAL_FATAL(load(&x, BASE "zero = 3\nmicrobatch = 1\n", &e), 0);
+    x.model.precision = EXP_BF16;
+    CU_ASSERT_EQUAL(layout_check(&x, &llama7, 64, 80e9, "H100-SXM5", &l, &m, &e), DT_ERANGE);
+    CU_ASSERT_STRING_EQUAL(e.msg, "x.ini:12: [parallel] microbatch: needs 109.2 GB per GPU (weights 0.4, gradients 0.4, "
+                                  "optimizer 2.5, activations 104.7, buffers 1.1); H100-SXM5 has 80 GB");
+    x.parallel.recompute = EXP_RC_FULL;
+    CU_ASSERT_EQUAL(layout_check(&x, &llama7, 64, 80e9, "H100-SXM5", &l, &m, &e), 0);
+    NEAR(m.activations, 1073741824.0 + 557842432.0);
+    CU_ASSERT(m.total < 80e9);
+    x.parallel.tensor = 5; /* the layout's own refusals come first */
+    CU_ASSERT_EQUAL(layout_check(&x, &llama7, 64, 80e9, "H100-SXM5", &l, &m, &e), DT_EINVAL);
+    experiment_free(&x);
+}
+
 int test_layout_register(void)
 {
     CU_pSuite s = CU_add_suite("layout", NULL, NULL);
@@ -349,7 +375,8 @@ int test_layout_register(void)
     if (!CU_add_test(s, "params", test_params) || !CU_add_test(s, "ranks", test_ranks) ||
         !CU_add_test(s, "mem_gpt3", test_mem_gpt3) || !CU_add_test(s, "mem_mtnlg", test_mem_mtnlg) ||
         !CU_add_test(s, "mem_llama", test_mem_llama) || !CU_add_test(s, "from_experiment", test_from_experiment) ||
-        !CU_add_test(s, "from_experiment_again", test_from_experiment_again))
+        !CU_add_test(s, "from_experiment_again", test_from_experiment_again) ||
+        !CU_add_test(s, "check", test_check))
         return -1;
     return 0;
 }
