@@ -211,6 +211,34 @@ static void test_tp_collective(void)
     }
 }
 
+/* The same with a collective library: its call cost once per collective,
+ * its step latency at each ring step, and its bandwidth share
+ * (models/commlib.h): call + 2(t-1)(L + step) + 2(t-1)/t S/(B share). */
+static void test_tp_commlib(void)
+{
+    const double S = 64e6;
+    const int t = 4;
+    struct commlib lib = commlib_none;
+    lib.name = "test";
+    lib.call_s = 20e-6;
+    lib.step_intra_s = 5e-6;
+    lib.step_inter_s = 9e-6;
+    lib.bw_share = 0.8;
+    struct sim_cluster c;
+    flat(&c, 1, t);
+    struct pipe_op f = {PIPE_TP_ALLREDUCE, 0, S};
+    struct pipe_chunk ch = {&f, 1, NULL, 0, 0};
+    struct pipe_model m;
+    model(&m, t, 1, 1, 1, 1, EXP_SCHED_1F1B);
+    m.chunks = &ch;
+    m.lib = &lib;
+    struct out o;
+    CU_ASSERT_FATAL(run(&c, &m, &o) == 0);
+    double want = lib.call_s + 2 * (t - 1) * (c.intra_lat_s + lib.step_intra_s) +
+                  2.0 * (t - 1) / t * S / (c.intra_bw_Bps * lib.bw_share);
+    CU_ASSERT(near(o.r.step_s, want, 0.01));
+}
+
 /* DP 2 over two nodes, one stage: the backward is 10 ops of 10 ms, each
  * making a tenth of the gradients ready, a bucket each. A bucket's
  * all-reduce (2 steps of b/2) takes well under 10 ms, so only the last
@@ -339,7 +367,7 @@ int test_pipesim_register(void)
     if (!CU_add_test(s, "1f1b_bubble", test_1f1b_bubble) || !CU_add_test(s, "gpipe_bubble", test_gpipe_bubble) ||
         !CU_add_test(s, "interleaved_bubble", test_interleaved_bubble) ||
         !CU_add_test(s, "p2p_closed_form", test_p2p_closed_form) ||
-        !CU_add_test(s, "tp_collective", test_tp_collective) || !CU_add_test(s, "dp_overlap", test_dp_overlap) ||
+        !CU_add_test(s, "tp_collective", test_tp_collective) || !CU_add_test(s, "tp_commlib", test_tp_commlib) || !CU_add_test(s, "dp_overlap", test_dp_overlap) ||
         !CU_add_test(s, "contention", test_contention) || !CU_add_test(s, "trace", test_trace) ||
         !CU_add_test(s, "refuses", test_refuses))
         return -1;
