@@ -275,6 +275,36 @@ static void test_dp_overlap(void)
     CU_ASSERT(near(o.r.optimizer_s, 1e-3 + lat + G / 2 / c.nic_bw_Bps, 0.01));
 }
 
+/* One bucket at the end of the backward on DP 4 and 8 (one GPU a node):
+ * the ring closed form, although only two steps are simulated and the
+ * rest are slept (congruent steps). ZeRO 2: a reduce-scatter, then the
+ * optimizer's all-gather of the weights, t - 1 steps each. */
+static void test_dp_ring_closed_form(void)
+{
+    const double G = 40e6;
+    for (int D = 4; D <= 8; D *= 2)
+        for (int zero = 0; zero <= 2; zero += 2) {
+            struct sim_cluster c;
+            flat(&c, D, 1);
+            struct pipe_op f = {PIPE_COMPUTE, 1e-3, 0};
+            struct pipe_chunk ch = {&f, 1, &f, 1, G};
+            struct pipe_model m;
+            model(&m, 1, 1, D, 1, 1, EXP_SCHED_1F1B);
+            m.chunks = &ch;
+            m.bucket_bytes = 1e12;
+            m.l.zero = zero;
+            struct out o;
+            CU_ASSERT_FATAL(run(&c, &m, &o) == 0);
+            double step = c.nic_lat_s + c.switch_lat_s + G / D / c.nic_bw_Bps;
+            int steps = zero >= 2 ? D - 1 : 2 * (D - 1);
+            CU_ASSERT(near(o.r.dp_exposed_s, steps * step, 0.01));
+            CU_ASSERT(near(o.r.optimizer_s, zero >= 1 ? (D - 1) * step : 0, 0.01));
+            CU_ASSERT_EQUAL(o.r.flows, (long long)(zero >= 1 ? 4 : 2) * D); /* 2 steps simulated a collective */
+            /* all-reduce, or reduce-scatter and the weights' all-gather */
+            CU_ASSERT(near(o.r.dp_bytes, 2.0 * (D - 1) / D * G, 1e-9));
+        }
+}
+
 /* Two stages' DP rings through one 2:1 uplink (fat-tree, a leaf per
  * replica) take longer than one stage's alone; on a non-blocking tree
  * they do not. Both run the same step twice: byte-identical results. */
@@ -368,6 +398,7 @@ int test_pipesim_register(void)
         !CU_add_test(s, "interleaved_bubble", test_interleaved_bubble) ||
         !CU_add_test(s, "p2p_closed_form", test_p2p_closed_form) ||
         !CU_add_test(s, "tp_collective", test_tp_collective) || !CU_add_test(s, "tp_commlib", test_tp_commlib) || !CU_add_test(s, "dp_overlap", test_dp_overlap) ||
+        !CU_add_test(s, "dp_ring_closed_form", test_dp_ring_closed_form) ||
         !CU_add_test(s, "contention", test_contention) || !CU_add_test(s, "trace", test_trace) ||
         !CU_add_test(s, "refuses", test_refuses))
         return -1;
