@@ -529,6 +529,9 @@ static int check(const struct sim_cluster *c, const struct pipe_model *m, dt_err
                        "each must be at least 1", l->tp, l->pp, l->dp, l->vstages, l->microbatches);
     if (l->sched != EXP_SCHED_GPIPE && l->sched != EXP_SCHED_1F1B && l->sched != EXP_SCHED_INTERLEAVED)
         return dt_errf(e, DT_EINVAL, "pipeline: unknown schedule %d", (int)l->sched);
+    if (l->sched != EXP_SCHED_INTERLEAVED && l->vstages != 1)
+        return dt_errf(e, DT_EINVAL, "pipeline: %d virtual stages need the interleaved schedule",
+                       l->vstages);
     if (l->sched == EXP_SCHED_INTERLEAVED && l->microbatches % l->pp != 0)
         return dt_errf(e, DT_EINVAL, "pipeline: interleaved schedule needs microbatches (%d) a multiple of pipeline (%d)",
                        l->microbatches, l->pp);

@@ -140,7 +140,8 @@ struct pipe_trace {
 
 /* After platform_load() of a cluster with tp x pp x dp GPUs: run the step
  * (initialises actors, calls simgrid_run once). Checks m (counts >= 1,
- * chunks given, ops non-negative) before starting. tr may be NULL. */
+ * chunks given, ops non-negative, vstages 1 unless interleaved) before
+ * starting. tr may be NULL. */
 int pipesim_run(const struct sim_cluster *c, const struct pipe_model *m, struct pipe_result *r,
                 struct pipe_trace *tr, dt_err *e);
 void pipe_result_free(struct pipe_result *r);

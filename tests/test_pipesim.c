@@ -386,6 +386,11 @@ static void test_refuses(void)
     m.l.microbatches = 3;
     CU_ASSERT_EQUAL(pipesim_run(&c, &m, &r, NULL, &e), DT_EINVAL);
     m.l.sched = EXP_SCHED_1F1B;
+    m.l.microbatches = 4;
+    m.l.vstages = 2;
+    CU_ASSERT_EQUAL(pipesim_run(&c, &m, &r, NULL, &e), DT_EINVAL);
+    CU_ASSERT_STRING_EQUAL(e.msg, "pipeline: 2 virtual stages need the interleaved schedule");
+    m.l.vstages = 1;
     m.bucket_bytes = 0;
     CU_ASSERT_EQUAL(pipesim_run(&c, &m, &r, NULL, &e), DT_EINVAL);
 }
