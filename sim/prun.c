@@ -18,11 +18,6 @@
  * (prun.h) [U]. */
 #define ADAM_BYTES 28.0
 
-static const struct config_entry *par_at(const struct experiment *x, const char *key, struct config_entry *tmp)
-{
-    return config_find_or(x->cfg, "parallel", key, "", tmp);
-}
-
 /* The transformer of x (overrides applied). */
 static int xf_of(const struct experiment *x, struct dnn_xf *a, dt_err *e)
 {
@@ -51,19 +46,12 @@ int prun_check(const struct experiment *x, const struct catalog *cat, dt_err *e)
 {
     struct dnn_xf a;
     struct layout l;
+    struct layout_mem m;
     int rc;
     if ((rc = xf_of(x, &a, e)) || (rc = layout_of(x, &a, &l, e))) return rc;
     const struct catalog_gpu *gpu = catalog_gpu(cat, x->cluster.gpu, e);
     if (!gpu) return DT_ENOENT;
-    struct layout_mem m;
-    layout_mem(&a, &l, x->model.precision, &m);
-    if (gpu->mem_bytes > 0 && m.total > gpu->mem_bytes) {
-        char buf[512];
-        struct config_entry tmp;
-        const struct config_entry *at = par_at(x, "tensor", &tmp);
-        return config_errf(e, DT_ERANGE, at, "%s", layout_mem_refusal(&m, gpu->mem_bytes, gpu->name, buf, sizeof buf));
-    }
-    return 0;
+    return layout_check(x, &a, l.global_batch, gpu->mem_bytes, gpu->name, &l, &m, e);
 }
 
 /* --- op lists ---------------------------------------------------------- */
@@ -295,8 +283,7 @@ static void prun_free(struct prun *p)
 /* The steps to train: training.tokens, else epochs of dataset_images sequences. */
 static double steps_of(const struct experiment *x, const struct layout *l)
 {
-    double per = (double)l->global_batch;
-    if (x->training.tokens > 0) return ceil(x->training.tokens / (per * l->seq));
+    if (x->training.tokens > 0) return (double)experiment_token_steps(x, l->seq);
     return (double)experiment_iterations(x->training.dataset_images, l->global_batch, x->training.epochs);
 }
 
