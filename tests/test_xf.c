@@ -271,7 +271,7 @@ static void test_bad_rows(void)
     CU_ASSERT(check_row("[model resnet50]\nsummary = x\n", &e) < 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "built-in image model"));
     CU_ASSERT(check_row(ROW_HEAD "hidden = 64\nheads = 4\n" ROW_TAIL "[model t]\nlayers = 3\n", &e) < 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "x.ini:18: [model t] layers: given twice in [model t] (first at"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "x.ini:17: [model t] layers: given twice in [model t] (first at"));
     CU_ASSERT(check_row("[modle t]\nlayers = 3\n", &e) < 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "x.ini:1:"));
     /* rotary rows need max_seq */
