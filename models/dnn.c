@@ -374,8 +374,7 @@ int dnn_build(const struct dnn_model *m, const struct dnn_opts *o, struct dnn_ne
             if (rc) return rc;
             over = *m;
             over.arch = &arch;
-            over.default_size = (int)arch.seq;
-            if (arch.seq > over.max_size) over.max_size = (int)arch.seq; /* rotary: checked by dnn_xf_arch */
+            over.default_size = (int)arch.seq; /* within max_size: dnn_xf_arch */
             m = &over;
         }
     }

@@ -718,5 +718,8 @@ int dnn_xf_arch(const struct dnn_model *m, const struct dnn_xf_override *o, stru
     if (out->positions && out->seq > out->positions)
         return dt_errf(e, DT_EINVAL, "%s: seq %lld exceeds the %lld learned positions", m->name, (long long)out->seq,
                        (long long)out->positions);
+    if (out->seq > m->max_size)
+        return dt_errf(e, DT_EINVAL, "%s: seq %lld exceeds the row's max_seq %d (its context window)", m->name,
+                       (long long)out->seq, m->max_size);
     return 0;
 }

@@ -193,11 +193,13 @@ static void test_overrides(void)
     CU_ASSERT_EQUAL(n.size, 1024);
     CU_ASSERT_STRING_EQUAL(n.model->name, "gpt3-175b"); /* the registry's row */
     dnn_free(&n);
-    /* rotary: a longer sequence than the row's is a what-if, allowed */
+    /* rotary: up to the row's context window (max_seq) */
     o = (struct dnn_xf_override){.seq = 32768};
-    CU_ASSERT_EQUAL_FATAL(dnn_build_name("llama3-8b", &opt, &n, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(dnn_build_name("llama3-405b", &opt, &n, &e), 0);
     CU_ASSERT_EQUAL(n.size, 32768);
     dnn_free(&n);
+    CU_ASSERT_EQUAL(dnn_build_name("llama3-8b", &opt, &n, &e), DT_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "llama3-8b: seq 32768 exceeds the row's max_seq 8192"));
 
     struct dnn_xf a;
     const struct dnn_model *g = dnn_find("gpt3-175b", NULL), *l = dnn_find("llama3-70b", NULL);
