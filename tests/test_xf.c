@@ -127,7 +127,7 @@ static void test_llama_layers(void)
     const struct dnn_layer *q = layer(&n, "model.layers.0.self_attn.q_proj");
     const struct dnn_layer *k = layer(&n, "model.layers.0.self_attn.k_proj");
     const struct dnn_layer *sc = layer(&n, "model.layers.31.self_attn.scores");
-    const struct dnn_layer *act = layer(&n, "model.layers.3.mlp.act");
+    const struct dnn_layer *act = layer(&n, "model.layers.3.mlp.act_fn");
     const struct dnn_layer *nrm = layer(&n, "model.layers.0.input_layernorm");
     const struct dnn_layer *head = layer(&n, "lm_head");
     CU_ASSERT_PTR_NOT_NULL_FATAL(q);
