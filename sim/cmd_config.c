@@ -2,6 +2,7 @@
  * resolved value and where it came from. The output is itself a valid
  * config (origins are ';' comments), so it can be saved and re-run. */
 #include "cmd.h"
+#include "prun.h"
 #include "cmdutil.h"
 #include "memory.h"
 #include "experiment.h"
@@ -144,8 +145,7 @@ static void print_experiment(const struct experiment *x, const char *path)
     printf("\n; derived: %d GPUs (%d nodes x %d), %d per leaf switch\n", gpus, x->cluster.nodes,
            x->cluster.gpus_per_node, x->cluster.nodes_per_leaf);
     if (x->parallel.present) {
-        /* the layout (docs/parallel.md); its memory needs the model's
-         * transformer row and is checked by run and plan */
+        /* the layout (docs/parallel.md) and its memory per GPU (sim/prun.h) */
         const struct exp_batch_phase *p = &x->training.batch[0];
         long long dp = x->parallel.data;
         printf("; derived: tensor %d x pipeline %d x data %lld = %d GPUs\n", x->parallel.tensor,
@@ -154,6 +154,18 @@ static void print_experiment(const struct experiment *x, const char *path)
             printf("; derived: from epoch %d: global batch %lld sequences, %lld per replica, %lld microbatches of %d\n",
                    p->epoch, p->global_batch, p->global_batch / dp, p->global_batch / dp / x->parallel.microbatch,
                    x->parallel.microbatch);
+        struct layout l;
+        struct layout_mem m;
+        double cap;
+        if (cmd_catalog() && prun_memory(x, cmd_catalog(), &l, &m, &cap, NULL) == 0) {
+            if (x->training.tokens > 0)
+                printf("; derived: %lld steps of %lld x %d tokens for %.4g tokens\n",
+                       experiment_token_steps(x, l.seq), l.global_batch, l.seq, x->training.tokens);
+            printf("; derived: memory per GPU %.1f GB of %.1f GB, stage %d (weights %.1f + gradients %.1f + "
+                   "optimizer %.1f + activations %.1f [%d microbatches in flight] + buffers %.1f GB)\n",
+                   m.total / 1e9, cap / 1e9, m.stage, m.weights / 1e9, m.gradients / 1e9, m.optimizer / 1e9,
+                   m.activations / 1e9, m.in_flight, m.buffers / 1e9);
+        }
         return;
     }
     for (int i = 0; i < x->training.nbatch; i++) {

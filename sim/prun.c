@@ -54,6 +54,19 @@ int prun_check(const struct experiment *x, const struct catalog *cat, dt_err *e)
     return layout_check(x, &a, l.global_batch, gpu->mem_bytes, gpu->name, &l, &m, e);
 }
 
+int prun_memory(const struct experiment *x, const struct catalog *cat, struct layout *l, struct layout_mem *m,
+                double *cap, dt_err *e)
+{
+    struct dnn_xf a;
+    int rc;
+    if ((rc = xf_of(x, &a, e)) || (rc = layout_of(x, &a, l, e))) return rc;
+    const struct catalog_gpu *gpu = catalog_gpu(cat, x->cluster.gpu, e);
+    if (!gpu) return DT_ENOENT;
+    layout_mem(&a, l, x->model.precision, m);
+    *cap = gpu->mem_bytes;
+    return 0;
+}
+
 /* --- op lists ---------------------------------------------------------- */
 
 /* Norms and residual adds run whole on every TP GPU unless sequence

@@ -54,6 +54,11 @@
  * its memory on the GPU row. Errors name file:line. */
 int prun_check(const struct experiment *x, const struct catalog *cat, dt_err *e);
 
+/* The layout of x and its memory per GPU, with the GPU row's capacity
+ * (bytes), without refusing (dtsim config prints it). */
+int prun_memory(const struct experiment *x, const struct catalog *cat, struct layout *l, struct layout_mem *m,
+                double *cap, dt_err *e);
+
 /* Simulate one step and fill r (r->par.present = 1). tr may be NULL. */
 int prun_simulate(const struct experiment *x, const struct catalog *cat, const struct run_opts *o,
                   struct run_result *r, struct pipe_trace *tr, dt_err *e);

@@ -22,12 +22,16 @@ for f in configs/experiments/*.ini; do
         echo "FAIL $b: dtsim config failed: $(head -1 "$tmp/err")"; fail=$((fail + 1)); continue
     fi
     cfg=$(sed -n 's/^; derived: epochs .* \([0-9][0-9]*\) iterations$/\1/p' "$tmp/$b.config" | tr '\n' ' ')
+    # a [parallel] run (one phase, trained by tokens): "; derived: N steps of B x S tokens for T tokens"
+    par=$(sed -n 's/^; derived: \([0-9][0-9]*\) steps of .*$/\1 /p' "$tmp/$b.config")
+    [ -n "$par" ] && cfg=$par
     # run: each phase's "iterations" in the JSON, then the total
     if ! "$DTSIM" run "$f" --format json > "$tmp/$b.json" 2> "$tmp/err"; then
         echo "FAIL $b: dtsim run failed: $(head -1 "$tmp/err")"; fail=$((fail + 1)); continue
     fi
     run=$(grep -o '{"epoch": [^}]*"iterations": [0-9]*' "$tmp/$b.json" | sed 's/.*"iterations": //' | tr '\n' ' ')
     tot=$(sed -n 's/^  "iterations": \([0-9]*\),$/\1/p' "$tmp/$b.json")
+    [ -n "$par" ] && run="$tot "
     sum=0
     for k in $cfg; do sum=$((sum + k)); done
     if [ -z "$cfg" ] || [ "$cfg" != "$run" ] || [ "$sum" != "$tot" ]; then

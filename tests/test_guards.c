@@ -4,6 +4,7 @@
 #include "cmdutil.h"
 #include "coll.h"
 #include "memory.h"
+#include "prun.h"
 #include "run.h"
 
 #include <CUnit/CUnit.h>
@@ -146,6 +147,13 @@ static void test_memory_experiments(void)
         if (experiment_load_ex(&x, g.gl_pathv[i], NULL, 0, cmd_resolve, NULL, &e)) {
             printf("\n  %s: %s\n", g.gl_pathv[i], e.msg);
             CU_FAIL("experiment does not load");
+            continue;
+        }
+        if (x.parallel.present) { /* a model split by [parallel]: the layout's memory (sim/prun.h) */
+            int rc = prun_check(&x, cat, &e);
+            if (rc) printf("\n  %s: %s\n", g.gl_pathv[i], e.msg);
+            CU_ASSERT_EQUAL(rc, 0);
+            experiment_free(&x);
             continue;
         }
         struct mem_need m;
