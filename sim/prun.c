@@ -101,28 +101,8 @@ struct pass_cost {
     double gpu, host;
 };
 
-struct prun {
-    const struct experiment *x;
-    struct dnn_xf a;
-    struct layout l;
-    struct dnn_net net;
-    enum compute_prec prec;
-    struct compute_gpu g;
-    struct compute_params cp;
-    const struct stack *st;
-    const struct commlib *lib;
-    int gsz;                     /* gradient bytes per element */
-    int esz;                     /* activation bytes per element */
-    /* op storage */
-    struct pipe_op *ops;
-    size_t nops, cap;
-    size_t floor;                /* ops before this index never merge with a new one (pass boundary) */
-    struct pipe_chunk *chunks;
-    size_t *fwd_at, *bwd_at;     /* op offsets per chunk (ops may move while growing) */
-    double flops_per_token, params;
-};
 
-static int push(struct prun *p, int kind, double sec, double bytes, dt_err *e)
+static int push(struct prun_plan *p, int kind, double sec, double bytes, dt_err *e)
 {
     if (kind == PIPE_COMPUTE && p->nops > p->floor) {
         struct pipe_op *last = &p->ops[p->nops - 1];
@@ -142,7 +122,7 @@ static int push(struct prun *p, int kind, double sec, double bytes, dt_err *e)
     return 0;
 }
 
-static void cost_add(const struct prun *p, const struct dnn_layer *src, int bwd, struct pass_cost *c)
+static void cost_add(const struct prun_plan *p, const struct dnn_layer *src, int bwd, struct pass_cost *c)
 {
     struct dnn_layer d;
     tp_split(src, p->l.tp, p->l.sp, &d);
@@ -164,7 +144,7 @@ static double pass_s(const struct pass_cost *c)
 
 /* Layers [i0, i1) of the table: forward (bwd 0) or backward (1) costs,
  * `core_only`: only the attention core (selective recompute). */
-static double range_s(const struct prun *p, size_t i0, size_t i1, int bwd, int core_only)
+static double range_s(const struct prun_plan *p, size_t i0, size_t i1, int bwd, int core_only)
 {
     struct pass_cost c = {0, 0};
     for (size_t i = i0; i < i1; i++)
@@ -175,7 +155,7 @@ static double range_s(const struct prun *p, size_t i0, size_t i1, int bwd, int c
 /* The TP collectives around a part: without SP one all-reduce after it
  * (forward) / before the previous part (backward); with SP an all-gather
  * before and a reduce-scatter after. */
-static int part_ops(struct prun *p, double sec, int bwd, dt_err *e)
+static int part_ops(struct prun_plan *p, double sec, int bwd, dt_err *e)
 {
     double bytes = (double)p->l.seq * p->l.microbatch * (double)p->a.hidden * p->esz;
     int tp = p->l.tp > 1, rc;
@@ -192,7 +172,7 @@ struct block_span {
     size_t b0, mid, b1;
 };
 
-static int build_ops(struct prun *p, dt_err *e)
+static int build_ops(struct prun_plan *p, dt_err *e)
 {
     const struct dnn_net *n = &p->net;
     int L = (int)p->a.layers, nch = p->l.pp * p->l.vstages, per = L / nch, rc;
@@ -285,7 +265,7 @@ out:
     return 0;
 }
 
-static void prun_free(struct prun *p)
+void prun_plan_free(struct prun_plan *p)
 {
     dnn_free(&p->net);
     free(p->ops);
@@ -310,51 +290,57 @@ static const char *par_bound(const struct run_par *q)
     return name[k];
 }
 
-int prun_simulate(const struct experiment *x, const struct catalog *cat, const struct run_opts *o,
-                  struct run_result *r, struct pipe_trace *tr, dt_err *e)
+int prun_prepare(const struct experiment *x, const struct catalog *cat, struct prun_plan *p, dt_err *e)
 {
-    (void)o;
-    struct prun p;
-    memset(&p, 0, sizeof p);
-    p.x = x;
+    memset(p, 0, sizeof *p);
+    p->x = x;
     int rc;
     if ((rc = run_check(x, cat, e))) return rc;
-    if ((rc = xf_of(x, &p.a, e)) || (rc = layout_of(x, &p.a, &p.l, e))) return rc;
+    if ((rc = xf_of(x, &p->a, e)) || (rc = layout_of(x, &p->a, &p->l, e))) return rc;
     const struct catalog_gpu *gpu = catalog_gpu(cat, x->cluster.gpu, e);
     if (!gpu) return DT_ENOENT;
     const struct catalog_compute *cc = catalog_compute(cat, gpu->arch, e);
     if (!cc) return DT_ENOENT;
-    p.st = catalog_stack(cat, x->model.stack, e);
-    if (!p.st) return DT_ENOENT;
-    if ((rc = run_compute_setup(x, gpu, cc, p.st, &p.prec, &p.g, &p.cp, e))) return rc;
-    p.esz = p.prec == COMPUTE_FP16 ? 2 : 4;
-    p.gsz = x->model.grad_precision == EXP_FP32 ? 4 : 2;
-    if (!commlib_is_none(x->allreduce.library) && !(p.lib = catalog_commlib(cat, x->allreduce.library, e)))
+    p->st = catalog_stack(cat, x->model.stack, e);
+    if (!p->st) return DT_ENOENT;
+    if ((rc = run_compute_setup(x, gpu, cc, p->st, &p->prec, &p->g, &p->cp, e))) return rc;
+    p->esz = p->prec == COMPUTE_FP16 ? 2 : 4;
+    p->gsz = x->model.grad_precision == EXP_FP32 ? 4 : 2;
+    if (!commlib_is_none(x->allreduce.library) && !(p->lib = catalog_commlib(cat, x->allreduce.library, e)))
         return DT_ENOENT;
-    struct dnn_opts dopt = {p.l.seq, p.esz, &x->model.xf};
-    if ((rc = dnn_build_name(x->model.name, &dopt, &p.net, e))) return rc;
-    progress_stage("building the pipeline's passes");
-    if ((rc = build_ops(&p, e))) goto out;
-
+    struct dnn_opts dopt = {p->l.seq, p->esz, &x->model.xf};
+    if ((rc = dnn_build_name(x->model.name, &dopt, &p->net, e))) return rc;
+    if ((rc = build_ops(p, e))) {
+        prun_plan_free(p);
+        return rc;
+    }
     /* optimizer: the stage holding the most parameters */
     double pmax = 0;
-    for (int s = 0; s < p.l.pp; s++) {
-        double q = layout_stage_params(&p.a, &p.l, s);
+    for (int s = 0; s < p->l.pp; s++) {
+        double q = layout_stage_params(&p->a, &p->l, s);
         if (q > pmax) pmax = q;
     }
-    double opt_s = pmax * ADAM_BYTES / (p.g.mem_bw_Bps * p.cp.mem_eff) / (p.cp.speed[1] > 0 ? p.cp.speed[1] : 1);
-    if (p.l.zero >= 1) opt_s /= p.l.dp;
-    opt_s += p.st->step_host_s;
+    double opt_s = pmax * ADAM_BYTES / (p->g.mem_bw_Bps * p->cp.mem_eff) / (p->cp.speed[1] > 0 ? p->cp.speed[1] : 1);
+    if (p->l.zero >= 1) opt_s /= p->l.dp;
+    opt_s += p->st->step_host_s;
+    struct pipe_model *pm = &p->pm;
+    pm->l = p->l;
+    pm->chunks = p->chunks;
+    pm->act_bytes = (double)p->l.seq * p->l.microbatch * (double)p->a.hidden * p->esz;
+    pm->bucket_bytes = x->allreduce.bucket_bytes > 0 ? x->allreduce.bucket_bytes : 1;
+    pm->optimizer_s = opt_s;
+    pm->lib = p->lib;
+    return 0;
+}
 
-    struct pipe_model pm;
-    memset(&pm, 0, sizeof pm);
-    pm.l = p.l;
-    pm.chunks = p.chunks;
-    pm.act_bytes = (double)p.l.seq * p.l.microbatch * (double)p.a.hidden * p.esz;
-    pm.bucket_bytes = x->allreduce.bucket_bytes > 0 ? x->allreduce.bucket_bytes : 1;
-    pm.optimizer_s = opt_s;
-    pm.lib = p.lib;
-
+int prun_simulate(const struct experiment *x, const struct catalog *cat, const struct run_opts *o,
+                  struct run_result *r, struct pipe_trace *tr, dt_err *e)
+{
+    struct prun_plan pl;
+    progress_stage("building the pipeline's passes");
+    int rc = prun_prepare(x, cat, &pl, e);
+    if (rc) return rc;
+    const struct catalog_gpu *gpu = catalog_gpu(cat, x->cluster.gpu, e);
     struct sim_cluster c;
     if ((rc = run_platform(x, cat, &c, e))) goto out;
     char tmp[CLEANUP_MAX_PATH];
@@ -376,7 +362,7 @@ int prun_simulate(const struct experiment *x, const struct catalog *cat, const s
     progress_stage("simulating the step");
     struct pipe_result pr;
     memset(&pr, 0, sizeof pr);
-    if ((rc = pipesim_run(&c, &pm, &pr, tr, e))) goto out;
+    if ((rc = pipesim_run(&c, &pl.pm, &pr, tr, e))) goto out;
 
     /* results */
     r->gpus = experiment_gpus(x);
@@ -385,7 +371,7 @@ int prun_simulate(const struct experiment *x, const struct catalog *cat, const s
     r->nphases = 1;
     struct run_par *q = &r->par;
     q->present = 1;
-    q->l = p.l;
+    q->l = pl.l;
     q->step_s = pr.step_s;
     q->compute_s = pr.compute_s;
     q->tp_s = pr.tp_s;
@@ -395,54 +381,55 @@ int prun_simulate(const struct experiment *x, const struct catalog *cat, const s
     q->dp_busy_s = pr.dp_busy_s;
     q->critical = pr.critical;
     q->flows = pr.flows;
-    double tokens_step = (double)p.l.global_batch * p.l.seq;
+    double tokens_step = (double)pl.l.global_batch * pl.l.seq;
     q->tokens_per_s = tokens_step / pr.step_s;
     double six_n = 0, attn = 0;
-    q->flops_per_token = dnn_xf_train_flops_per_token(&p.a, p.l.seq, &six_n, &attn);
+    q->flops_per_token = dnn_xf_train_flops_per_token(&pl.a, pl.l.seq, &six_n, &attn);
     q->model_tflops_per_gpu = q->tokens_per_s * q->flops_per_token / r->gpus / 1e12;
     /* recompute's extra forward: full the whole forward (a third of the
      * training FLOPs), selective the attention core's forward */
-    double extra = p.l.rc == EXP_RC_FULL ? q->flops_per_token / 3 : p.l.rc == EXP_RC_SELECTIVE ? attn / 3 : 0;
+    double extra = pl.l.rc == EXP_RC_FULL ? q->flops_per_token / 3 : pl.l.rc == EXP_RC_SELECTIVE ? attn / 3 : 0;
     q->hw_tflops_per_gpu = q->tokens_per_s * (q->flops_per_token + extra) / r->gpus / 1e12;
-    double peak = compute_matrix_peak(&p.g, p.prec);
+    double peak = compute_matrix_peak(&pl.g, pl.prec);
     q->mfu = q->model_tflops_per_gpu * 1e12 / peak;
-    q->params = (double)p.net.params;
-    q->steps = steps_of(x, &p.l);
-    layout_mem(&p.a, &p.l, x->model.precision, &q->mem);
+    q->params = (double)pl.net.params;
+    q->steps = steps_of(x, &pl.l);
+    layout_mem(&pl.a, &pl.l, x->model.precision, &q->mem);
 
     struct run_phase *ph = &r->ph[0];
     ph->epoch = 0;
     ph->epochs = x->training.epochs;
-    ph->global_batch = p.l.global_batch;
-    ph->batch_per_gpu = (int)(p.l.global_batch / p.l.dp);
+    ph->global_batch = pl.l.global_batch;
+    ph->batch_per_gpu = (int)(pl.l.global_batch / pl.l.dp);
     ph->iterations = (long long)q->steps;
     ph->r.step_s = pr.step_s;
     ph->r.forward_s = pr.compute_s; /* the critical stage's compute (forward and backward together) */
     ph->r.exposed_comm_s = pr.tp_s + pr.dp_exposed_s;
     ph->r.optimizer_s = pr.optimizer_s;
     ph->r.allreduce_s = pr.dp_busy_s;
-    ph->images_per_s = (double)p.l.global_batch / pr.step_s;
+    ph->images_per_s = (double)pl.l.global_batch / pr.step_s;
     ph->tokens_per_s = q->tokens_per_s;
     ph->time_s = q->steps * pr.step_s;
     ph->bound = par_bound(q);
     r->startup_s = x->training.startup_s;
     r->time_to_train_s = r->startup_s + ph->time_s;
     r->iterations = q->steps;
-    r->fwd_flops_per_image = (double)p.net.fwd_flops;
-    r->bwd_flops_per_image = (double)p.net.bwd_flops;
-    r->gpu_fp32_flops = p.g.fp32_flops;
+    r->fwd_flops_per_image = (double)pl.net.fwd_flops;
+    r->bwd_flops_per_image = (double)pl.net.bwd_flops;
+    r->gpu_fp32_flops = pl.g.fp32_flops;
     r->gpu_matrix_flops = peak;
     r->mem_capacity = gpu->mem_bytes;
-    snprintf(r->stack, sizeof r->stack, "%s", p.st->name);
-    snprintf(r->framework, sizeof r->framework, "%s %s", p.st->framework, p.st->version);
-    r->stack_year = p.st->year;
+    snprintf(r->stack, sizeof r->stack, "%s", pl.st->name);
+    snprintf(r->framework, sizeof r->framework, "%s %s", pl.st->framework, pl.st->version);
+    r->stack_year = pl.st->year;
     r->in.tokens = 1;
-    r->in.seq_len = p.l.seq;
+    r->in.seq_len = pl.l.seq;
     pipe_result_free(&pr);
 out:
-    prun_free(&p);
+    prun_plan_free(&pl);
     return rc;
 }
+
 
 /* --- outputs ------------------------------------------------------------ */
 

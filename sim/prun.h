@@ -43,6 +43,8 @@
 #define DT_PRUN_H
 
 #include "catalog.h"
+#include "compute.h"
+#include "stack.h"
 #include "experiment.h"
 #include "pipesim.h"
 #include "run.h"
@@ -58,6 +60,35 @@ int prun_check(const struct experiment *x, const struct catalog *cat, dt_err *e)
  * (bytes), without refusing (dtsim config prints it). */
 int prun_memory(const struct experiment *x, const struct catalog *cat, struct layout *l, struct layout_mem *m,
                 double *cap, dt_err *e);
+
+/* What prun_prepare builds from an experiment (no SimGrid): the
+ * transformer, the layout, the TP-split layer table's times and the
+ * pipeline's op lists (pm, ready for pipesim_run). Free with
+ * prun_plan_free. */
+struct prun_plan {
+    const struct experiment *x;
+    struct dnn_xf a;
+    struct layout l;
+    struct dnn_net net;
+    enum compute_prec prec;
+    struct compute_gpu g;
+    struct compute_params cp;
+    const struct stack *st;
+    const struct commlib *lib;
+    int gsz;                     /* gradient bytes per element */
+    int esz;                     /* activation bytes per element */
+    struct pipe_model pm;        /* chunks point into ops */
+    /* op storage */
+    struct pipe_op *ops;
+    size_t nops, cap;
+    size_t floor;                /* ops before this index never merge with a new one (pass boundary) */
+    struct pipe_chunk *chunks;
+    size_t *fwd_at, *bwd_at;     /* op offsets per chunk (ops may move while growing) */
+};
+
+/* run_check, then build *pl. 0 or an error (file:line where there is one). */
+int prun_prepare(const struct experiment *x, const struct catalog *cat, struct prun_plan *pl, dt_err *e);
+void prun_plan_free(struct prun_plan *pl);
 
 /* Simulate one step and fill r (r->par.present = 1). tr may be NULL. */
 int prun_simulate(const struct experiment *x, const struct catalog *cat, const struct run_opts *o,
