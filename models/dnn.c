@@ -100,6 +100,7 @@ static struct dnn_layer *push(struct dnn_builder *b, const char *name, enum dnn_
     memset(l, 0, sizeof *l);
     memcpy(l->name, full, (size_t)len + 1);
     l->kind = kind;
+    l->block = -1; /* the architecture's builder marks its blocks */
     l->in = b->cur;
     l->in_elems = dnn_shape_elems(&b->cur);
     return l;
@@ -145,6 +146,24 @@ void dnn_bn(struct dnn_builder *b, const char *name)
 void dnn_layernorm(struct dnn_builder *b, const char *name)
 {
     eltwise(b, name, DNN_LAYERNORM, 5, 5, 3, 2 * norm_channels(&b->cur));
+}
+
+void dnn_rmsnorm(struct dnn_builder *b, const char *name)
+{
+    eltwise(b, name, DNN_RMSNORM, 4, 4, 2, norm_channels(&b->cur));
+}
+
+void dnn_swiglu(struct dnn_builder *b, const char *name, const struct dnn_shape *up)
+{
+    if (b->err) return;
+    if (!shape_eq(&b->cur, up)) {
+        char x[64], y[64];
+        fail(b, DT_EINVAL, "layer '%s' (swiglu): gate %s and up %s differ", name, dnn_shape_str(&b->cur, x, sizeof x),
+             dnn_shape_str(up, y, sizeof y));
+        return;
+    }
+    eltwise(b, name, DNN_SWIGLU, 5, 8, 0, 0);
+    if (!b->err) b->net->layers[b->net->nlayers - 1].in_elems *= 2; /* gate and up */
 }
 
 void dnn_relu(struct dnn_builder *b, const char *name) { eltwise(b, name, DNN_RELU, 1, 1, 0, 0); }
@@ -343,6 +362,23 @@ int dnn_build(const struct dnn_model *m, const struct dnn_opts *o, struct dnn_ne
 {
     memset(net, 0, sizeof *net);
     if (!m || !m->build) return dt_errf(e, DT_EINVAL, "no model given");
+    /* transformer overrides: build a copy of the row with them applied
+     * (net->model stays the registry's row) */
+    const struct dnn_model *reg = m;
+    struct dnn_model over;
+    struct dnn_xf arch;
+    if (o && o->xf) {
+        const struct dnn_xf_override *x = o->xf;
+        if (x->layers || x->hidden || x->heads || x->kv_heads || x->ffn || x->vocab || x->seq) {
+            int rc = dnn_xf_arch(m, x, &arch, e);
+            if (rc) return rc;
+            over = *m;
+            over.arch = &arch;
+            over.default_size = (int)arch.seq;
+            if (arch.seq > over.max_size) over.max_size = (int)arch.seq; /* rotary: checked by dnn_xf_arch */
+            m = &over;
+        }
+    }
     int size = o && o->size ? o->size : m->default_size;
     int eb = o && o->elem_bytes ? o->elem_bytes : 4;
     const char *what = m->input == DNN_IN_IMAGE ? "resolution" : "sequence length";
@@ -350,7 +386,7 @@ int dnn_build(const struct dnn_model *m, const struct dnn_opts *o, struct dnn_ne
         return dt_errf(e, DT_ERANGE, "%s: %s %d out of range (1..%d)", m->name, what, size, m->max_size);
     if (eb < 1 || eb > 8)
         return dt_errf(e, DT_ERANGE, "%s: element size %d bytes out of range (1..8)", m->name, eb);
-    net->model = m;
+    net->model = reg;
     net->size = size;
     net->elem_bytes = eb;
     net->input = m->input == DNN_IN_IMAGE ? shape3(3, size, size) : shape1(size);

@@ -27,7 +27,9 @@
  *   matmul     batch*M*N*K (two activations) 2m      4m [2]     0           0
  *   bn, ln     -                            5n       5n         3n          2*C (gamma, beta)
  *   relu       -                            n        n          0           0
+ *   rmsnorm    -                            4n       4n         2n          C (gamma)
  *   gelu, tanh -                            8n       8n         0           0
+ *   swiglu     -                            5n       8n         0           0
  *   softmax    -                            5n       4n         0           0
  *   maxpool    -                            K*K*n    n          0           0
  *   avgpool    -                            in+n     in         0           0
@@ -44,7 +46,12 @@
  *   dgamma = sum(dy*xhat), dbeta = sum(dy) (3); backward data:
  *   dx = s*(dy - mean(dy) - xhat*mean(dy*xhat)) (5). softmax: max, sub,
  *   exp, sum, div forward; dx = y*(dy - sum(dy*y)) backward. gelu: tanh
- *   approximation. embedding: T tables (word, position, type) gathered and
+ *   approximation. rmsnorm: layernorm without the mean: sum x^2 (2),
+ *   y = x*r*g (2) forward; dgamma = sum(dy*xhat) (2); dx (4).
+ *   swiglu: silu(gate) * up, gate and up both S x F inputs (n = S*F
+ *   outputs): sigmoid (3), x*sigmoid (1), *up (1) forward; backward
+ *   d_up = dy*silu (1), d_gate = dy*up*silu' with silu' = s(1 + g(1-s))
+ *   (7). embedding: T tables (word, position, type) gathered and
  *   summed; the weight gradient scatter-adds into each table.
  *   Dropout is not a layer here (cheap, and fused in practice).
  *   Elementwise counts are order-of-magnitude: those layers are memory
@@ -87,7 +94,9 @@
     X(SOFTMAX, "softmax")                                    \
     X(LAYERNORM, "layernorm")                                \
     X(GELU, "gelu")                                          \
-    X(TANH, "tanh")
+    X(TANH, "tanh")                                          \
+    X(RMSNORM, "rmsnorm")                                    \
+    X(SWIGLU, "swiglu")
 
 enum dnn_kind {
 #define DNN_KIND_ENUM_(k, s) DNN_##k,
@@ -214,7 +223,13 @@ struct dnn_net {
 const struct dnn_model *dnn_find(const char *name, dt_err *e);
 /* Token models: the vocabulary (distinct token ids); 0 for image models. */
 int64_t dnn_model_vocab(const struct dnn_model *m);
-/* All models, in registry order; *n set to their count. */
+/* Read the transformer rows (configs/models/NAME.ini, or $DTSIM_MODELS) now;
+ * dnn_find and dnn_models do it on first use. 0, or the first bad row's
+ * error ("FILE:LINE: [model x] key: ..."), returned again on every call. */
+int dnn_models_load(dt_err *e);
+/* All models, in registry order (image models, then the rows by file name
+ * and order in the file); *n set to their count. Rows that failed to load
+ * (dnn_models_load) are absent. */
 const struct dnn_model *const *dnn_models(size_t *n);
 
 /* --- building ---------------------------------------------------------- */
@@ -266,6 +281,10 @@ void dnn_add(struct dnn_builder *b, const char *name, const struct dnn_shape *ot
  * rows[] the table sizes (vocab, positions, types), ntables of them. */
 void dnn_embedding(struct dnn_builder *b, const char *name, const int64_t *rows, int ntables, int64_t dim);
 void dnn_layernorm(struct dnn_builder *b, const char *name);
+/* RMSNorm over the last dimension (Llama): C weights, no bias, no mean. */
+void dnn_rmsnorm(struct dnn_builder *b, const char *name);
+/* SwiGLU gate: silu(cur) * up, cur and `up` both S x F (same shape). */
+void dnn_swiglu(struct dnn_builder *b, const char *name, const struct dnn_shape *up);
 void dnn_softmax(struct dnn_builder *b, const char *name);
 /* Attention scores Q K^T: cur = S x D -> heads x S x S (Q and K both S x D). */
 void dnn_attn_scores(struct dnn_builder *b, const char *name, int64_t heads);

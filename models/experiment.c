@@ -63,6 +63,27 @@ static const struct config_key schema[] = {
     {"training", "warmup_epochs", CONFIG_REAL, 0, 10000, NULL, "0", "learning-rate warm-up epochs (informational)"},
     {"training", "eval_images", CONFIG_INT, 0, 1e12, NULL, "0", "images evaluated after each epoch (0 = none)"},
     {"training", "startup", CONFIG_TIME, 0, 864000, NULL, "0s", "fixed time before the first iteration"},
+    {"training", "tokens", CONFIG_REAL, 0, 1e16, NULL, "none",
+     "token models: tokens to train, e.g. 300e9 (steps = tokens / (batch x seq)); none or 0 = train by epochs"},
+    /* [parallel] (docs/parallel.md): a transformer split over GPUs */
+    {"parallel", "tensor", CONFIG_INT, 1, 4096, NULL, "1", "tensor-parallel GPUs splitting each layer (TP)"},
+    {"parallel", "pipeline", CONFIG_INT, 1, 4096, NULL, "1", "pipeline stages (PP)"},
+    {"parallel", "data", CONFIG_INT, 1, MAXN * 64, NULL, "derived",
+     "data-parallel replicas (DP); derived = GPUs / (tensor x pipeline)"},
+    {"parallel", "microbatch", CONFIG_INT, 1, MAXN, NULL, "1",
+     "sequences per microbatch; divides the local batch (training.batch / data)"},
+    {"parallel", "schedule", CONFIG_ENUM, 0, 0, "gpipe|1f1b|interleaved", "1f1b",
+     "pipeline schedule: gpipe (all forwards, then all backwards), 1f1b, interleaved (virtual_stages chunks)"},
+    {"parallel", "virtual_stages", CONFIG_INT, 1, 1024, NULL, "1",
+     "model chunks per GPU: >= 2 with schedule = interleaved, else 1"},
+    {"parallel", "zero", CONFIG_INT, 0, 3, NULL, "0",
+     "ZeRO stage: 1 shards optimizer state over data, 2 also gradients, 3 also weights"},
+    {"parallel", "recompute", CONFIG_ENUM, 0, 0, "none|selective|full", "none",
+     "activation recompute: none, selective (attention scores), full (each layer's input kept)"},
+    {"parallel", "sequence_parallel", CONFIG_BOOL, 0, 0, NULL, "false",
+     "split LayerNorm and dropout over tensor (TP all-reduce becomes reduce-scatter + all-gather)"},
+    {"parallel", "placement", CONFIG_ENUM, 0, 0, "tp,pp,dp|tp,dp,pp", "tp,pp,dp",
+     "rank order from innermost: tp,pp,dp puts a TP group inside a node, then stages, then replicas"},
     /* [allreduce] */
     {"allreduce", "algorithm", CONFIG_STRING, 0, 0, NULL, "ring", "all-reduce algorithm (dtsim coll --list)"},
     {"allreduce", "grid", CONFIG_STRING, 0, 0, NULL, "none",
@@ -294,6 +315,118 @@ int experiment_parse_batch(const char *text, struct exp_batch_phase *out, int ma
     return n;
 }
 
+/* ---- [parallel] and training.tokens ------------------------------------- */
+
+static int has_parallel(const config *c)
+{
+    for (size_t i = 0; i < config_nsections(c); i++)
+        if (strcmp(config_section_at(c, i), "parallel") == 0) return 1;
+    return 0;
+}
+
+static const char *const place_names[] = {"tp,pp,dp", "tp,dp,pp"};
+
+/* Of two keys of a section, the entry written last (a later line, an
+ * including file's override, a --set), or a stand-in when neither is. */
+static const struct config_entry *latest(struct ctx *cx, const char *s, const char *k1, const char *k2,
+                                         struct config_entry *tmp)
+{
+    const struct config_entry *best = NULL;
+    for (size_t i = 0; i < config_count(cx->c); i++) {
+        const struct config_entry *en = config_at(cx->c, i);
+        if (strcmp(en->section, s) == 0 && (strcmp(en->key, k1) == 0 || strcmp(en->key, k2) == 0)) best = en;
+    }
+    return best ? best : where(cx, s, k1, tmp);
+}
+
+/* The [parallel] section, read and checked against the cluster and the
+ * batch (bat: the training.batch entry). Called after every other key. */
+static int fill_parallel(struct experiment *x, struct ctx *cx, const struct config_entry *bat)
+{
+    int rc;
+    double v;
+    const char *t;
+    struct config_entry tmp;
+#define TRY(expr) do { if ((rc = (expr)) < 0) return rc; } while (0)
+    x->parallel.present = has_parallel(cx->c);
+    TRY(get_int(cx, "parallel", "tensor", &x->parallel.tensor));
+    TRY(get_int(cx, "parallel", "pipeline", &x->parallel.pipeline));
+    TRY(get_int(cx, "parallel", "data", &x->parallel.data)); /* 0: derived */
+    TRY(get_int(cx, "parallel", "microbatch", &x->parallel.microbatch));
+    TRY(get(cx, "parallel", "schedule", &t, NULL, &v));
+    x->parallel.schedule = (enum exp_schedule)(int)v;
+    TRY(get_int(cx, "parallel", "virtual_stages", &x->parallel.virtual_stages));
+    TRY(get_int(cx, "parallel", "zero", &x->parallel.zero));
+    TRY(get(cx, "parallel", "recompute", &t, NULL, &v));
+    x->parallel.recompute = (enum exp_recompute)(int)v;
+    TRY(get(cx, "parallel", "sequence_parallel", &t, NULL, &v));
+    x->parallel.sequence_parallel = v != 0;
+    TRY(get(cx, "parallel", "placement", &t, NULL, &v));
+    x->parallel.placement = place_names[(int)v];
+#undef TRY
+    if (!x->parallel.present) return 0;
+
+    long long gpus = (long long)x->cluster.nodes * x->cluster.gpus_per_node;
+    long long tp = x->parallel.tensor, pp = x->parallel.pipeline, tpp = tp * pp;
+    const struct config_entry *dat = config_find(cx->c, "parallel", "data");
+    if (x->parallel.data == 0) { /* derived */
+        if (gpus % tpp != 0) {
+            return config_errf(cx->e, DT_EINVAL, latest(cx, "parallel", "tensor", "pipeline", &tmp),
+                               "tensor %lld x pipeline %lld = %lld does not divide the %lld GPUs (%d nodes x %d)", tp,
+                               pp, tpp, gpus, x->cluster.nodes, x->cluster.gpus_per_node);
+        }
+        x->parallel.data = (int)(gpus / tpp);
+    } else if (tpp * x->parallel.data != gpus)
+        return config_errf(cx->e, DT_EINVAL, dat,
+                           "tensor %lld x pipeline %lld x data %d = %lld, but the cluster has %lld GPUs (%d nodes x %d)",
+                           tp, pp, x->parallel.data, tpp * x->parallel.data, gpus, x->cluster.nodes,
+                           x->cluster.gpus_per_node);
+    long long dp = x->parallel.data, mb = x->parallel.microbatch;
+    int vs = x->parallel.virtual_stages;
+    const struct config_entry *sched = where(cx, "parallel", "schedule", &tmp);
+    if (x->parallel.schedule == EXP_SCHED_INTERLEAVED && vs < 2)
+        return config_errf(cx->e, DT_EINVAL, latest(cx, "parallel", "schedule", "virtual_stages", &tmp),
+                           "schedule = interleaved needs virtual_stages >= 2 (model chunks per GPU), not %d", vs);
+    if (x->parallel.schedule != EXP_SCHED_INTERLEAVED && vs != 1)
+        return config_errf(cx->e, DT_EINVAL, where(cx, "parallel", "virtual_stages", &tmp),
+                           "virtual_stages = %d needs schedule = interleaved (schedule %s runs one chunk per GPU)", vs,
+                           x->parallel.schedule == EXP_SCHED_GPIPE ? "gpipe" : "1f1b");
+    if (x->parallel.schedule == EXP_SCHED_INTERLEAVED && pp < 2)
+        return config_errf(cx->e, DT_EINVAL, sched, "schedule = interleaved needs pipeline >= 2, not %lld", pp);
+    if (x->parallel.zero == 3 && dp == 1)
+        return config_errf(cx->e, DT_EINVAL, where(cx, "parallel", "zero", &tmp),
+                           "zero = 3 shards the weights over the data-parallel replicas, but data = 1 (tensor %lld x "
+                           "pipeline %lld use all %lld GPUs): nothing to shard over",
+                           tp, pp, gpus);
+    for (int i = 0; i < x->training.nbatch; i++) {
+        long long b = x->training.batch[i].global_batch;
+        if (b % dp != 0)
+            return config_errf(cx->e, DT_EINVAL, bat,
+                               "global batch %lld sequences is not divisible by data %lld (%lld per replica would not "
+                               "be whole)",
+                               b, dp, b / dp);
+        if ((b / dp) % mb != 0)
+            return config_errf(cx->e, DT_EINVAL, where(cx, "parallel", "microbatch", &tmp),
+                               "microbatch %lld does not divide the local batch of %lld sequences (global batch %lld / "
+                               "data %lld)",
+                               mb, b / dp, b, dp);
+        long long m = b / dp / mb;
+        if (x->parallel.schedule == EXP_SCHED_INTERLEAVED && m % pp != 0)
+            return config_errf(cx->e, DT_EINVAL, sched,
+                               "schedule = interleaved needs the microbatches per step (%lld = global batch %lld / "
+                               "(data %lld x microbatch %lld)) to be a multiple of pipeline %lld",
+                               m, b, dp, mb, pp);
+    }
+    return 0;
+}
+
+long long experiment_token_steps(const struct experiment *x, int seq)
+{
+    if (x->training.tokens <= 0 || seq < 1 || !x->training.nbatch) return 0;
+    double per = (double)x->training.batch[0].global_batch * seq;
+    return (long long)ceil(x->training.tokens / per);
+}
+
 /* ---- the experiment ----------------------------------------------------- */
 
 static int fill(struct experiment *x, struct ctx *cx)
@@ -364,6 +497,7 @@ static int fill(struct experiment *x, struct ctx *cx)
     TRY(get_num(cx, "training", "warmup_epochs", &x->training.warmup_epochs));
     TRY(get_ll(cx, "training", "eval_images", &x->training.eval_images));
     TRY(get_num(cx, "training", "startup", &x->training.startup_s));
+    TRY(get_num(cx, "training", "tokens", &x->training.tokens));
 
     TRY(get_name(cx, "allreduce", "algorithm", "algorithm", 0, &x->allreduce.algorithm));
     const struct config_entry *grid;
@@ -412,9 +546,15 @@ static int fill(struct experiment *x, struct ctx *cx)
                            x->allreduce.grid_x, x->allreduce.grid_y,
                            (long long)x->allreduce.grid_x * x->allreduce.grid_y, gpus, x->cluster.nodes,
                            x->cluster.gpus_per_node);
+    if (x->training.tokens > 0 && x->training.nbatch > 1)
+        return config_errf(cx->e, DT_EINVAL, bat,
+                           "training.tokens needs one global batch (phases change by epoch; %d given)",
+                           x->training.nbatch);
+    rc = fill_parallel(x, cx, bat);
+    if (rc < 0) return rc;
     for (int i = 0; i < x->training.nbatch; i++) {
         long long b = x->training.batch[i].global_batch;
-        if (b % gpus != 0)
+        if (!x->parallel.present && b % gpus != 0)
             return config_errf(cx->e, DT_EINVAL, bat,
                                "global batch %lld is not divisible by the %lld GPUs (%lld per GPU would not be whole)",
                                b, gpus, b / gpus);

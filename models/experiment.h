@@ -10,6 +10,8 @@
  *   [training]  dataset_images epochs batch warmup_epochs eval_images startup
  *   [allreduce] algorithm grid bucket inner variant chunks library
  *   [input]     enabled decode decode_per_core prefetch file_size images_per_file token_size
+ *   [parallel]  tensor pipeline data microbatch schedule virtual_stages zero recompute
+ *               sequence_parallel placement (docs/parallel.md)
  *
  * The batch schedule is "epoch:global_batch, ..." with epochs strictly
  * increasing and the first at 0 ("0:34816, 30:69632"); a bare number
@@ -20,7 +22,13 @@
  *   - every section/key known, every value parses and is in range;
  *   - nics_per_node <= gpus_per_node;
  *   - grid X x Y == nodes x gpus_per_node (when grid is set);
- *   - every global batch divisible by nodes x gpus_per_node;
+ *   - every global batch divisible by nodes x gpus_per_node; with a
+ *     [parallel] section (batch in sequences) instead: tensor x pipeline x
+ *     data = GPUs (data derived when not given, the division whole), the
+ *     batch divisible by data and the local batch by microbatch,
+ *     virtual_stages >= 2 exactly with interleaved (and the microbatches a
+ *     multiple of pipeline), zero = 3 only with data > 1;
+ *   - training.tokens with a single batch phase;
  *   - batch epochs < training.epochs, warmup_epochs <= epochs;
  *   - nodes_per_leaf <= nodes (fat-tree);
  *   - names (gpu, links, cpu, storage, model, algorithm) accepted by the
@@ -201,6 +209,11 @@ long long experiment_batch_at(const struct experiment *x, double epoch);
  * epoch is a full step (frameworks keep it). The one count of iterations:
  * `dtsim config`, `run`, `reproduce`, `sweep` and `plan` all use it. */
 long long experiment_iterations(long long dataset_images, long long global_batch, double epochs);
+
+/* Steps to train training.tokens at sequences of `seq` tokens: ceil(tokens
+ * / (global batch x seq)), the global batch in sequences (one phase: the
+ * loader refuses phases with tokens). 0 when training is by epochs. */
+long long experiment_token_steps(const struct experiment *x, int seq);
 
 /* Batch phase k (0 <= k < nbatch): its epochs (to the next phase's first,
  * the last to training.epochs) in *epochs (may be NULL), and its steps. */

@@ -31,15 +31,31 @@
  *                 selective recompute       drops the 5 a s / (h t) term
  *                 full recompute            2 s b h (the layer's input, 16-bit)
  *               times the layers of the stage, times the microbatches in flight
- *               on it: 1F1B stage 0 holds PP of them (the last stage 1);
- *               GPipe holds all m; interleaved multiplies stage 0's by
- *               (1 + (PP - 1) / (PP v)) (ibid., section 4.2.3).
- *               Stage 0 adds the embedding output (s b h x 2 bytes, / t with
- *               SP); the last stage the logits (4 s b V / t, fp32 cross
- *               entropy) [U].
- *   buffers     MEM_WORKSPACE_BYTES (memory.h) plus the two point-to-point
- *               receive buffers of the pipeline (2 x 2 s b h) and one TP
- *               communication buffer (2 s b h) [U].
+ *               on it: 1F1B stage s holds min(PP - s, m) of them (stage 0
+ *               PP, the last stage 1); GPipe holds all m; interleaved holds
+ *               (2 (PP - s - 1) + (v - 1) PP + 1) / v (Megatron-LM's warm-up
+ *               chunks, each 1/v of the stage's layers; at most m), which
+ *               for stage 0 is PP (1 + (PP - 1) / (PP v)) (ibid., section
+ *               4.2.3). Per microbatch in flight, stage 0 adds the
+ *               embedding output (s b h x 2 bytes, / t with SP); the last
+ *               stage the logits (4 s b V / t, fp32 cross entropy) [U].
+ *               The formula counts 16-bit activations whatever the
+ *               precision, and full attention K, V (GQA stores less) [U].
+ *   buffers     MEM_WORKSPACE_BYTES (memory.h) plus, when PP > 1, the two
+ *               point-to-point receive buffers of the pipeline (2 x 2 s b
+ *               h) and, when TP > 1, one TP communication buffer (2 s b h)
+ *               [U].
+ * The stage reported is the one whose total is largest (the first of equals).
+ *
+ * Parameters (layout_xf_params): per layer Q, out h x h; K, V h x (kv_heads
+ * h / heads) each; FFN 2 h ffn (GELU) or 3 h ffn (SwiGLU); biases of all
+ * these when the row has them; two norms (LayerNorm 2h, RMSNorm h). Plus the
+ * token table vocab x h, positions x h, types x h, a final norm, and an LM
+ * head h x vocab when untied. Under TP (Megatron-LM) the linear weights,
+ * the biases of column-parallel linears (Q, K, V, the FFN's first) and the
+ * token table (by vocabulary) are split over TP; norms, position and type
+ * tables and the biases of row-parallel linears (attention out, the FFN's
+ * last) are replicated.
  */
 #ifndef DT_LAYOUT_H
 #define DT_LAYOUT_H
@@ -85,6 +101,9 @@ void layout_coords(const struct layout *l, int rank, int *t, int *s, int *d);
  *   - the model is a transformer. */
 int layout_from_experiment(const struct experiment *x, const struct dnn_xf *a, long long global_batch,
                            struct layout *l, dt_err *e);
+
+/* Parameters of transformer a in all (count), as the comment above. */
+double layout_xf_params(const struct dnn_xf *a);
 
 /* Parameters of transformer a held by one GPU of stage s (count), under
  * TP (no ZeRO division; that is applied by layout_mem). */

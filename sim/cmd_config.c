@@ -43,6 +43,15 @@ static void range_text(char *buf, size_t len, const struct config_key *k)
 {
     buf[0] = '\0';
     if (k->type == CONFIG_ENUM) {
+        if (strchr(k->choices, ',')) { /* choices with commas ("tp,pp,dp"): joined by "or" */
+            size_t n = 0;
+            for (const char *p = k->choices; *p && n + 5 < len; p++) {
+                if (*p == '|') n += (size_t)snprintf(buf + n, len - n, " or ");
+                else buf[n++] = *p;
+            }
+            buf[n] = '\0';
+            return;
+        }
         snprintf(buf, len, "%s", k->choices);
         for (char *p = buf; *p; p++)
             if (*p == '|') *p = ',';
@@ -106,6 +115,12 @@ static void print_experiment(const struct experiment *x, const char *path)
     const char *sec = "";
     for (size_t i = 0; i < n; i++) {
         const struct config_key *k = &s[i];
+        /* a data-parallel experiment prints as before: [parallel] and
+         * training.tokens only when the file (or a --set) gives them */
+        if (!x->parallel.present && (strcmp(k->section, "parallel") == 0 ||
+                                     (strcmp(k->section, "training") == 0 && strcmp(k->key, "tokens") == 0 &&
+                                      !config_find(c, k->section, k->key))))
+            continue;
         if (strcmp(sec, k->section) != 0) {
             printf("%s[%s]\n", sec[0] ? "\n" : "", k->section);
             sec = k->section;
@@ -128,6 +143,19 @@ static void print_experiment(const struct experiment *x, const char *path)
     int gpus = experiment_gpus(x);
     printf("\n; derived: %d GPUs (%d nodes x %d), %d per leaf switch\n", gpus, x->cluster.nodes,
            x->cluster.gpus_per_node, x->cluster.nodes_per_leaf);
+    if (x->parallel.present) {
+        /* the layout (docs/parallel.md); its memory needs the model's
+         * transformer row and is checked by run and plan */
+        const struct exp_batch_phase *p = &x->training.batch[0];
+        long long dp = x->parallel.data;
+        printf("; derived: tensor %d x pipeline %d x data %lld = %d GPUs\n", x->parallel.tensor,
+               x->parallel.pipeline, dp, gpus);
+        for (int i = 0; i < x->training.nbatch; i++, p++)
+            printf("; derived: from epoch %d: global batch %lld sequences, %lld per replica, %lld microbatches of %d\n",
+                   p->epoch, p->global_batch, p->global_batch / dp, p->global_batch / dp / x->parallel.microbatch,
+                   x->parallel.microbatch);
+        return;
+    }
     for (int i = 0; i < x->training.nbatch; i++) {
         const struct exp_batch_phase *p = &x->training.batch[i];
         double epochs;
