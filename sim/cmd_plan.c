@@ -10,6 +10,7 @@
 #include "coll.h"
 #include "dnn.h"
 #include "jobs.h"
+#include "llmplan.h"
 #include "sweep.h"
 #include "units.h"
 
@@ -60,7 +61,10 @@ static int usage(FILE *f)
             "  --resume          keep DIR/plan.csv rows from an interrupted plan with the same options\n"
             "  --no-plots        skip gnuplot\n"
             "Exit status: 0 an answer, 1 no configuration meets the deadline (the closest are\n"
-            "printed), 2 bad input.\n");
+            "printed), 2 bad input.\n\n"
+            "With --tokens, plan searches layouts of a transformer too large for one GPU instead:\n"
+            "       dtsim plan --tokens T --model M --gpus N [--gpu G] [--batch B] ...\n"
+            "(tensor x pipeline x data x microbatch x ZeRO x recompute; dtsim plan --tokens 1 --help).\n");
     return f == stdout ? DT_EXIT_OK : DT_EXIT_USAGE;
 }
 
@@ -294,6 +298,8 @@ static int cmd_plan(int argc, char **argv)
     int top = 5, resume = 0, noplots = 0, par = (int)sysconf(_SC_NPROCESSORS_ONLN), rc = DT_EXIT_USAGE;
     dt_err e = {0, ""};
     struct cmd_sets sets = {0};
+    for (int i = 1; i < argc; i++) /* the layout search (llmplan.h) */
+        if (strcmp(argv[i], "--tokens") == 0) return llmplan_main(argc, argv);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         char *end;
