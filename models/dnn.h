@@ -227,6 +227,9 @@ int64_t dnn_model_vocab(const struct dnn_model *m);
  * dnn_find and dnn_models do it on first use. 0, or the first bad row's
  * error ("FILE:LINE: [model x] key: ..."), returned again on every call. */
 int dnn_models_load(dt_err *e);
+/* Read every row of the *.ini files in dir as the load does, and keep none:
+ * 0 or the first bad row's error (tests; checking a models directory). */
+int dnn_models_check(const char *dir, dt_err *e);
 /* All models, in registry order (image models, then the rows by file name
  * and order in the file); *n set to their count. Rows that failed to load
  * (dnn_models_load) are absent. */

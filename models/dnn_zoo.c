@@ -501,6 +501,16 @@ static int load_file(const char *path, dt_err *e)
     int rc = config_load(&c, path, e);
     if (rc) return rc;
     if ((rc = config_check(c, row_schema, NROW_SCHEMA, NULL, e))) goto out;
+    /* a key given twice in a row (or in a repeated [model NAME]) would be
+     * read as the last one: refused */
+    for (size_t i = 1; i < config_count(c); i++)
+        for (size_t j = 0; j < i; j++) {
+            const struct config_entry *x = config_at(c, i), *y = config_at(c, j);
+            if (strcmp(x->section, y->section) == 0 && strcmp(x->key, y->key) == 0) {
+                rc = config_errf(e, DT_EINVAL, x, "given twice in [%s] (first at %s:%d)", x->section, y->file, y->line);
+                goto out;
+            }
+        }
     for (size_t i = 0; i < config_nsections(c); i++) {
         const char *sec = config_section_at(c, i);
         const struct config_entry *first = NULL;
@@ -539,11 +549,22 @@ out:
     return rc;
 }
 
-static int xf_load(dt_err *e)
+static void free_rows(void)
 {
-    char dir[PATH_MAX];
-    int rc = models_dir(dir, sizeof dir, e);
-    if (rc) return rc;
+    for (size_t i = 0; i < zoo.nrows; i++) {
+        free(zoo.rows[i].name);
+        free(zoo.rows[i].summary);
+        free(zoo.rows[i].source);
+    }
+    free(zoo.rows);
+    zoo.rows = NULL;
+    zoo.nrows = 0;
+}
+
+/* Read every *.ini of dir, by name, onto zoo.rows. */
+static int xf_load_dir(const char *dir, dt_err *e)
+{
+    int rc = 0;
     DIR *d = opendir(dir);
     if (!d) return dt_errf(e, DT_ENOENT, "cannot open models directory '%s': %s", dir, strerror(errno));
     char **names = NULL;
@@ -572,6 +593,26 @@ static int xf_load(dt_err *e)
     return rc;
 }
 
+static int xf_load(dt_err *e)
+{
+    char dir[PATH_MAX];
+    int rc = models_dir(dir, sizeof dir, e);
+    return rc ? rc : xf_load_dir(dir, e);
+}
+
+int dnn_models_check(const char *dir, dt_err *e)
+{
+    struct xf_row *rows = zoo.rows;
+    size_t nrows = zoo.nrows;
+    zoo.rows = NULL;
+    zoo.nrows = 0;
+    int rc = xf_load_dir(dir, e);
+    free_rows();
+    zoo.rows = rows;
+    zoo.nrows = nrows;
+    return rc;
+}
+
 int dnn_models_load(dt_err *e)
 {
     if (!zoo.loaded) {
@@ -580,14 +621,7 @@ int dnn_models_load(dt_err *e)
         zoo.rc = xf_load(&le);
         if (zoo.rc) {
             snprintf(zoo.msg, sizeof zoo.msg, "%s", le.msg);
-            for (size_t i = 0; i < zoo.nrows; i++) {
-                free(zoo.rows[i].name);
-                free(zoo.rows[i].summary);
-                free(zoo.rows[i].source);
-            }
-            free(zoo.rows);
-            zoo.rows = NULL;
-            zoo.nrows = 0;
+            free_rows();
         }
         for (size_t i = 0; i < zoo.nrows; i++) zoo.rows[i].m.arch = &zoo.rows[i].a; /* rows no longer move */
         zoo.all = malloc((NIMAGE + zoo.nrows) * sizeof *zoo.all);

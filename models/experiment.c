@@ -55,6 +55,18 @@ static const struct config_key schema[] = {
      "else fp32"},
     {"model", "stack", CONFIG_STRING, 0, 0, NULL, "pytorch-2.11",
      "training stack (framework and year), a [stack NAME] row (dtsim catalog stacks); none = ideal"},
+    {"model", "layers", CONFIG_INT, 1, 1e6, NULL, "row",
+     "transformer rows: blocks, overriding the row's (row = the row's value; dtsim model NAME --summary)"},
+    {"model", "hidden", CONFIG_INT, 1, 1e7, NULL, "row", "transformer rows: hidden size (row = the row's value)"},
+    {"model", "heads", CONFIG_INT, 1, 1e5, NULL, "row",
+     "transformer rows: attention heads (row = the row's value; a row without grouped-query attention keeps "
+     "kv_heads = heads)"},
+    {"model", "kv_heads", CONFIG_INT, 1, 1e5, NULL, "row",
+     "transformer rows: key/value heads, grouped-query attention (row = the row's value)"},
+    {"model", "ffn", CONFIG_INT, 1, 1e8, NULL, "row", "transformer rows: feed-forward width (row = the row's value)"},
+    {"model", "vocab", CONFIG_INT, 1, 1e8, NULL, "row", "transformer rows: vocabulary (row = the row's value)"},
+    {"model", "seq", CONFIG_INT, 1, 1 << 24, NULL, "row",
+     "transformer rows: sequence length in tokens (row = the row's seq; at most its learned positions)"},
     /* [training] */
     {"training", "dataset_images", CONFIG_INT, 1, 1e12, NULL, "1281167", "training images per epoch (ImageNet-1k)"},
     {"training", "epochs", CONFIG_REAL, 0.001, 10000, NULL, "90", "epochs to train"},
@@ -251,6 +263,35 @@ static int get_name(struct ctx *cx, const char *s, const char *k, const char *ki
         return dt_errf(cx->e, rc, "%s: [%s] %s: the default '%s': %s", config_path(cx->c), s, k, *out, msg);
     }
     return rc;
+}
+
+/* model.layers ... model.seq: transformer overrides ("row": 0, the row's
+ * value). Given for a model that is not a transformer row, or making no
+ * sense together (hidden not divisible by heads ...): an error at the last
+ * of them given (in the order above). */
+static int get_xf(struct ctx *cx, struct experiment *x)
+{
+    static const char *const keys[7] = {"layers", "hidden", "heads", "kv_heads", "ffn", "vocab", "seq"};
+    int64_t *f[7] = {&x->model.xf.layers, &x->model.xf.hidden, &x->model.xf.heads, &x->model.xf.kv_heads,
+                     &x->model.xf.ffn,    &x->model.xf.vocab,  &x->model.xf.seq};
+    const struct config_entry *last = NULL;
+    for (int i = 0; i < 7; i++) {
+        const char *t;
+        const struct config_entry *at;
+        double v;
+        int rc = get(cx, "model", keys[i], &t, &at, &v);
+        if (rc < 0) return rc;
+        if (at && strcmp(at->value, "row") == 0) v = 0;
+        *f[i] = (int64_t)v;
+        if (at && v > 0) last = at;
+    }
+    if (!last) return 0;
+    dt_err le;
+    const struct dnn_model *m = dnn_find(x->model.name, &le);
+    if (!m) return 0; /* model.name's own check reports it */
+    struct dnn_xf a;
+    if (dnn_xf_arch(m, &x->model.xf, &a, &le)) return config_errf(cx->e, le.code, last, "%s", le.msg);
+    return 0;
 }
 
 /* The entry for section.key, or a stand-in naming the top file, for errors
@@ -485,6 +526,7 @@ static int fill(struct experiment *x, struct ctx *cx)
                               : x->model.precision == EXP_BF16   ? EXP_BF16
                                                                  : EXP_FP16;
     TRY(get_name(cx, "model", "stack", "stack", 0, &x->model.stack));
+    TRY(get_xf(cx, x));
 
     TRY(get_ll(cx, "training", "dataset_images", &x->training.dataset_images));
     TRY(get_num(cx, "training", "epochs", &x->training.epochs));

@@ -264,3 +264,21 @@ int layout_from_experiment(const struct experiment *x, const struct dnn_xf *a, l
     l->seq = (int)a->seq;
     return 0;
 }
+
+int layout_check(const struct experiment *x, const struct dnn_xf *a, long long global_batch, double cap,
+                 const char *gpu, struct layout *l, struct layout_mem *m, dt_err *e)
+{
+    int rc = layout_from_experiment(x, a, global_batch, l, e);
+    if (rc) return rc;
+    layout_mem(a, l, x->model.precision, m);
+    if (m->total <= cap) return 0;
+    const struct config_entry *at = NULL;
+    for (size_t i = 0; i < config_count(x->cfg); i++) {
+        const struct config_entry *en = config_at(x->cfg, i);
+        if (strcmp(en->section, "parallel") == 0) at = en;
+    }
+    struct config_entry tmp;
+    if (!at) at = config_find_or(x->cfg, "parallel", "microbatch", "1", &tmp);
+    char msg[400];
+    return config_errf(e, DT_ERANGE, at, "%s", layout_mem_refusal(m, cap, gpu, msg, sizeof msg));
+}

@@ -126,4 +126,11 @@ void layout_mem(const struct dnn_xf *a, const struct layout *l, enum exp_precisi
  * one decimal). Returns buf. */
 char *layout_mem_refusal(const struct layout_mem *m, double cap, const char *gpu, char *buf, size_t len);
 
+/* layout_from_experiment, then layout_mem at the experiment's precision,
+ * refused (DT_ERANGE, layout_mem_refusal's line) when the total exceeds
+ * cap bytes of GPU `gpu`; the error names the [parallel] key written last
+ * in the file (or a --set), the one most likely just changed. */
+int layout_check(const struct experiment *x, const struct dnn_xf *a, long long global_batch, double cap,
+                 const char *gpu, struct layout *l, struct layout_mem *m, dt_err *e);
+
 #endif

@@ -9,7 +9,8 @@
 #include <string.h>
 
 static const char usage_text[] =
-    "usage: dtsim model NAME [--csv] [--batch B] [--resolution R] [--seq S] [--precision P]\n"
+    "usage: dtsim model NAME [--csv] [--summary] [--batch B] [--resolution R] [--seq S] [--precision P]\n"
+    "                   [--layers L] [--hidden H] [--heads A] [--kv-heads K] [--ffn F] [--vocab V]\n"
     "       dtsim model --list\n"
     "\n"
     "Print the layer table of a DNN: one row per layer (index, name, kind,\n"
@@ -18,12 +19,24 @@ static const char usage_text[] =
     "weight gradient. FLOPs and activations are for the whole batch;\n"
     "1 MB = 10^6 bytes. Conventions: docs/models.md.\n"
     "\n"
+    "Transformers (rows of configs/models/*.ini) also get their architecture,\n"
+    "N (parameters in matrix multiplies, the LM head counted even when tied)\n"
+    "and training FLOPs per token = 6N + attention (12 x layers x seq x\n"
+    "hidden), beside the layer table's own total per token.\n"
+    "\n"
     "options:\n"
     "  --csv             CSV with a header row, one row per layer, integer counts\n"
     "  --batch B         samples per batch (default 1); every count but params scales with it\n"
     "  --resolution R    input height and width in pixels, image models (default 224)\n"
     "  --seq S           sequence length in tokens, transformer models (default: see --list)\n"
     "  --precision P     activation element type: fp32 (default), fp16 or bf16\n"
+    "  --summary         totals only, no layer table\n"
+    "  --layers L        transformers: override the row's blocks (also --hidden, --heads,\n"
+    "  --hidden H          --kv-heads, --ffn, --vocab; --seq sets the sequence length);\n"
+    "  --heads A           heads also sets kv_heads on a row without grouped-query attention\n"
+    "  --kv-heads K\n"
+    "  --ffn F\n"
+    "  --vocab V\n"
     "  --list            list the models\n";
 
 /* 25557032 -> "25,557,032" */
@@ -57,16 +70,25 @@ static int list_models(void)
 {
     size_t n;
     const struct dnn_model *const *ms = dnn_models(&n);
-    printf("%-12s %-10s %14s %11s  %s\n", "name", "input", "params", "fwd GFLOP", "description");
+    dt_err e;
+    if (dnn_models_load(&e)) return cmd_fail("%s", e.msg);
+    printf("%-12s %-10s %17s %17s %12s %12s  %s\n", "name", "input", "params", "N (matrix)", "fwd GFLOP",
+           "GFLOP/token", "description");
     for (size_t i = 0; i < n; i++) {
         struct dnn_net net;
-        dt_err e;
         if (dnn_build(ms[i], NULL, &net, &e)) return cmd_fail("%s", e.msg);
-        char shape[32], p[32];
+        char shape[32], p[32], nm[32] = "-", tok[32] = "-";
         dnn_shape_str(&net.input, shape, sizeof shape);
         if (ms[i]->input == DNN_IN_TOKENS) strcat(shape, " tok");
-        printf("%-12s %-10s %14s %11.3f  %s\n", ms[i]->name, shape, commas(net.params, p, sizeof p),
-               net.fwd_flops / 1e9, ms[i]->summary);
+        struct dnn_xf a;
+        if (dnn_xf_arch(ms[i], NULL, &a, NULL) == 0) {
+            double six_n, attn;
+            double f = dnn_xf_train_flops_per_token(&a, net.size, &six_n, &attn);
+            commas((long long)(six_n / 6 + 0.5), nm, sizeof nm);
+            snprintf(tok, sizeof tok, "%.3f", f / 1e9);
+        }
+        printf("%-12s %-10s %17s %17s %12.3f %12s  %s\n", ms[i]->name, shape, commas(net.params, p, sizeof p), nm,
+               net.fwd_flops / 1e9, tok, ms[i]->summary);
         dnn_free(&net);
     }
     return DT_EXIT_OK;
@@ -88,7 +110,32 @@ static void print_csv(const struct dnn_net *net, long batch)
     }
 }
 
-static void print_table(const struct dnn_net *net, long batch, const char *prec)
+/* A transformer's architecture and its FLOPs per token: 6N + attention
+ * against the layer table's own total. */
+static void print_xf(const struct dnn_net *net, const struct dnn_xf *a, int over)
+{
+    char p[32];
+    printf("\ntransformer%s: %s, %lld layers, hidden %lld, %lld heads (%lld key/value), ffn %lld (%s), %s\n",
+           over ? " (row overridden)" : "", a->kind == DNN_XF_ENCODER ? "encoder" : "decoder", (long long)a->layers, (long long)a->hidden,
+           (long long)a->heads, (long long)a->kv_heads, (long long)a->ffn, a->ffn_kind == DNN_FFN_SWIGLU ? "swiglu" : "gelu",
+           a->norm == DNN_NORM_RMSNORM ? "rmsnorm" : "layernorm");
+    printf("  vocab %lld, seq %d, %s, %s, %s\n", (long long)a->vocab, net->size,
+           a->positions ? "learned positions" : "rotary positions",
+           a->kind == DNN_XF_ENCODER ? "no LM head" : a->tied ? "LM head tied" : "LM head untied",
+           a->bias ? "biases" : "no biases");
+    double six_n, attn;
+    double f = dnn_xf_train_flops_per_token(a, net->size, &six_n, &attn);
+    double table = (double)(net->fwd_flops + net->bwd_flops) / net->size;
+    printf("  N            %s parameters in matrix multiplies (%s)\n", commas((long long)(six_n / 6 + 0.5), p, sizeof p),
+           a->kind == DNN_XF_ENCODER ? "every linear layer and the pooler" : "every linear layer and the LM head, tied or not");
+    printf("  FLOPs/token  %.3f GFLOP = 6N %.3f + attention %.3f (12 x layers x seq x hidden); training, no recompute\n",
+           f / 1e9, six_n / 1e9, attn / 1e9);
+    printf("  layer table  %.3f GFLOP per token (forward + backward), %+.2f%% from 6N + attention: elementwise layers, "
+           "biases%s\n", table / 1e9, 100 * (table - f) / f,
+           a->kind == DNN_XF_ENCODER ? ", embeddings, the pooler on one token" : " and embeddings");
+}
+
+static void print_table(const struct dnn_net *net, long batch, const char *prec, int rows)
 {
     const struct dnn_model *m = net->model;
     int w = 4;
@@ -100,15 +147,16 @@ static void print_table(const struct dnn_net *net, long batch, const char *prec)
     printf("model %s: %s\n", m->name, m->summary);
     printf("input %s%s, batch %ld, activations %s (%d-byte elements)\n\n", dnn_shape_str(&net->input, s, sizeof s),
            m->input == DNN_IN_TOKENS ? " tokens" : "", batch, prec, net->elem_bytes);
-    printf("%4s  %-*s  %-9s  %-14s  %12s  %10s  %10s  %9s\n", "idx", w, "name", "kind", "output", "params",
-           "fwd GFLOP", "bwd GFLOP", "act MB");
-    for (size_t i = 0; i < net->nlayers; i++) {
+    if (rows)
+        printf("%4s  %-*s  %-9s  %-14s  %12s  %10s  %10s  %9s\n", "idx", w, "name", "kind", "output", "params",
+               "fwd GFLOP", "bwd GFLOP", "act MB");
+    for (size_t i = 0; rows && i < net->nlayers; i++) {
         const struct dnn_layer *l = &net->layers[i];
         printf("%4zu  %-*s  %-9s  %-14s  %12s  %10.4f  %10.4f  %9.2f\n", i, w, l->name, dnn_kind_name(l->kind),
                dnn_shape_str(&l->out, s, sizeof s), commas(l->params, p, sizeof p), (double)l->fwd_flops * batch / 1e9,
                (double)(l->bwd_data_flops + l->bwd_weight_flops) * batch / 1e9, (double)l->act_bytes * batch / 1e6);
     }
-    printf("\ntotal: %zu layers\n", net->nlayers);
+    printf("%stotal: %zu layers\n", rows ? "\n" : "", net->nlayers);
     printf("  parameters   %s (gradients %.2f MB fp32, %.2f MB fp16)\n", commas(net->params, p, sizeof p),
            net->params * 4 / 1e6, net->params * 2 / 1e6);
     printf("  forward      %.3f GFLOP (%.3f G multiply-adds)\n", (double)net->fwd_flops * batch / 1e9,
@@ -126,8 +174,10 @@ static void print_table(const struct dnn_net *net, long batch, const char *prec)
 static int cmd_model(int argc, char **argv)
 {
     const char *name = NULL;
-    int csv = 0, list = 0;
+    int csv = 0, list = 0, summary = 0;
     long batch = 1, res = 0, seq = 0;
+    long xv[6] = {0};
+    static const char *const xopt[6] = {"--layers", "--hidden", "--heads", "--kv-heads", "--ffn", "--vocab"};
     int elem_bytes = 4;
     const char *prec = "fp32";
     for (int i = 1; i < argc; i++) {
@@ -139,12 +189,19 @@ static int cmd_model(int argc, char **argv)
             csv = 1;
         } else if (strcmp(a, "--list") == 0) {
             list = 1;
+        } else if (strcmp(a, "--summary") == 0) {
+            summary = 1;
         } else if (strcmp(a, "--batch") == 0) {
             if (parse_pos(a, i + 1 < argc ? argv[++i] : NULL, 65536, &batch)) return DT_EXIT_USAGE;
         } else if (strcmp(a, "--resolution") == 0) {
             if (parse_pos(a, i + 1 < argc ? argv[++i] : NULL, 1L << 20, &res)) return DT_EXIT_USAGE;
         } else if (strcmp(a, "--seq") == 0) {
             if (parse_pos(a, i + 1 < argc ? argv[++i] : NULL, 1L << 20, &seq)) return DT_EXIT_USAGE;
+        } else if ((strcmp(a, xopt[0]) == 0 || strcmp(a, xopt[1]) == 0 || strcmp(a, xopt[2]) == 0 ||
+                    strcmp(a, xopt[3]) == 0 || strcmp(a, xopt[4]) == 0 || strcmp(a, xopt[5]) == 0)) {
+            int k = 0;
+            while (strcmp(a, xopt[k]) != 0) k++;
+            if (parse_pos(a, i + 1 < argc ? argv[++i] : NULL, 1L << 30, &xv[k])) return DT_EXIT_USAGE;
         } else if (strcmp(a, "--precision") == 0) {
             if (i + 1 >= argc) return cmd_fail("option --precision needs a value");
             const char *v = argv[++i];
@@ -153,7 +210,9 @@ static int cmd_model(int argc, char **argv)
             else if (strcmp(v, "fp16") == 0 || strcmp(v, "bf16") == 0) elem_bytes = 2;
             else return cmd_fail("option --precision: unknown precision '%s' (valid: fp32, fp16, bf16)", v);
         } else if (a[0] == '-' && a[1]) {
-            static const char *const opts[] = {"--csv", "--list", "--batch", "--resolution", "--seq", "--precision", "--help"};
+            static const char *const opts[] = {"--csv",    "--list",   "--summary", "--batch",  "--resolution",
+                                               "--seq",    "--precision", "--layers", "--hidden", "--heads",
+                                               "--kv-heads", "--ffn",  "--vocab",   "--help"};
             const char *near = strsim_nearest(a, opts, sizeof opts / sizeof opts[0]);
             if (near) return cmd_fail("unknown option '%s' (did you mean '%s'?)", a, near);
             return cmd_fail("unknown option '%s' (see 'dtsim model --help')", a);
@@ -172,13 +231,20 @@ static int cmd_model(int argc, char **argv)
         return cmd_fail("option --resolution applies to image models; '%s' takes --seq", m->name);
     if (seq && m->input != DNN_IN_TOKENS)
         return cmd_fail("option --seq applies to transformer models; '%s' takes --resolution", m->name);
-    struct dnn_opts o = {.size = (int)(res ? res : seq), .elem_bytes = elem_bytes};
+    struct dnn_xf_override ov = {xv[0], xv[1], xv[2], xv[3], xv[4], xv[5], 0};
+    int over = xv[0] || xv[1] || xv[2] || xv[3] || xv[4] || xv[5];
+    struct dnn_xf arch;
+    int is_xf = dnn_xf_arch(m, over ? &ov : NULL, &arch, &e) == 0;
+    if (over && !is_xf) return cmd_fail("%s", e.msg);
+    struct dnn_opts o = {.size = (int)(res ? res : seq), .elem_bytes = elem_bytes, .xf = over ? &ov : NULL};
     struct dnn_net net;
     if (dnn_build(m, &o, &net, &e)) return cmd_fail("%s", e.msg);
-    if (csv)
+    if (csv) {
         print_csv(&net, batch);
-    else
-        print_table(&net, batch, prec);
+    } else {
+        print_table(&net, batch, prec, !summary);
+        if (is_xf) print_xf(&net, &arch, over);
+    }
     dnn_free(&net);
     return DT_EXIT_OK;
 }

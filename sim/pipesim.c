@@ -76,6 +76,7 @@ struct pipesim {
     struct fworker **all;
     int nall, capall;
     sg_sem_t fin;
+    double t0;                /* the clock when the step starts */
     double p2p_bytes;
     long long flows;
     int rc;
@@ -99,8 +100,8 @@ static void trace_add(struct pipesim *ps, int stage, const char *name, double t0
     struct pipe_event *ev = &tr->ev[tr->n++];
     ev->stage = stage;
     snprintf(ev->name, sizeof ev->name, "%s", name);
-    ev->t0_s = t0;
-    ev->t1_s = t1;
+    ev->t0_s = t0 - ps->t0;
+    ev->t1_s = t1 - ps->t0;
 }
 
 /* ---- flows ---------------------------------------------------------------- */
@@ -183,7 +184,8 @@ static void ring_step(struct pipesim *ps, sg_sem_t sem, const sg_host_t *h, int 
 
 /* A ring collective of nsteps steps of flow_bytes per GPU; the first
  * `nsim` steps are simulated, the rest cost the last simulated one's time.
- * The library's call cost and step latency as collsim. Returns seconds. */
+ * The library's call cost, step latency and bandwidth share as collsim
+ * (models/commlib.h). Returns seconds. */
 static double ring_coll(struct pipesim *ps, sg_sem_t sem, const sg_host_t *h, int nr, int n, int inter, int nsteps,
                         double flow_bytes, int nsim)
 {
@@ -192,11 +194,12 @@ static double ring_coll(struct pipesim *ps, sg_sem_t sem, const sg_host_t *h, in
     const struct commlib *lib = ps->m->lib;
     sleep_s(commlib_call_s(lib));
     double lat = lib ? commlib_round_lat_s(lib, inter, flow_bytes) : 0;
+    double wire = flow_bytes / commlib_share(lib, flow_bytes); /* a protocol's share of the link rate */
     int k = nsteps < nsim ? nsteps : nsim;
     for (int i = 0; i < k; i++) {
         double a = simgrid_get_clock();
         sleep_s(lat);
-        ring_step(ps, sem, h, nr, n, flow_bytes);
+        ring_step(ps, sem, h, nr, n, wire);
         last = simgrid_get_clock() - a;
     }
     sleep_s((double)(nsteps - k) * last);
@@ -470,7 +473,7 @@ static void stage_main(int argc, char **argv)
     double t3 = simgrid_get_clock();
     st->st.optimizer_s = t3 - t2;
     trace_add(ps, s, "optimizer", t2, t3);
-    st->st.end_s = t3;
+    st->st.end_s = t3 - ps->t0;
     sg_sem_release(ps->fin);
 }
 
@@ -526,6 +529,9 @@ static int check(const struct sim_cluster *c, const struct pipe_model *m, dt_err
                        "each must be at least 1", l->tp, l->pp, l->dp, l->vstages, l->microbatches);
     if (l->sched != EXP_SCHED_GPIPE && l->sched != EXP_SCHED_1F1B && l->sched != EXP_SCHED_INTERLEAVED)
         return dt_errf(e, DT_EINVAL, "pipeline: unknown schedule %d", (int)l->sched);
+    if (l->sched != EXP_SCHED_INTERLEAVED && l->vstages != 1)
+        return dt_errf(e, DT_EINVAL, "pipeline: %d virtual stages need the interleaved schedule",
+                       l->vstages);
     if (l->sched == EXP_SCHED_INTERLEAVED && l->microbatches % l->pp != 0)
         return dt_errf(e, DT_EINVAL, "pipeline: interleaved schedule needs microbatches (%d) a multiple of pipeline (%d)",
                        l->microbatches, l->pp);
@@ -659,6 +665,7 @@ int pipesim_run(const struct sim_cluster *c, const struct pipe_model *m, struct 
     }
     free(rk);
     ps.fin = sg_sem_init(0);
+    ps.t0 = simgrid_get_clock();
     sg_actor_t a = sg_actor_init("pipeline", ps.host[0]);
     sg_actor_set_data(a, &ps);
     sg_actor_start(a, driver_main, 0, NULL);

@@ -28,7 +28,8 @@
  *                   a repeat of the same (kind, bytes) on the same stage is
  *                   memoised: a sleep of the first run's duration
  *   PIPE_DP_ALLGATHER  ZeRO-3's weight gather: an all-gather of `bytes`
- *                   per GPU over the stage's DP group (below)
+ *                   per GPU over the stage's DP group (below); memoised
+ *                   per (bytes) on the stage as the TP collectives are
  * Activations between stages: after a forward of chunk c (not the last),
  * each of the TP GPUs of c's stage sends act_bytes / TP to the same TP
  * rank of chunk c+1's stage (Megatron's scatter-gather of the pipeline
@@ -53,7 +54,7 @@
  * (grad_bytes in 16-bit) over the same rings.
  * A collective library (commlib.h; NULL = ideal) adds its per-call cost
  * and each step's latency (commlib_round_lat_s) to every TP and DP
- * collective, as collsim does.
+ * collective, and sends bytes / commlib_share, as collsim does.
  *
  * Symmetry: only replica 0's pipeline runs actors; the other replicas do
  * the same at the same times. Their DP flows are simulated (above); their
@@ -66,6 +67,7 @@
  *   tp           its TP collective seconds (never hidden: in the layer's
  *                critical path)
  *   dp_exposed   from its last backward's end to the reduction's end
+ *                (plus its PIPE_DP_ALLGATHER ops, which are in the passes)
  *   optimizer    optimizer_s (+ the weight gather under ZeRO)
  *   bubble       step - the four above (waiting for other stages)
  */
@@ -125,7 +127,7 @@ struct pipe_result {
     struct pipe_stage_stats *stage; /* [pp], owned; pipe_result_free */
 };
 
-/* Chrome trace: one lane per stage. */
+/* Chrome trace: one lane per stage; times from the step's start. */
 struct pipe_event {
     int stage;                /* lane */
     char name[24];            /* "F 3", "B 3", "F 3.c1" (chunk), "DP 2", "optimizer", "TP" not recorded */
@@ -138,7 +140,8 @@ struct pipe_trace {
 
 /* After platform_load() of a cluster with tp x pp x dp GPUs: run the step
  * (initialises actors, calls simgrid_run once). Checks m (counts >= 1,
- * chunks given, ops non-negative) before starting. tr may be NULL. */
+ * chunks given, ops non-negative, vstages 1 unless interleaved) before
+ * starting. tr may be NULL. */
 int pipesim_run(const struct sim_cluster *c, const struct pipe_model *m, struct pipe_result *r,
                 struct pipe_trace *tr, dt_err *e);
 void pipe_result_free(struct pipe_result *r);

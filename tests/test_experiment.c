@@ -117,6 +117,103 @@ static void test_refused(void)
           "x.ini: [cluster] gpu: missing required key");
 }
 
+/* MT-NLG's 2,240 A100 (Smith et al. 2022); [parallel] keys from line 10. */
+#define PBASE "[cluster]\ngpu = A100-SXM4-80GB\nnodes = 280\ngpus_per_node = 8\n" \
+              "[model]\nname = mt-nlg-530b\n[training]\nbatch = 1920\n[parallel]\n"
+
+static void test_parallel(void)
+{
+    struct experiment x;
+    dt_err e = {0, ""};
+    /* no [parallel]: data parallel, as before */
+    CU_ASSERT_EQUAL_FATAL(from(&x, BASE, NULL, &e), 0);
+    CU_ASSERT_EQUAL(x.parallel.present, 0);
+    CU_ASSERT_EQUAL(x.training.tokens, 0);
+    CU_ASSERT_EQUAL(experiment_token_steps(&x, 2048), 0);
+    experiment_free(&x);
+    /* defaults; data derived */
+    CU_ASSERT_EQUAL_FATAL(from(&x, PBASE "tensor = 8\npipeline = 35\n", NULL, &e), 0);
+    CU_ASSERT_EQUAL(x.parallel.present, 1);
+    CU_ASSERT_EQUAL(x.parallel.tensor, 8);
+    CU_ASSERT_EQUAL(x.parallel.pipeline, 35);
+    CU_ASSERT_EQUAL(x.parallel.data, 8); /* 2240 / 280 */
+    CU_ASSERT_EQUAL(x.parallel.microbatch, 1);
+    CU_ASSERT_EQUAL(x.parallel.schedule, EXP_SCHED_1F1B);
+    CU_ASSERT_EQUAL(x.parallel.virtual_stages, 1);
+    CU_ASSERT_EQUAL(x.parallel.zero, 0);
+    CU_ASSERT_EQUAL(x.parallel.recompute, EXP_RC_NONE);
+    CU_ASSERT_EQUAL(x.parallel.sequence_parallel, 0);
+    CU_ASSERT_STRING_EQUAL(x.parallel.placement, "tp,pp,dp");
+    experiment_free(&x);
+    /* every key; tokens as a number with an exponent; batch 2240 sequences
+     * (2240 / 8 / 2 = 140 microbatches, 4 x pipeline) */
+    int rc = from(&x, PBASE "tensor = 8\npipeline = 35\ndata = 8\nmicrobatch = 2\nschedule = interleaved\n"
+                            "virtual_stages = 3\nzero = 1\nrecompute = full\nsequence_parallel = yes\n"
+                            "placement = tp,dp,pp\n[training]\ntokens = 270e9\nbatch = 2240\n",
+                  NULL, &e);
+    if (rc) fprintf(stderr, "\n%s\n", e.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL(x.parallel.microbatch, 2);
+    CU_ASSERT_EQUAL(x.parallel.schedule, EXP_SCHED_INTERLEAVED);
+    CU_ASSERT_EQUAL(x.parallel.virtual_stages, 3);
+    CU_ASSERT_EQUAL(x.parallel.zero, 1);
+    CU_ASSERT_EQUAL(x.parallel.recompute, EXP_RC_FULL);
+    CU_ASSERT_EQUAL(x.parallel.sequence_parallel, 1);
+    CU_ASSERT_STRING_EQUAL(x.parallel.placement, "tp,dp,pp");
+    CU_ASSERT_EQUAL(x.training.tokens, 270e9);
+    /* 270e9 / (2240 x 2048) = 58,855.3: 58,856 steps */
+    CU_ASSERT_EQUAL(experiment_token_steps(&x, 2048), 58856);
+    experiment_free(&x);
+    /* an empty [parallel] section is present (TP 1, PP 1: data 2240) */
+    CU_ASSERT_EQUAL_FATAL(from(&x, PBASE "[training]\nbatch = 2240\n", NULL, &e), 0);
+    CU_ASSERT_EQUAL(x.parallel.present, 1);
+    CU_ASSERT_EQUAL(x.parallel.data, 2240);
+    experiment_free(&x);
+    /* a --set makes it present too */
+    config *c = NULL;
+    CU_ASSERT_EQUAL_FATAL(config_load_string(&c, "x.ini", BASE, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(config_set(c, "parallel.tensor=4", &e), 0);
+    CU_ASSERT_EQUAL_FATAL(config_set(c, "training.batch=34816", &e), 0);
+    CU_ASSERT_EQUAL_FATAL(experiment_from_config(&x, c, NULL, NULL, &e), 0);
+    CU_ASSERT_EQUAL(x.parallel.present, 1);
+    CU_ASSERT_EQUAL(x.parallel.data, 544);
+    experiment_free(&x);
+
+    /* refusals: file:line of the key at fault, and the numbers */
+    fails(PBASE "tensor = 8\npipeline = 35\ndata = 9\n",
+          "x.ini:12: [parallel] data: tensor 8 x pipeline 35 x data 9 = 2520, but the cluster has 2240 GPUs (280 nodes x 8)");
+    fails(PBASE "tensor = 8\npipeline = 36\n",
+          "x.ini:11: [parallel] pipeline: tensor 8 x pipeline 36 = 288 does not divide the 2240 GPUs (280 nodes x 8)");
+    fails(PBASE "pipeline = 35\ntensor = 6\n",
+          "x.ini:11: [parallel] tensor: tensor 6 x pipeline 35 = 210 does not divide the 2240 GPUs");
+    fails(PBASE "tensor = 8\npipeline = 35\n[training]\nbatch = 1924\n",
+          "x.ini:13: [training] batch: global batch 1924 sequences is not divisible by data 8 (240 per replica would not "
+          "be whole)");
+    fails(PBASE "tensor = 8\npipeline = 35\nmicrobatch = 7\n",
+          "x.ini:12: [parallel] microbatch: microbatch 7 does not divide the local batch of 240 sequences (global batch "
+          "1920 / data 8)");
+    fails(PBASE "tensor = 8\npipeline = 280\nzero = 3\n",
+          "x.ini:12: [parallel] zero: zero = 3 shards the weights over the data-parallel replicas, but data = 1 (tensor 8 "
+          "x pipeline 280 use all 2240 GPUs): nothing to shard over");
+    fails(PBASE "tensor = 8\npipeline = 35\nschedule = interleaved\n",
+          "x.ini:12: [parallel] schedule: schedule = interleaved needs virtual_stages >= 2 (model chunks per GPU), not 1");
+    fails(PBASE "tensor = 8\npipeline = 35\nvirtual_stages = 2\n",
+          "x.ini:12: [parallel] virtual_stages: virtual_stages = 2 needs schedule = interleaved (schedule 1f1b runs one "
+          "chunk per GPU)");
+    fails(PBASE "tensor = 8\npipeline = 35\nschedule = interleaved\nvirtual_stages = 3\nmicrobatch = 2\n",
+          "x.ini:12: [parallel] schedule: schedule = interleaved needs the microbatches per step (120 = global batch 1920 "
+          "/ (data 8 x microbatch 2)) to be a multiple of pipeline 35");
+    fails(PBASE "tensor = 2240\nschedule = interleaved\nvirtual_stages = 2\n",
+          "x.ini:11: [parallel] schedule: schedule = interleaved needs pipeline >= 2, not 1");
+    fails(PBASE "zero = 4\n", "x.ini:10: [parallel] zero: 4 is out of range (0 to 3)");
+    fails(PBASE "placement = dp,tp,pp\n", "x.ini:10: [parallel] placement: unknown placement 'dp,tp,pp'");
+    fails(PBASE "schedule = 1F1B\n", "x.ini:10: [parallel] schedule: unknown schedule '1F1B' (did you mean '1f1b'?)");
+    fails(PBASE "recompute = partial\n", "x.ini:10: [parallel] recompute: unknown recompute 'partial'");
+    fails(PBASE "[training]\ntokens = -1\n", "x.ini:11: [training] tokens:");
+    fails(BASE "[training]\ntokens = 300e9\n",
+          "x.ini:8: [training] batch: training.tokens needs one global batch (phases change by epoch; 2 given)");
+}
+
 /* A resolver that knows one GPU, as the catalog will. */
 static int resolve(void *ctx, const char *kind, const char *name, const struct config_entry *where, dt_err *e)
 {
@@ -175,7 +272,8 @@ int test_experiment_register(void)
     if (!s) return -1;
     if (!CU_add_test(s, "defaults", test_defaults) || !CU_add_test(s, "values", test_values) ||
         !CU_add_test(s, "refused", test_refused) || !CU_add_test(s, "resolve", test_resolve) ||
-        !CU_add_test(s, "batch", test_batch) || !CU_add_test(s, "schema", test_schema))
+        !CU_add_test(s, "batch", test_batch) || !CU_add_test(s, "schema", test_schema) ||
+        !CU_add_test(s, "parallel", test_parallel))
         return -1;
     return 0;
 }

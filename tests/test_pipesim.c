@@ -211,6 +211,34 @@ static void test_tp_collective(void)
     }
 }
 
+/* The same with a collective library: its call cost once per collective,
+ * its step latency at each ring step, and its bandwidth share
+ * (models/commlib.h): call + 2(t-1)(L + step) + 2(t-1)/t S/(B share). */
+static void test_tp_commlib(void)
+{
+    const double S = 64e6;
+    const int t = 4;
+    struct commlib lib = commlib_none;
+    lib.name = "test";
+    lib.call_s = 20e-6;
+    lib.step_intra_s = 5e-6;
+    lib.step_inter_s = 9e-6;
+    lib.bw_share = 0.8;
+    struct sim_cluster c;
+    flat(&c, 1, t);
+    struct pipe_op f = {PIPE_TP_ALLREDUCE, 0, S};
+    struct pipe_chunk ch = {&f, 1, NULL, 0, 0};
+    struct pipe_model m;
+    model(&m, t, 1, 1, 1, 1, EXP_SCHED_1F1B);
+    m.chunks = &ch;
+    m.lib = &lib;
+    struct out o;
+    CU_ASSERT_FATAL(run(&c, &m, &o) == 0);
+    double want = lib.call_s + 2 * (t - 1) * (c.intra_lat_s + lib.step_intra_s) +
+                  2.0 * (t - 1) / t * S / (c.intra_bw_Bps * lib.bw_share);
+    CU_ASSERT(near(o.r.step_s, want, 0.01));
+}
+
 /* DP 2 over two nodes, one stage: the backward is 10 ops of 10 ms, each
  * making a tenth of the gradients ready, a bucket each. A bucket's
  * all-reduce (2 steps of b/2) takes well under 10 ms, so only the last
@@ -245,6 +273,36 @@ static void test_dp_overlap(void)
     m.optimizer_s = 1e-3;
     CU_ASSERT_FATAL(run(&c, &m, &o) == 0);
     CU_ASSERT(near(o.r.optimizer_s, 1e-3 + lat + G / 2 / c.nic_bw_Bps, 0.01));
+}
+
+/* One bucket at the end of the backward on DP 4 and 8 (one GPU a node):
+ * the ring closed form, although only two steps are simulated and the
+ * rest are slept (congruent steps). ZeRO 2: a reduce-scatter, then the
+ * optimizer's all-gather of the weights, t - 1 steps each. */
+static void test_dp_ring_closed_form(void)
+{
+    const double G = 40e6;
+    for (int D = 4; D <= 8; D *= 2)
+        for (int zero = 0; zero <= 2; zero += 2) {
+            struct sim_cluster c;
+            flat(&c, D, 1);
+            struct pipe_op f = {PIPE_COMPUTE, 1e-3, 0};
+            struct pipe_chunk ch = {&f, 1, &f, 1, G};
+            struct pipe_model m;
+            model(&m, 1, 1, D, 1, 1, EXP_SCHED_1F1B);
+            m.chunks = &ch;
+            m.bucket_bytes = 1e12;
+            m.l.zero = zero;
+            struct out o;
+            CU_ASSERT_FATAL(run(&c, &m, &o) == 0);
+            double step = c.nic_lat_s + c.switch_lat_s + G / D / c.nic_bw_Bps;
+            int steps = zero >= 2 ? D - 1 : 2 * (D - 1);
+            CU_ASSERT(near(o.r.dp_exposed_s, steps * step, 0.01));
+            CU_ASSERT(near(o.r.optimizer_s, zero >= 1 ? (D - 1) * step : 0, 0.01));
+            CU_ASSERT_EQUAL(o.r.flows, (long long)(zero >= 1 ? 4 : 2) * D); /* 2 steps simulated a collective */
+            /* all-reduce, or reduce-scatter and the weights' all-gather */
+            CU_ASSERT(near(o.r.dp_bytes, 2.0 * (D - 1) / D * G, 1e-9));
+        }
 }
 
 /* Two stages' DP rings through one 2:1 uplink (fat-tree, a leaf per
@@ -328,6 +386,11 @@ static void test_refuses(void)
     m.l.microbatches = 3;
     CU_ASSERT_EQUAL(pipesim_run(&c, &m, &r, NULL, &e), DT_EINVAL);
     m.l.sched = EXP_SCHED_1F1B;
+    m.l.microbatches = 4;
+    m.l.vstages = 2;
+    CU_ASSERT_EQUAL(pipesim_run(&c, &m, &r, NULL, &e), DT_EINVAL);
+    CU_ASSERT_STRING_EQUAL(e.msg, "pipeline: 2 virtual stages need the interleaved schedule");
+    m.l.vstages = 1;
     m.bucket_bytes = 0;
     CU_ASSERT_EQUAL(pipesim_run(&c, &m, &r, NULL, &e), DT_EINVAL);
 }
@@ -339,7 +402,8 @@ int test_pipesim_register(void)
     if (!CU_add_test(s, "1f1b_bubble", test_1f1b_bubble) || !CU_add_test(s, "gpipe_bubble", test_gpipe_bubble) ||
         !CU_add_test(s, "interleaved_bubble", test_interleaved_bubble) ||
         !CU_add_test(s, "p2p_closed_form", test_p2p_closed_form) ||
-        !CU_add_test(s, "tp_collective", test_tp_collective) || !CU_add_test(s, "dp_overlap", test_dp_overlap) ||
+        !CU_add_test(s, "tp_collective", test_tp_collective) || !CU_add_test(s, "tp_commlib", test_tp_commlib) || !CU_add_test(s, "dp_overlap", test_dp_overlap) ||
+        !CU_add_test(s, "dp_ring_closed_form", test_dp_ring_closed_form) ||
         !CU_add_test(s, "contention", test_contention) || !CU_add_test(s, "trace", test_trace) ||
         !CU_add_test(s, "refuses", test_refuses))
         return -1;
