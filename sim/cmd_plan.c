@@ -62,9 +62,8 @@ static int usage(FILE *f)
             "  --no-plots        skip gnuplot\n"
             "Exit status: 0 an answer, 1 no configuration meets the deadline (the closest are\n"
             "printed), 2 bad input.\n\n"
-            "With --tokens, plan searches layouts of a transformer too large for one GPU instead:\n"
-            "       dtsim plan --tokens T --model M --gpus N [--gpu G] [--batch B] ...\n"
-            "(tensor x pipeline x data x microbatch x ZeRO x recompute; dtsim plan --tokens 1 --help).\n");
+            "With --tokens, plan searches the layouts of a transformer on a given number of GPUs:\n\n");
+    llmplan_help(f);
     return f == stdout ? DT_EXIT_OK : DT_EXIT_USAGE;
 }
 
@@ -342,6 +341,13 @@ static int cmd_plan(int argc, char **argv)
     }
     if (!deadline) {
         cmd_sets_free(&sets);
+        const struct dnn_model *xm = dnn_find(model, &e);
+        struct dnn_xf xa;
+        if (xm && dnn_xf_arch(xm, NULL, &xa, &e) == 0) { /* a transformer row: the layout search? */
+            cmd_fail("plan: --deadline is required (e.g. --deadline 10min); for the layout search of %s on N GPUs "
+                     "give --tokens T and --gpus N", model);
+            return usage(stderr);
+        }
         cmd_fail("plan: --deadline is required (e.g. --deadline 10min)");
         return usage(stderr);
     }

@@ -126,7 +126,7 @@ int llmplan_enumerate(const struct llmplan_opts *o, struct llmplan_cand **out, i
 
 /* ---- the command ----------------------------------------------------------- */
 
-static int usage(FILE *f)
+void llmplan_help(FILE *f)
 {
     fprintf(f,
             "usage: dtsim plan --tokens T --model M --gpus N [--gpu G] [--network NIC] [--batch B]\n"
@@ -160,6 +160,11 @@ static int usage(FILE *f)
             "  --jobs N          simulations at once (default: the number of CPUs)\n"
             "  --out DIR         output directory (default out)\n"
             "Exit status: 0 an answer, 2 bad input or no layout fits.\n");
+}
+
+static int usage(FILE *f)
+{
+    llmplan_help(f);
     return f == stdout ? DT_EXIT_OK : DT_EXIT_USAGE;
 }
 
@@ -595,9 +600,9 @@ int llmplan_main(int argc, char **argv)
     }
     const char *tk = tktext;
     printf("dtsim plan: %s (%lld layers, hidden %lld, %lld heads), %s tokens, global batch %lld sequences of %lld tokens\n"
-           "on %lld x %s (%d nodes of %d, %s, %s), template %s\n",
+           "on %lld x %s (%d node%s of %d, %s, %s), template %s\n",
            model, (long long)a.layers, (long long)a.hidden, (long long)a.heads, tk, batch, (long long)a.seq, ngpus,
-           gname, nodes, gpn, gpu ? g->link : x.cluster.intra_link, nname,
+           gname, nodes, nodes == 1 ? "" : "s", gpn, gpu ? g->link : x.cluster.intra_link, nname,
            tmpl == tbuf ? "configs/plan/llm-template.ini" : tmpl);
     for (int i = 0; i < sets.n; i++) printf("%s--set %s%s", i ? " " : "with ", sets.v[i], i + 1 < sets.n ? "" : "\n");
     printf("%d candidate layouts (tensor x pipeline x microbatch x %d ZeRO/recompute choices; 1f1b, sequence\n"

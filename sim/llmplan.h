@@ -30,6 +30,8 @@
 #include "experiment.h"
 #include "layout.h"
 
+#include <stdio.h>
+
 #define LLMPLAN_NCHOICE 7
 
 enum llmplan_status { LLMPLAN_RUN = 0, LLMPLAN_DOMINATED, LLMPLAN_NOFIT, LLMPLAN_INVALID };
@@ -64,6 +66,9 @@ int llmplan_enumerate(const struct llmplan_opts *o, struct llmplan_cand **out, i
 
 const char *llmplan_status_name(enum llmplan_status s);
 const char *llmplan_recompute_name(enum exp_recompute r);
+
+/* The usage of the layout search (dtsim plan --help prints it too). */
+void llmplan_help(FILE *f);
 
 /* dtsim plan --tokens ... (called by dtsim plan). */
 int llmplan_main(int argc, char **argv);
