@@ -153,13 +153,13 @@ void dnn_rmsnorm(struct dnn_builder *b, const char *name)
     eltwise(b, name, DNN_RMSNORM, 4, 4, 2, norm_channels(&b->cur));
 }
 
-void dnn_swiglu(struct dnn_builder *b, const char *name, const struct dnn_shape *up)
+void dnn_swiglu(struct dnn_builder *b, const char *name, const struct dnn_shape *other)
 {
     if (b->err) return;
-    if (!shape_eq(&b->cur, up)) {
+    if (!shape_eq(&b->cur, other)) {
         char x[64], y[64];
-        fail(b, DT_EINVAL, "layer '%s' (swiglu): gate %s and up %s differ", name, dnn_shape_str(&b->cur, x, sizeof x),
-             dnn_shape_str(up, y, sizeof y));
+        fail(b, DT_EINVAL, "layer '%s' (swiglu): gate and up shapes %s and %s differ", name,
+             dnn_shape_str(&b->cur, x, sizeof x), dnn_shape_str(other, y, sizeof y));
         return;
     }
     eltwise(b, name, DNN_SWIGLU, 5, 8, 0, 0);
@@ -374,8 +374,7 @@ int dnn_build(const struct dnn_model *m, const struct dnn_opts *o, struct dnn_ne
             if (rc) return rc;
             over = *m;
             over.arch = &arch;
-            over.default_size = (int)arch.seq;
-            if (arch.seq > over.max_size) over.max_size = (int)arch.seq; /* rotary: checked by dnn_xf_arch */
+            over.default_size = (int)arch.seq; /* within max_size: dnn_xf_arch */
             m = &over;
         }
     }

@@ -286,8 +286,9 @@ void dnn_embedding(struct dnn_builder *b, const char *name, const int64_t *rows,
 void dnn_layernorm(struct dnn_builder *b, const char *name);
 /* RMSNorm over the last dimension (Llama): C weights, no bias, no mean. */
 void dnn_rmsnorm(struct dnn_builder *b, const char *name);
-/* SwiGLU gate: silu(cur) * up, cur and `up` both S x F (same shape). */
-void dnn_swiglu(struct dnn_builder *b, const char *name, const struct dnn_shape *up);
+/* SwiGLU: silu(gate) * up, one of them `cur`, the other `other`, both
+ * S x F (same shape); reads both. */
+void dnn_swiglu(struct dnn_builder *b, const char *name, const struct dnn_shape *other);
 void dnn_softmax(struct dnn_builder *b, const char *name);
 /* Attention scores Q K^T: cur = S x D -> heads x S x S (Q and K both S x D). */
 void dnn_attn_scores(struct dnn_builder *b, const char *name, int64_t heads);

@@ -229,15 +229,16 @@ static void llama_layer(struct dnn_builder *b, const struct dnn_xf *a, int i)
     struct dnn_shape y = b->cur;
     dnn_rmsnorm(b, "post_attention_layernorm");
     if (a->ffn_kind == DNN_FFN_SWIGLU) {
+        /* down_proj(act_fn(gate_proj(x)) * up_proj(x)) */
         struct dnn_shape n2 = b->cur;
-        dnn_fc(b, "mlp.up_proj", a->ffn, a->bias, 0);
-        struct dnn_shape up = b->cur;
-        b->cur = n2;
         dnn_fc(b, "mlp.gate_proj", a->ffn, a->bias, 0);
-        dnn_swiglu(b, "mlp.act", &up);
+        struct dnn_shape gate = b->cur;
+        b->cur = n2;
+        dnn_fc(b, "mlp.up_proj", a->ffn, a->bias, 0);
+        dnn_swiglu(b, "mlp.act_fn", &gate);
     } else {
         dnn_fc(b, "mlp.up_proj", a->ffn, a->bias, 0);
-        dnn_gelu(b, "mlp.act");
+        dnn_gelu(b, "mlp.act_fn");
     }
     dnn_fc(b, "mlp.down_proj", a->hidden, a->bias, 0);
     dnn_add(b, "add2", &y);
@@ -718,5 +719,8 @@ int dnn_xf_arch(const struct dnn_model *m, const struct dnn_xf_override *o, stru
     if (out->positions && out->seq > out->positions)
         return dt_errf(e, DT_EINVAL, "%s: seq %lld exceeds the %lld learned positions", m->name, (long long)out->seq,
                        (long long)out->positions);
+    if (out->seq > m->max_size)
+        return dt_errf(e, DT_EINVAL, "%s: seq %lld exceeds the row's max_seq %d (its context window)", m->name,
+                       (long long)out->seq, m->max_size);
     return 0;
 }

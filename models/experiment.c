@@ -66,7 +66,7 @@ static const struct config_key schema[] = {
     {"model", "ffn", CONFIG_INT, 1, 1e8, NULL, "row", "transformer rows: feed-forward width (row = the row's value)"},
     {"model", "vocab", CONFIG_INT, 1, 1e8, NULL, "row", "transformer rows: vocabulary (row = the row's value)"},
     {"model", "seq", CONFIG_INT, 1, 1 << 24, NULL, "row",
-     "transformer rows: sequence length in tokens (row = the row's seq; at most its learned positions)"},
+     "transformer rows: sequence length in tokens (row = the row's seq; at most its max_seq)"},
     /* [training] */
     {"training", "dataset_images", CONFIG_INT, 1, 1e12, NULL, "1281167", "training images per epoch (ImageNet-1k)"},
     {"training", "epochs", CONFIG_REAL, 0.001, 10000, NULL, "90", "epochs to train"},

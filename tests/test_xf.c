@@ -127,7 +127,7 @@ static void test_llama_layers(void)
     const struct dnn_layer *q = layer(&n, "model.layers.0.self_attn.q_proj");
     const struct dnn_layer *k = layer(&n, "model.layers.0.self_attn.k_proj");
     const struct dnn_layer *sc = layer(&n, "model.layers.31.self_attn.scores");
-    const struct dnn_layer *act = layer(&n, "model.layers.3.mlp.act");
+    const struct dnn_layer *act = layer(&n, "model.layers.3.mlp.act_fn");
     const struct dnn_layer *nrm = layer(&n, "model.layers.0.input_layernorm");
     const struct dnn_layer *head = layer(&n, "lm_head");
     CU_ASSERT_PTR_NOT_NULL_FATAL(q);
@@ -193,11 +193,13 @@ static void test_overrides(void)
     CU_ASSERT_EQUAL(n.size, 1024);
     CU_ASSERT_STRING_EQUAL(n.model->name, "gpt3-175b"); /* the registry's row */
     dnn_free(&n);
-    /* rotary: a longer sequence than the row's is a what-if, allowed */
+    /* rotary: up to the row's context window (max_seq) */
     o = (struct dnn_xf_override){.seq = 32768};
-    CU_ASSERT_EQUAL_FATAL(dnn_build_name("llama3-8b", &opt, &n, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(dnn_build_name("llama3-405b", &opt, &n, &e), 0);
     CU_ASSERT_EQUAL(n.size, 32768);
     dnn_free(&n);
+    CU_ASSERT_EQUAL(dnn_build_name("llama3-8b", &opt, &n, &e), DT_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "llama3-8b: seq 32768 exceeds the row's max_seq 8192"));
 
     struct dnn_xf a;
     const struct dnn_model *g = dnn_find("gpt3-175b", NULL), *l = dnn_find("llama3-70b", NULL);
@@ -271,7 +273,7 @@ static void test_bad_rows(void)
     CU_ASSERT(check_row("[model resnet50]\nsummary = x\n", &e) < 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "built-in image model"));
     CU_ASSERT(check_row(ROW_HEAD "hidden = 64\nheads = 4\n" ROW_TAIL "[model t]\nlayers = 3\n", &e) < 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "x.ini:18: [model t] layers: given twice in [model t] (first at"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "x.ini:17: [model t] layers: given twice in [model t] (first at"));
     CU_ASSERT(check_row("[modle t]\nlayers = 3\n", &e) < 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "x.ini:1:"));
     /* rotary rows need max_seq */
