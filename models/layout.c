@@ -210,6 +210,9 @@ int layout_from_experiment(const struct experiment *x, const struct dnn_xf *a, l
     if (a->kv_heads % tp != 0)
         return config_errf(e, DT_EINVAL, ten, "the model's %lld key/value heads are not divisible by tensor %lld",
                            (long long)a->kv_heads, tp);
+    if (a->ffn % tp != 0)
+        return config_errf(e, DT_EINVAL, ten, "the model's FFN width %lld is not divisible by tensor %lld",
+                           (long long)a->ffn, tp);
     long long vs = x->parallel.virtual_stages < 1 ? 1 : x->parallel.virtual_stages;
     int inter = x->parallel.schedule == EXP_SCHED_INTERLEAVED;
     const struct config_entry *vse = config_find_or(c, "parallel", "virtual_stages", "1", &tmp2);

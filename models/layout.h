@@ -92,7 +92,7 @@ void layout_coords(const struct layout *l, int rank, int *t, int *s, int *d);
  *   - tensor x pipeline x data = GPUs ("tensor 8 x pipeline 35 x data 9 =
  *     2520, but the cluster has 2240 GPUs");
  *   - data derived when not given; not a whole number: error as above;
- *   - heads divisible by tensor (and kv_heads), layers by pipeline x
+ *   - heads divisible by tensor (and kv_heads, and the FFN width), layers by pipeline x
  *     virtual_stages (says which);
  *   - microbatch divides global_batch / data;
  *   - interleaved needs virtual_stages >= 2 and microbatches a multiple of

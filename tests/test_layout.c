@@ -285,6 +285,10 @@ static void test_from_experiment(void)
     gqa.kv_heads = 8;
     refused(BASE "tensor = 16\n", &gqa, "x.ini:11: [parallel] tensor: the model's 8 key/value heads are not "
                                         "divisible by tensor 16");
+    struct dnn_xf odd = gpt2;
+    odd.ffn = 3074; /* 2 x 29 x 53 */
+    refused(BASE "tensor = 4\n", &odd, "x.ini:11: [parallel] tensor: the model's FFN width 3074 is not divisible by "
+                                       "tensor 4");
     refused(BASE "tensor = 2\npipeline = 16\n", &mtnlg,
             "x.ini:12: [parallel] pipeline: the model's 105 layers are not divisible by pipeline 16");
     refused(BASE "tensor = 4\npipeline = 4\nschedule = interleaved\nvirtual_stages = 5\n", &gpt3,
