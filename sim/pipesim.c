@@ -82,6 +82,8 @@ struct pipesim {
     int rc;
 };
 
+/* layout_rank()'s formula (models/layout.h), here so that this file needs
+ * nothing of models/layout.c. */
 static int prank(const struct layout *l, int t, int s, int d)
 {
     if (l->place == LAYOUT_TP_DP_PP) return (s * l->dp + d) * l->tp + t;

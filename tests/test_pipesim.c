@@ -149,7 +149,7 @@ static void test_gpipe_bubble(void)
  * 2.2.2) against m (tf+tb) of work: fraction (p-1) / (v m + p - 1). */
 static void test_interleaved_bubble(void)
 {
-    static const int pmv[][3] = {{4, 8, 2}, {4, 16, 4}, {8, 32, 2}, {2, 4, 3}};
+    static const int pmv[][3] = {{4, 8, 2}, {4, 16, 4}, {8, 32, 2}, {2, 4, 3}, {4, 4, 2}};
     struct out o;
     for (size_t i = 0; i < sizeof pmv / sizeof *pmv; i++) {
         int p = pmv[i][0], m = pmv[i][1], v = pmv[i][2];
@@ -305,6 +305,28 @@ static void test_dp_ring_closed_form(void)
         }
 }
 
+/* Placement: 2 nodes of 2 GPUs, PP 2 x DP 2. With "tp,pp,dp" stage 0's
+ * DP pair is ranks 0 and 2 (two nodes: the NIC); with "tp,dp,pp" it is
+ * ranks 0 and 1 (one node: the node fabric). */
+static void test_placement(void)
+{
+    const double G = 40e6;
+    struct sim_cluster c;
+    flat(&c, 2, 2);
+    struct pipe_op f = {PIPE_COMPUTE, 1e-3, 0};
+    struct pipe_chunk ch[2] = {{&f, 1, &f, 1, G}, {&f, 1, &f, 1, 0}};
+    struct pipe_model m;
+    model(&m, 1, 2, 2, 1, 1, EXP_SCHED_1F1B);
+    m.chunks = ch;
+    m.bucket_bytes = 1e12;
+    struct out o;
+    CU_ASSERT_FATAL(run(&c, &m, &o) == 0);
+    CU_ASSERT(near(o.st[0].dp_busy_s, 2 * (c.nic_lat_s + c.switch_lat_s + G / 2 / c.nic_bw_Bps), 0.01));
+    m.l.place = LAYOUT_TP_DP_PP;
+    CU_ASSERT_FATAL(run(&c, &m, &o) == 0);
+    CU_ASSERT(near(o.st[0].dp_busy_s, 2 * (c.intra_lat_s + G / 2 / c.intra_bw_Bps), 0.01));
+}
+
 /* Two stages' DP rings through one 2:1 uplink (fat-tree, a leaf per
  * replica) take longer than one stage's alone; on a non-blocking tree
  * they do not. Both run the same step twice: byte-identical results. */
@@ -404,7 +426,7 @@ int test_pipesim_register(void)
         !CU_add_test(s, "p2p_closed_form", test_p2p_closed_form) ||
         !CU_add_test(s, "tp_collective", test_tp_collective) || !CU_add_test(s, "tp_commlib", test_tp_commlib) || !CU_add_test(s, "dp_overlap", test_dp_overlap) ||
         !CU_add_test(s, "dp_ring_closed_form", test_dp_ring_closed_form) ||
-        !CU_add_test(s, "contention", test_contention) || !CU_add_test(s, "trace", test_trace) ||
+        !CU_add_test(s, "placement", test_placement) || !CU_add_test(s, "contention", test_contention) || !CU_add_test(s, "trace", test_trace) ||
         !CU_add_test(s, "refuses", test_refuses))
         return -1;
     return 0;
