@@ -68,7 +68,9 @@ int llmplan_enumerate(const struct llmplan_opts *o, struct llmplan_cand **out, i
         if (pp[i] < 1) return dt_errf(e, DT_EINVAL, "--pipeline: %d is not a count >= 1", pp[i]);
     for (int i = 0; i < nmb; i++)
         if (mb[i] < 1) return dt_errf(e, DT_EINVAL, "--microbatch: %d is not a count >= 1", mb[i]);
-    size_t cap = (size_t)ntp * npp * nmb * LLMPLAN_NCHOICE;
+    if (o->vstages < 0 || o->vstages == 1 || o->vstages > 64)
+        return dt_errf(e, DT_EINVAL, "--interleaved: virtual stages from 2 to 64 (got %d)", o->vstages);
+    size_t cap = (size_t)ntp * npp * nmb * LLMPLAN_NCHOICE * (o->vstages ? 2 : 1);
     struct llmplan_cand *c = calloc(cap ? cap : 1, sizeof *c);
     if (!c) return dt_errf(e, DT_ENOMEM, "out of memory");
     int n = 0;
@@ -80,8 +82,12 @@ int llmplan_enumerate(const struct llmplan_opts *o, struct llmplan_cand **out, i
              * blocks per stage, whole replicas */
             if (o->gpus_per_node % t || a->heads % t || a->kv_heads % t || a->layers % p || o->gpus % (t * p)) continue;
             long long d = o->gpus / (t * p);
-            for (int k = 0; k < nmb; k++) {
+            for (int k = 0; k < nmb; k++)
+              for (int iv = 0; iv < (o->vstages ? 2 : 1); iv++) {
                 if (o->batch % (d * mb[k])) continue;
+                int v = iv ? o->vstages : 1, m = (int)(o->batch / (d * mb[k]));
+                /* interleaved: whole blocks per chunk, microbatches a multiple of PP (Megatron-LM) */
+                if (iv && (p == 1 || a->layers % (p * v) || m % p)) continue;
                 int first = -1;
                 for (int ch = 0; ch < LLMPLAN_NCHOICE; ch++) {
                     struct llmplan_cand *x = &c[n];
@@ -89,13 +95,13 @@ int llmplan_enumerate(const struct llmplan_opts *o, struct llmplan_cand **out, i
                     x->l.tp = (int)t;
                     x->l.pp = (int)p;
                     x->l.dp = (int)d;
-                    x->l.vstages = 1;
+                    x->l.vstages = v;
                     x->l.microbatch = mb[k];
                     x->l.global_batch = o->batch;
                     x->l.microbatches = (int)(o->batch / (d * mb[k]));
                     llmplan_choice(ch, &x->l.zero, &x->l.rc);
                     x->l.sp = t > 1;
-                    x->l.sched = EXP_SCHED_1F1B;
+                    x->l.sched = v > 1 ? EXP_SCHED_INTERLEAVED : EXP_SCHED_1F1B;
                     x->l.place = LAYOUT_TP_PP_DP;
                     x->l.seq = (int)a->seq;
                     x->by = -1;
@@ -130,7 +136,8 @@ void llmplan_help(FILE *f)
 {
     fprintf(f,
             "usage: dtsim plan --tokens T --model M --gpus N [--gpu G] [--network NIC] [--batch B]\n"
-            "                  [--tensor LIST] [--pipeline LIST] [--microbatch LIST] [--top K]\n"
+            "                  [--tensor LIST] [--pipeline LIST] [--microbatch LIST] [--interleaved V]\n"
+            "                  [--top K]\n"
             "                  [--template FILE] [--prices FILE] [--set S.K=V ...] [--jobs N] [--out DIR]\n\n"
             "The layout search for a transformer (a configs/models row) on N GPUs: tensor x\n"
             "pipeline x data parallelism x microbatch x ZeRO stage x activation recompute\n"
@@ -152,6 +159,8 @@ void llmplan_help(FILE *f)
             "                    divide heads and kv_heads)\n"
             "  --pipeline LIST   pipeline stages (default: divisors of layers)\n"
             "  --microbatch LIST sequences per microbatch (default 1,2,4,8)\n"
+            "  --interleaved V   also the interleaved schedule with V model chunks per GPU\n"
+            "                    (pipeline > 1, layers a multiple of pipeline x V; default: 1f1b only)\n"
             "  --top K           layouts listed (default 5)\n"
             "  --template FILE   the template cluster (default configs/plan/llm-template.ini)\n"
             "  --prices FILE     price rows (default: the catalog's prices.ini)\n"
@@ -220,8 +229,8 @@ static int layout_sets(const struct plan_ctx *p, const struct llmplan_cand *x, c
     snprintf(b[1], 64, "parallel.pipeline=%d", x->l.pp);
     snprintf(b[2], 64, "parallel.data=%d", x->l.dp);
     snprintf(b[3], 64, "parallel.microbatch=%d", x->l.microbatch);
-    snprintf(b[4], 64, "parallel.schedule=1f1b");
-    snprintf(b[5], 64, "parallel.virtual_stages=1");
+    snprintf(b[4], 64, "parallel.schedule=%s", x->l.vstages > 1 ? "interleaved" : "1f1b");
+    snprintf(b[5], 64, "parallel.virtual_stages=%d", x->l.vstages);
     snprintf(b[6], 64, "parallel.zero=%d", x->l.zero);
     snprintf(b[7], 64, "parallel.recompute=%s", llmplan_recompute_name(x->l.rc));
     snprintf(b[8], 64, "parallel.sequence_parallel=%s", x->l.sp ? "true" : "false");
@@ -301,15 +310,17 @@ static int write_csv(const char *path, const struct plan_ctx *p, int n, dt_err *
     struct out_file of;
     if (out_open(&of, path, e)) return e->code;
     FILE *f = of.f;
-    fprintf(f, "tensor,pipeline,data,microbatch,microbatches,zero,recompute,sequence_parallel,status,"
+    fprintf(f, "tensor,pipeline,data,microbatch,microbatches,zero,recompute,sequence_parallel,schedule,virtual_stages,"
+               "status,"
                "mem_per_gpu_gb,weights_gb,gradients_gb,optimizer_gb,activations_gb,buffers_gb,step_s,tokens_per_s,"
                "model_tflops_per_gpu,mfu,bubble_s,tp_exposed_s,dp_exposed_s,time_to_train_s,days,cost,bound,reason\n");
     for (int i = 0; i < n; i++) {
         const struct llmplan_cand *x = &p->c[i];
         const struct res *r = &p->res[i];
         int sim = x->st == LLMPLAN_RUN && r->rc == 0;
-        fprintf(f, "%d,%d,%d,%d,%d,%d,%s,%d,%s", x->l.tp, x->l.pp, x->l.dp, x->l.microbatch, x->l.microbatches,
-                x->l.zero, llmplan_recompute_name(x->l.rc), x->l.sp,
+        fprintf(f, "%d,%d,%d,%d,%d,%d,%s,%d,%s,%d,%s", x->l.tp, x->l.pp, x->l.dp, x->l.microbatch, x->l.microbatches,
+                x->l.zero, llmplan_recompute_name(x->l.rc), x->l.sp, x->l.vstages > 1 ? "interleaved" : "1f1b",
+                x->l.vstages,
                 x->st == LLMPLAN_RUN && r->rc ? "error" : llmplan_status_name(x->st));
         fprintf(f, ",%.3f,%.3f,%.3f,%.3f,%.3f,%.3f", x->m.total / GB, x->m.weights / GB, x->m.gradients / GB,
                 x->m.optimizer / GB, x->m.activations / GB, x->m.buffers / GB);
@@ -393,7 +404,7 @@ int llmplan_main(int argc, char **argv)
     const char *ltp = NULL, *lpp = NULL, *lmb = NULL, *tktext = NULL;
     long long ngpus = 0, batch = 1536;
     double tokens = 0;
-    int top = 5, par = (int)sysconf(_SC_NPROCESSORS_ONLN), rc = DT_EXIT_USAGE;
+    int top = 5, par = (int)sysconf(_SC_NPROCESSORS_ONLN), rc = DT_EXIT_USAGE, inter = 0;
     dt_err e = {0, ""};
     struct cmd_sets sets = {0};
     for (int i = 1; i < argc; i++) {
@@ -403,7 +414,14 @@ int llmplan_main(int argc, char **argv)
         if (t < 0) { cmd_sets_free(&sets); return DT_EXIT_USAGE; }
         if (t) continue;
         if (cmd_is_help(a)) { cmd_sets_free(&sets); return usage(stdout); }
-        if (i + 1 < argc && strcmp(a, "--model") == 0) model = argv[++i];
+        if (i + 1 < argc && strcmp(a, "--interleaved") == 0) {
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v < 2 || v > 64) {
+                cmd_sets_free(&sets);
+                return cmd_fail("plan: --interleaved needs virtual stages from 2 to 64 (got '%s')", argv[i]);
+            }
+            inter = (int)v;
+        } else if (i + 1 < argc && strcmp(a, "--model") == 0) model = argv[++i];
         else if (i + 1 < argc && strcmp(a, "--gpu") == 0) gpu = argv[++i];
         else if (i + 1 < argc && strcmp(a, "--network") == 0) net = argv[++i];
         else if (i + 1 < argc && strcmp(a, "--template") == 0) tmpl = argv[++i];
@@ -520,7 +538,7 @@ int llmplan_main(int argc, char **argv)
         }
     }
     struct llmplan_opts o = {&a, (int)ngpus, gpn, batch, x.model.precision, g->mem_bytes, g->name,
-                             ltp ? vtp : NULL, lpp ? vpp : NULL, lmb ? vmb : NULL, ntp, npp, nmb};
+                             ltp ? vtp : NULL, lpp ? vpp : NULL, lmb ? vmb : NULL, ntp, npp, nmb, inter};
     if (llmplan_enumerate(&o, &c, &nc, &e)) {
         cmd_fail("plan: %s", e.msg);
         goto out;
@@ -605,6 +623,7 @@ int llmplan_main(int argc, char **argv)
            gname, nodes, nodes == 1 ? "" : "s", gpn, gpu ? g->link : x.cluster.intra_link, nname,
            tmpl == tbuf ? "configs/plan/llm-template.ini" : tmpl);
     for (int i = 0; i < sets.n; i++) printf("%s--set %s%s", i ? " " : "with ", sets.v[i], i + 1 < sets.n ? "" : "\n");
+    if (inter) printf("with the interleaved schedule (%d chunks per GPU) beside 1f1b\n", inter);
     printf("%d candidate layouts (tensor x pipeline x microbatch x %d ZeRO/recompute choices; 1f1b, sequence\n"
            "parallel with tensor > 1): %d simulated, %d dominated by a cheaper choice that fits, %d do not fit\n"
            "in %.1f GB, %d invalid (ZeRO-3 with data 1)\n",
@@ -641,7 +660,9 @@ int llmplan_main(int argc, char **argv)
         days_str(t, sizeof t, r->ttt_s);
         if (r->cost >= 0) snprintf(cost, sizeof cost, "%.0f", r->cost);
         else snprintf(cost, sizeof cost, "-");
-        printf("  %-3d %3d %3d %5d %3d %4d %-9s %7.3f s %10.0f %8.1f %5.1f%% %8.1f %8s %11s  %s\n", j + 1, q->l.tp, q->l.pp,
+        char pp[16];
+        snprintf(pp, sizeof pp, q->l.vstages > 1 ? "%dx%d" : "%d", q->l.pp, q->l.vstages);
+        printf("  %-3d %3d %3s %5d %3d %4d %-9s %7.3f s %10.0f %8.1f %5.1f%% %8.1f %8s %11s  %s\n", j + 1, q->l.tp, pp,
                q->l.dp, q->l.microbatch, q->l.zero, llmplan_recompute_name(q->l.rc), r->step_s, r->tokens_per_s,
                r->tflops, 100 * r->mfu, q->m.total / GB, t, cost, r->bound);
     }
@@ -649,6 +670,7 @@ int llmplan_main(int argc, char **argv)
         cmd_fail("plan: %s", e.msg);
         goto out;
     }
+    if (inter) printf("\nPP PxV: pipeline P, the interleaved schedule with V model chunks per GPU.");
     printf("\nTFLOP/s: model FLOPs (6N + attention, no recompute) per GPU; MFU against the GPU's dense 16-bit peak;\n"
            "bound: the largest part of the critical stage's step (compute, tensor-parallel comm, data-parallel\n"
            "comm, pipeline bubble). Cost: the catalog's prices x the time.\n"

@@ -6,7 +6,10 @@
  *   PP   the divisors of layers with N / (TP x PP) whole (or --pipeline)
  *   DP   N / (TP x PP)
  *   mb   1, 2, 4, 8 (or --microbatch) dividing B / DP
- *   schedule 1f1b, one model chunk per GPU; sequence parallel when TP > 1
+ *   schedule 1f1b, one model chunk per GPU (and, with --interleaved V, the
+ *        interleaved schedule with V chunks where PP > 1, layers % (PP x V)
+ *        = 0 and PP divides the microbatches: its own dominance group)
+ *   sequence parallel when TP > 1
  *        (the same bytes as TP's all-reduce, as a reduce-scatter plus an
  *        all-gather, and less activation memory: Korthikanti et al. 2022)
  *   (ZeRO, recompute) in the fixed order
@@ -45,6 +48,8 @@ struct llmplan_opts {
     const char *gpu_name;      /* for the memory reason (NULL: "the GPU") */
     const int *tp, *pp, *mb;   /* candidate lists; NULL: the defaults above */
     int ntp, npp, nmb;
+    int vstages;               /* 0: 1f1b only; V >= 2: also the interleaved schedule with V chunks
+                                * per GPU where layers % (PP x V) = 0 and PP divides the microbatches */
 };
 
 struct llmplan_cand {
@@ -59,7 +64,7 @@ struct llmplan_cand {
  * the dominance order above. */
 void llmplan_choice(int k, int *zero, enum exp_recompute *rc);
 
-/* Every candidate, in order TP, PP, mb, choice (each ascending), with its
+/* Every candidate, in order TP, PP, mb, schedule, choice (each ascending), with its
  * status. *out malloc'd (free it); *n may be 0 (no (TP, PP, mb) is whole:
  * the caller says why). DT_EINVAL for an empty or bad list. */
 int llmplan_enumerate(const struct llmplan_opts *o, struct llmplan_cand **out, int *n, dt_err *e);

@@ -51,7 +51,7 @@ static int brute(const struct dnn_xf *a, int gpus, int gpn, long long batch, con
 
 static void test_enumerate(void)
 {
-    struct llmplan_opts o = {&g13, 16, 8, 512, EXP_BF16, 0, NULL, NULL, NULL, NULL, 0, 0, 0};
+    struct llmplan_opts o = {&g13, 16, 8, 512, EXP_BF16, 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
     struct llmplan_cand *c;
     int n;
     dt_err e = {0, ""};
@@ -93,11 +93,49 @@ static void test_enumerate(void)
     CU_ASSERT_EQUAL(llmplan_enumerate(&o, &c, &n, &e), DT_EINVAL);
 }
 
+/* --interleaved 2: a second dominance group where PP > 1, layers divide
+ * into PP x 2 chunks and PP divides the microbatches; 1f1b unchanged. */
+static void test_interleaved(void)
+{
+    struct llmplan_opts o = {&g13, 16, 8, 512, EXP_BF16, 0, NULL, NULL, NULL, NULL, 0, 0, 0, 2};
+    struct llmplan_cand *c;
+    int n, want = 0, n1 = 0;
+    dt_err e = {0, ""};
+    CU_ASSERT_EQUAL_FATAL(llmplan_enumerate(&o, &c, &n, &e), 0);
+    static const int mb[] = {1, 2, 4, 8};
+    int dp1, triples = brute(&g13, 16, 8, 512, mb, 4, &dp1);
+    for (int t = 1; t <= 8; t *= 2)
+        for (int p = 2; p <= 16; p++) {
+            if (16 % (t * p) || 24 % (p * 2)) continue;
+            for (int k = 0; k < 4; k++) {
+                int d = 16 / (t * p);
+                want += 512 % (d * mb[k]) == 0 && (512 / (d * mb[k])) % p == 0;
+            }
+        }
+    CU_ASSERT(want > 0);
+    for (int i = 0; i < n; i++) {
+        const struct layout *l = &c[i].l;
+        if (l->vstages == 1) {
+            CU_ASSERT_EQUAL(l->sched, EXP_SCHED_1F1B);
+            n1++;
+            continue;
+        }
+        CU_ASSERT_EQUAL(l->vstages, 2);
+        CU_ASSERT_EQUAL(l->sched, EXP_SCHED_INTERLEAVED);
+        CU_ASSERT(l->pp > 1 && 24 % (l->pp * 2) == 0 && l->microbatches % l->pp == 0);
+    }
+    CU_ASSERT_EQUAL(n1, triples * LLMPLAN_NCHOICE);
+    CU_ASSERT_EQUAL(n - n1, want * LLMPLAN_NCHOICE);
+    free(c);
+    o.vstages = 1; /* one chunk is not interleaving */
+    CU_ASSERT_EQUAL(llmplan_enumerate(&o, &c, &n, &e), DT_EINVAL);
+}
+
 static void test_dominance(void)
 {
     /* GPT-3 175B on 64 GPUs of 80 GiB: some choices fit, some do not */
     double cap = 80.0 * 1024 * 1024 * 1024;
-    struct llmplan_opts o = {&g175, 64, 8, 512, EXP_BF16, cap, "H100", NULL, NULL, NULL, 0, 0, 0};
+    struct llmplan_opts o = {&g175, 64, 8, 512, EXP_BF16, cap, "H100", NULL, NULL, NULL, 0, 0, 0, 0};
     struct llmplan_cand *c;
     int n;
     dt_err e = {0, ""};
@@ -144,7 +182,7 @@ int test_llmplan_register(void)
     CU_pSuite s = CU_add_suite("llmplan", NULL, NULL);
     if (!s) return -1;
     if (!CU_add_test(s, "choices", test_choices) || !CU_add_test(s, "enumerate", test_enumerate) ||
-        !CU_add_test(s, "dominance", test_dominance))
+        !CU_add_test(s, "dominance", test_dominance) || !CU_add_test(s, "interleaved", test_interleaved))
         return -1;
     return 0;
 }
