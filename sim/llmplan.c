@@ -602,6 +602,28 @@ int llmplan_main(int argc, char **argv)
         ninv += c[i].st == LLMPLAN_INVALID;
     }
     struct plan_ctx p = {tcopy, base, nbase, c, run, res, cat, gname, nname, nodes, gpn, x.cluster.nics_per_node, isatty(2)};
+    /* The first layout to simulate, loaded and checked here as dtsim run
+     * checks it: what is wrong with the template, the model or the
+     * catalog rows is one error now, not an error row per layout. */
+    if (nrun) {
+        char **ls;
+        int nls;
+        struct experiment y;
+        if (layout_sets(&p, &c[run[0]], &ls, &nls)) {
+            cmd_fail("plan: out of memory");
+            goto out;
+        }
+        int lrc = experiment_load_ex(&y, tcopy, ls, nls, cmd_resolve, NULL, &e);
+        sweep_sets_free(ls, nls);
+        if (!lrc) {
+            lrc = run_check(&y, cat, &e);
+            experiment_free(&y);
+        }
+        if (lrc) {
+            cmd_fail("plan: %s", e.msg);
+            goto out;
+        }
+    }
     if (nrun && jobs_run(nrun, par, child, done, &p) != 0) {
         if (errno == EINTR) rc = 128 + jobs_stop_signal();
         else cmd_fail("plan: cannot start simulations: %s", strerror(errno));
