@@ -10,6 +10,7 @@
 #include "coll.h"
 #include "dnn.h"
 #include "jobs.h"
+#include "llmplan.h"
 #include "sweep.h"
 #include "units.h"
 
@@ -60,7 +61,9 @@ static int usage(FILE *f)
             "  --resume          keep DIR/plan.csv rows from an interrupted plan with the same options\n"
             "  --no-plots        skip gnuplot\n"
             "Exit status: 0 an answer, 1 no configuration meets the deadline (the closest are\n"
-            "printed), 2 bad input.\n");
+            "printed), 2 bad input.\n\n"
+            "With --tokens, plan searches the layouts of a transformer on a given number of GPUs:\n\n");
+    llmplan_help(f);
     return f == stdout ? DT_EXIT_OK : DT_EXIT_USAGE;
 }
 
@@ -294,6 +297,8 @@ static int cmd_plan(int argc, char **argv)
     int top = 5, resume = 0, noplots = 0, par = (int)sysconf(_SC_NPROCESSORS_ONLN), rc = DT_EXIT_USAGE;
     dt_err e = {0, ""};
     struct cmd_sets sets = {0};
+    for (int i = 1; i < argc; i++) /* the layout search (llmplan.h) */
+        if (strcmp(argv[i], "--tokens") == 0) return llmplan_main(argc, argv);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         char *end;
@@ -336,6 +341,13 @@ static int cmd_plan(int argc, char **argv)
     }
     if (!deadline) {
         cmd_sets_free(&sets);
+        const struct dnn_model *xm = dnn_find(model, &e);
+        struct dnn_xf xa;
+        if (xm && dnn_xf_arch(xm, NULL, &xa, &e) == 0) { /* a transformer row: the layout search? */
+            cmd_fail("plan: --deadline is required (e.g. --deadline 10min); for the layout search of %s on N GPUs "
+                     "give --tokens T and --gpus N", model);
+            return usage(stderr);
+        }
         cmd_fail("plan: --deadline is required (e.g. --deadline 10min)");
         return usage(stderr);
     }

@@ -21,6 +21,13 @@ static const char *const metric_cols[] = {
     "time_to_train_s", "gpu_hours", "tokens_per_s"};
 #define NMETRIC (sizeof metric_cols / sizeof metric_cols[0])
 
+/* After tokens_per_s when the experiment has [parallel] (sweep.h). */
+static const char *const par_cols[] = {"tensor",       "pipeline",     "data",
+                                       "microbatches", "bubble_s",     "exposed_tp_s",
+                                       "exposed_dp_s", "model_tflops_per_gpu", "mfu",
+                                       "memory_gb"};
+#define NPAR (sizeof par_cols / sizeof par_cols[0])
+
 static int nkeys_total(const struct sweep *s)
 {
     int n = 0;
@@ -48,6 +55,7 @@ int sweep_prepare(struct sweep *s, dt_err *e)
     if ((rc = experiment_load_ex(&x, s->exp, s->sets, s->nsets, cmd_resolve, NULL, e))) return rc;
     s->base_nodes = x.cluster.nodes;
     s->base_gpn = x.cluster.gpus_per_node;
+    s->parallel = x.parallel.present;
     experiment_free(&x);
     if (s->per_gpu_batch > 0 && point_value(s, 0, "training.batch"))
         return dt_errf(e, DT_EINVAL, "--per-gpu-batch sets training.batch: do not --vary it too");
@@ -63,6 +71,8 @@ int sweep_header(const struct sweep *s, char *buf, size_t len)
         for (int k = 0; k < s->vary[j].nkeys && used < len; k++)
             used += (size_t)snprintf(buf + used, len - used, ",%s", s->vary[j].keys[k]);
     for (size_t m = 0; m < NMETRIC && used < len; m++) used += (size_t)snprintf(buf + used, len - used, ",%s", metric_cols[m]);
+    for (size_t m = 0; s->parallel && m < NPAR && used < len; m++)
+        used += (size_t)snprintf(buf + used, len - used, ",%s", par_cols[m]);
     if (used < len) used += (size_t)snprintf(buf + used, len - used, "%s,bound,error", s->prices ? ",cost" : "");
     return used < len ? 0 : -1;
 }
@@ -75,10 +85,14 @@ void sweep_sets_free(char **sets, int n)
 
 int sweep_point_sets(const struct sweep *s, long long p, char ***out, int *nout, dt_err *e)
 {
-    int n = 0, cap = s->nsets + nkeys_total(s) + 1;
+    int n = 0, cap = s->nsets + nkeys_total(s) + 2;
     char **v = calloc((size_t)cap, sizeof *v);
     if (!v) return dt_errf(e, DT_ENOMEM, "out of memory");
     for (int i = 0; i < s->nsets; i++) v[n++] = strdup(s->sets[i]);
+    if (s->parallel && !point_value(s, p, "parallel.data") &&
+        (point_value(s, p, "cluster.nodes") || point_value(s, p, "cluster.gpus_per_node") ||
+         point_value(s, p, "parallel.tensor") || point_value(s, p, "parallel.pipeline")))
+        v[n++] = strdup("parallel.data=derived"); /* the point's GPUs / (tensor x pipeline) */
     for (int j = 0; j < s->nvary; j++) {
         int vi = vary_index(s->vary, s->nvary, j, p);
         for (int k = 0; k < s->vary[j].nkeys; k++) {
@@ -167,9 +181,11 @@ static void write_row(const struct sweep *s, FILE *f, const struct pt *pt, const
         }
     }
     if (err) {
-        for (size_t m = 0; m < NMETRIC + (s->prices ? 1 : 0); m++) fputc(',', f);
-        /* bound "memory": the point does not fit in the GPU (models/memory.h) */
-        fprintf(f, ",%s,", strstr(err, ": does not fit: ") ? "memory" : "");
+        for (size_t m = 0; m < NMETRIC + (s->parallel ? NPAR : 0) + (s->prices ? 1 : 0); m++) fputc(',', f);
+        /* bound "memory": the point does not fit in the GPU (models/memory.h,
+         * or a [parallel] layout's layout_mem_refusal) */
+        int mem = strstr(err, ": does not fit: ") || (strstr(err, ": needs ") && strstr(err, " GB per GPU (weights "));
+        fprintf(f, ",%s,", mem ? "memory" : "");
         csvrows_put(f, err);
         fputc('\n', f);
         return;
@@ -181,14 +197,22 @@ static void write_row(const struct sweep *s, FILE *f, const struct pt *pt, const
             p0->global_batch, b->step_s, p0->images_per_s, p0->images_per_s / r->gpus, p0->scaling_efficiency,
             b->forward_s, b->backward_s, b->exposed_comm_s, b->optimizer_s, b->input_stall_s, b->host_s, b->allreduce_s,
             r->time_to_train_s, r->gpus * r->time_to_train_s / 3600);
-    if (r->in.tokens) fprintf(f, ",%.0f", p0->tokens_per_s);
+    if (r->par.present) fprintf(f, ",%.0f", r->par.tokens_per_s);
+    else if (r->in.tokens) fprintf(f, ",%.0f", p0->tokens_per_s);
     else fputc(',', f);
+    if (s->parallel && r->par.present) {
+        const struct run_par *q = &r->par;
+        fprintf(f, ",%d,%d,%d,%d,%.9f,%.9f,%.9f,%.3f,%.6f,%.3f", q->l.tp, q->l.pp, q->l.dp, q->l.microbatches,
+                q->bubble_s, q->tp_s, q->dp_exposed_s, q->model_tflops_per_gpu, q->mfu, q->mem.total / 1e9);
+    } else if (s->parallel)
+        for (size_t m = 0; m < NPAR; m++) fputc(',', f);
     if (s->prices) {
         double c = sweep_cost(s->prices, pt->gpu, pt->nic, r->nodes, r->gpus_per_node, pt->nics, r->time_to_train_s);
         if (c >= 0) fprintf(f, ",%.4f", c);
         else fputc(',', f);
     }
-    fprintf(f, ",%s,\n", sweep_bound(b->step_s, b->exposed_comm_s, b->input_stall_s, b->host_s));
+    if (r->par.present && p0->bound) fprintf(f, ",%s,\n", p0->bound);
+    else fprintf(f, ",%s,\n", sweep_bound(b->step_s, b->exposed_comm_s, b->input_stall_s, b->host_s));
 }
 
 /* Whole file into memory (NUL-terminated); NULL with errno when unreadable. */

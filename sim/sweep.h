@@ -26,6 +26,15 @@
  *         sequences); empty for image models
  * bound = run_bound (run.h): compute when exposed comm + input stall + host
  *         wait < 10% of the step, else the largest: network, input or host.
+ *
+ * An experiment with a [parallel] section (models/layout.h) adds, after
+ * tokens_per_s, the columns tensor, pipeline, data, microbatches, bubble_s,
+ * exposed_tp_s, exposed_dp_s, model_tflops_per_gpu, mfu, memory_gb (per
+ * GPU, 1e9 bytes) from run_result.par; its bound is the [parallel] run's
+ * (compute, tensor-parallel comm, data-parallel comm or pipeline bubble).
+ * parallel.data is derived again at each point (parallel.data=derived)
+ * when nodes, gpus_per_node, tensor or pipeline vary and data does not.
+ * A data-parallel experiment's rows are unchanged.
  */
 #ifndef DTSIM_SWEEP_H
 #define DTSIM_SWEEP_H
@@ -51,6 +60,7 @@ struct sweep {
     int dry_run;                  /* print the points that would run, run none */
     /* filled by sweep_prepare / sweep_run */
     long long npoints;            /* points of the cross product */
+    int parallel;                 /* the experiment has a [parallel] section: the parallel columns */
     int base_nodes, base_gpn;     /* from the experiment (with --set) */
     long long already;            /* points found in the CSV */
     long long ran;                /* points simulated (or listed, dry run) */

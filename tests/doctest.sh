@@ -29,6 +29,8 @@ docs/sim.md|dtsim simspeed --gpus 256,1088,2176,4352|long: minutes; bench/simspe
 docs/dtbench-compute.md|dtbench compute|exit 0,3
 README.md|bin/dtsim plan --model resnet50 --epochs 90 --deadline 10min --gpu V100-SXM2-16GB,A100-SXM4-80GB,H100-SXM5|long: 270 simulations, several minutes on 2 cores (tests/golden/plan-* run smaller plans)
 docs/sweep.md|dtsim sweep configs/plan/template.ini --vary cluster.gpu+cluster.intra_link=V100-SXM2-16GB+NVLink2,A100-SXM4-80GB+NVLink3,H100-SXM5+NVLink4 --vary cluster.nodes=1..512*2 --vary cluster.nic=IB-EDR,IB-HDR,IB-NDR --vary allreduce.algorithm=ring,hierarchical,2d-torus --per-gpu-batch 32|long: 270 simulations, about 90 s on 2 cores (bench/sweep.sh)
+README.md|bin/dtsim plan --model gpt3-175b --gpus 1024 --gpu H100-SXM5 --tokens 300e9|long: 76 simulations of 1,024 GPUs, about 90 s on 2 cores (tests/golden/plan-llm-small runs a small one)
+docs/sweep.md|dtsim plan --model gpt3-175b --gpus 1024 --gpu H100-SXM5 --tokens 300e9|long: 76 simulations of 1,024 GPUs, about 90 s on 2 cores
 docs/dtbench-io.md|dtbench io make --dir /tmp/ds --files 10000|long: writes 1.1 GB under /tmp/ds
 docs/dtbench-io.md|dtbench io read --dir /tmp/ds --threads 2 --warm --decode|long: reads the 1.1 GB that io make wrote
 docs/gates.md|DTSIM=bin/dtsim tests/gates.sh --update && git diff bench/baselines|skip: rewrites the committed baselines
