@@ -567,31 +567,37 @@ static int load_file(struct catalog *c, struct priv *pv, const char *path, dt_er
 
 /* ---- directory --------------------------------------------------------------- */
 
-int catalog_dir(char *buf, size_t len, const char *explicit_dir, dt_err *e)
+int dt_config_dir(const char *explicit_dir, const char *env, const char *sub, const char *what, const char *hint,
+                  char *buf, size_t len, dt_err *e)
 {
-    const char *d = explicit_dir && explicit_dir[0] ? explicit_dir : getenv("DTSIM_CATALOG");
+    const char *d = explicit_dir && explicit_dir[0] ? explicit_dir : getenv(env);
     if (d && d[0]) {
-        if (strlen(d) + 1 > len) return dt_errf(e, DT_ERANGE, "catalog path '%s' is too long", d);
+        if (strlen(d) + 1 > len) return dt_errf(e, DT_ERANGE, "%s path '%s' is too long", what, d);
         memcpy(buf, d, strlen(d) + 1);
         return 0;
     }
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) return dt_errf(e, DT_ENOENT, "cannot find the catalog (no /proc/self/exe); set DTSIM_CATALOG or pass --catalog");
+    if (n <= 0) return dt_errf(e, DT_ENOENT, "cannot find %s (no /proc/self/exe); set %s%s", sub, env, hint);
     exe[n] = '\0';
     char *slash;
     while ((slash = strrchr(exe, '/'))) {
         *slash = '\0';
         char cand[PATH_MAX + 32];
         struct stat st;
-        snprintf(cand, sizeof cand, "%s/configs/catalog", exe);
+        snprintf(cand, sizeof cand, "%s/%s", exe, sub);
         if (stat(cand, &st) == 0 && S_ISDIR(st.st_mode)) {
-            if (strlen(cand) + 1 > len) return dt_errf(e, DT_ERANGE, "catalog path '%s' is too long", cand);
+            if (strlen(cand) + 1 > len) return dt_errf(e, DT_ERANGE, "%s path '%s' is too long", what, cand);
             memcpy(buf, cand, strlen(cand) + 1);
             return 0;
         }
     }
-    return dt_errf(e, DT_ENOENT, "cannot find configs/catalog above the dtsim executable; set DTSIM_CATALOG or pass --catalog");
+    return dt_errf(e, DT_ENOENT, "cannot find %s above the dtsim executable; set %s%s", sub, env, hint);
+}
+
+int catalog_dir(char *buf, size_t len, const char *explicit_dir, dt_err *e)
+{
+    return dt_config_dir(explicit_dir, "DTSIM_CATALOG", "configs/catalog", "catalog", " or pass --catalog", buf, len, e);
 }
 
 static int cmp_str(const void *a, const void *b)

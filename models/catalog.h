@@ -183,6 +183,12 @@ struct catalog {
  * executable's directory holding configs/catalog. Writes it into buf.
  * Returns 0, or DT_ENOENT ("cannot find the catalog ...; set DTSIM_CATALOG
  * or pass --catalog"), or DT_ERANGE when buf is too small. */
+/* A configuration directory: explicit_dir when given, else $env, else
+ * `sub` (e.g. "configs/catalog") in the first directory above the running
+ * executable that has it. `what` names it in the too-long error, `hint`
+ * ends the not-found error (" or pass --catalog"). */
+int dt_config_dir(const char *explicit_dir, const char *env, const char *sub, const char *what, const char *hint,
+                  char *buf, size_t len, dt_err *e);
 int catalog_dir(char *buf, size_t len, const char *explicit_dir, dt_err *e);
 
 /* Load and check every *.ini in `dir` (NULL: catalog_dir(NULL)). On success

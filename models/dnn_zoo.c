@@ -18,6 +18,7 @@
  *   gpt2       124,439,808   HF GPT2LMHeadModel "gpt2" (LM head tied to wte)
  */
 #include "config.h"
+#include "catalog.h"
 #include "dnn.h"
 #include "strsim.h"
 
@@ -369,29 +370,7 @@ static const struct config_key row_schema[] = {
  * directory above the executable that has one (as catalog_dir). */
 static int models_dir(char *buf, size_t len, dt_err *e)
 {
-    const char *d = getenv("DTSIM_MODELS");
-    if (d && d[0]) {
-        if (strlen(d) + 1 > len) return dt_errf(e, DT_ERANGE, "models path '%s' is too long", d);
-        memcpy(buf, d, strlen(d) + 1);
-        return 0;
-    }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) return dt_errf(e, DT_ENOENT, "cannot find configs/models (no /proc/self/exe); set DTSIM_MODELS");
-    exe[n] = '\0';
-    char *slash;
-    while ((slash = strrchr(exe, '/'))) {
-        *slash = '\0';
-        char cand[PATH_MAX + 32];
-        struct stat st;
-        snprintf(cand, sizeof cand, "%s/configs/models", exe);
-        if (stat(cand, &st) == 0 && S_ISDIR(st.st_mode)) {
-            if (strlen(cand) + 1 > len) return dt_errf(e, DT_ERANGE, "models path '%s' is too long", cand);
-            memcpy(buf, cand, strlen(cand) + 1);
-            return 0;
-        }
-    }
-    return dt_errf(e, DT_ENOENT, "cannot find configs/models above the dtsim executable; set DTSIM_MODELS");
+    return dt_config_dir(NULL, "DTSIM_MODELS", "configs/models", "models", "", buf, len, e);
 }
 
 static int cmp_str(const void *x, const void *y)

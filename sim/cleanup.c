@@ -347,3 +347,19 @@ void out_abort(struct out_file *o)
     if (o->tmp[0]) cleanup_remove(o->tmp);
     o->tmp[0] = '\0';
 }
+
+int out_copy(const char *from, const char *to, dt_err *e)
+{
+    FILE *a = fopen(from, "rb");
+    struct out_file of;
+    if (!a) return dt_errf(e, DT_EIO, "cannot read '%s': %s", from, strerror(errno));
+    if (out_open(&of, to, e)) {
+        fclose(a);
+        return e->code;
+    }
+    char buf[8192];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, a)) > 0) fwrite(buf, 1, k, of.f);
+    fclose(a);
+    return out_close(&of, e);
+}

@@ -92,6 +92,10 @@ struct out_file {
 };
 int out_open(struct out_file *o, const char *path, dt_err *e);
 int out_close(struct out_file *o, dt_err *e);
+
+/* Copy file `from` to `to` through out_open/out_close (written whole, then
+ * renamed). 0, or DT_EIO with e filled. */
+int out_copy(const char *from, const char *to, dt_err *e);
 void out_abort(struct out_file *o);
 
 #endif

@@ -178,23 +178,6 @@ static int read_cands(const char *path, struct cand **out, int *nout, int *nerr,
     return 0;
 }
 
-static int copy_file(const char *from, const char *to, dt_err *e)
-{
-    FILE *a = fopen(from, "rb"), *b = NULL;
-    struct out_file of; /* written whole, then renamed (cleanup.h) */
-    if (!a) return dt_errf(e, DT_EIO, "cannot read '%s': %s", from, strerror(errno));
-    if (out_open(&of, to, e)) {
-        fclose(a);
-        return e->code;
-    }
-    b = of.f;
-    char buf[8192];
-    size_t k;
-    while ((k = fread(buf, 1, sizeof buf, a)) > 0) fwrite(buf, 1, k, b);
-    fclose(a);
-    return out_close(&of, e);
-}
-
 /* DIR/plan-best.ini: the template plus the candidate's sets. */
 static int write_best(const char *path, const struct sweep *s, const struct cand *c, const char *deadline, dt_err *e)
 {
@@ -388,7 +371,7 @@ static int cmd_plan(int argc, char **argv)
     snprintf(path, sizeof path, "%s/plan-template.ini", outdir);
     snprintf(csv, sizeof csv, "%s/plan.csv", outdir);
     snprintf(best, sizeof best, "%s/plan-best.ini", outdir);
-    if (copy_file(tmpl, path, &e)) {
+    if (out_copy(tmpl, path, &e)) {
         cmd_fail("plan: %s", e.msg);
         goto out;
     }

@@ -283,22 +283,6 @@ static void done(void *ctx, int i, const struct jobs_reply *rep, int ndone, int 
     if (p->progress) fprintf(stderr, "\rdtsim plan: %d/%d layouts simulated%s", ndone, n, ndone == n ? "\n" : "");
 }
 
-static int copy_file(const char *from, const char *to, dt_err *e)
-{
-    FILE *a = fopen(from, "rb");
-    struct out_file of;
-    if (!a) return dt_errf(e, DT_EIO, "cannot read '%s': %s", from, strerror(errno));
-    if (out_open(&of, to, e)) {
-        fclose(a);
-        return e->code;
-    }
-    char buf[8192];
-    size_t k;
-    while ((k = fread(buf, 1, sizeof buf, a)) > 0) fwrite(buf, 1, k, of.f);
-    fclose(a);
-    return out_close(&of, e);
-}
-
 static void put_num(FILE *f, const char *fmt, double v, int ok)
 {
     fputc(',', f);
@@ -556,7 +540,7 @@ int llmplan_main(int argc, char **argv)
     snprintf(tcopy, sizeof tcopy, "%s/plan-template.ini", outdir);
     snprintf(csv, sizeof csv, "%s/plan-llm.csv", outdir);
     snprintf(best, sizeof best, "%s/plan-best.ini", outdir);
-    if (copy_file(tmpl, tcopy, &e)) {
+    if (out_copy(tmpl, tcopy, &e)) {
         cmd_fail("plan: %s", e.msg);
         goto out;
     }
