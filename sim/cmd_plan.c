@@ -364,14 +364,7 @@ static int cmd_plan(int argc, char **argv)
         snprintf(tbuf, sizeof tbuf, "%s/../plan/template.ini", catdir);
         tmpl = tbuf;
     }
-    if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
-        cmd_fail("plan: cannot create '%s': %s", outdir, strerror(errno));
-        goto out;
-    }
-    snprintf(path, sizeof path, "%s/plan-template.ini", outdir);
-    snprintf(csv, sizeof csv, "%s/plan.csv", outdir);
-    snprintf(best, sizeof best, "%s/plan-best.ini", outdir);
-    if (out_copy(tmpl, path, &e)) {
+    if (plan_files(outdir, tmpl, "plan.csv", path, csv, best, sizeof csv, &e)) {
         cmd_fail("plan: %s", e.msg);
         goto out;
     }

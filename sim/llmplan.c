@@ -382,6 +382,17 @@ static void days_str(char *b, size_t n, double s)
     else snprintf(b, n, "%.1f h", s / 3600);
 }
 
+int plan_files(const char *outdir, const char *tmpl, const char *csvname, char *tcopy, char *csv, char *best,
+               size_t len, dt_err *e)
+{
+    if (mkdir(outdir, 0777) != 0 && errno != EEXIST)
+        return dt_errf(e, DT_EIO, "cannot create '%s': %s", outdir, strerror(errno));
+    snprintf(tcopy, len, "%s/plan-template.ini", outdir);
+    snprintf(csv, len, "%s/%s", outdir, csvname);
+    snprintf(best, len, "%s/plan-best.ini", outdir);
+    return out_copy(tmpl, tcopy, e);
+}
+
 int llmplan_main(int argc, char **argv)
 {
     const char *model = NULL, *gpu = NULL, *net = NULL, *tmpl = NULL, *prices = NULL, *outdir = "out";
@@ -533,14 +544,7 @@ int llmplan_main(int argc, char **argv)
                  model, ngpus, batch, (long long)a.heads, (long long)a.layers, ngpus);
         goto out;
     }
-    if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
-        cmd_fail("plan: cannot create '%s': %s", outdir, strerror(errno));
-        goto out;
-    }
-    snprintf(tcopy, sizeof tcopy, "%s/plan-template.ini", outdir);
-    snprintf(csv, sizeof csv, "%s/plan-llm.csv", outdir);
-    snprintf(best, sizeof best, "%s/plan-best.ini", outdir);
-    if (out_copy(tmpl, tcopy, &e)) {
+    if (plan_files(outdir, tmpl, "plan-llm.csv", tcopy, csv, best, sizeof csv, &e)) {
         cmd_fail("plan: %s", e.msg);
         goto out;
     }

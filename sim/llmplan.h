@@ -75,6 +75,12 @@ const char *llmplan_recompute_name(enum exp_recompute r);
 /* The usage of the layout search (dtsim plan --help prints it too). */
 void llmplan_help(FILE *f);
 
+/* Both plans' output files: make DIR, name DIR/plan-template.ini (a copy
+ * of tmpl, written here), DIR/csvname and DIR/plan-best.ini in tcopy, csv
+ * and best (len bytes each). 0, or an error in e. */
+int plan_files(const char *outdir, const char *tmpl, const char *csvname, char *tcopy, char *csv, char *best,
+               size_t len, dt_err *e);
+
 /* dtsim plan --tokens ... (called by dtsim plan). */
 int llmplan_main(int argc, char **argv);
 
