@@ -163,6 +163,12 @@ def main(argv):
         die("PyTorch is not installed (%s); Debian: apt-get install python3-torch "
             "python3-torchvision, or pip install torch torchvision" % e)
 
+    kineto = getattr(torch.autograd.profiler, "kineto_available", lambda: False)()
+    if not kineto:
+        sys.stderr.write("torch-profile.py: this torch (%s) is built without Kineto: "
+                         "the trace will be the legacy profiler's JSON array (CPU ops "
+                         "only, no categories, shapes, sequence numbers or flows; "
+                         "traces/samples/README.md)\n" % torch.__version__)
     cuda_ok = torch.cuda.is_available()
     if a.device == "auto":
         a.device = "cuda" if cuda_ok else "cpu"
