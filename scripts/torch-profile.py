@@ -199,19 +199,23 @@ def main(argv):
         amp_dtype = torch.float16 if a.device == "cuda" else torch.bfloat16
     scaler = torch.cuda.amp.GradScaler() if (a.amp and a.device == "cuda") else None
 
+    def check(out):
+        if out.dim() != 2 or out.shape[0] != a.batch or out.shape[1] != a.classes:
+            die("--model '%s': output shape %s, expected (%d, %d) (--batch, --classes)"
+                % (a.model, tuple(out.shape), a.batch, a.classes))
+
     def step():
         opt.zero_grad(set_to_none=True)
         with record_function("dtsim: forward"):
             if amp_dtype is not None:
                 with torch.autocast(device_type=a.device, dtype=amp_dtype):
                     out = model(x)
+                    check(out)
                     loss = lossf(out, y)
             else:
                 out = model(x)
+                check(out)
                 loss = lossf(out, y)
-        if out.dim() != 2 or out.shape[1] != a.classes:
-            die("--model '%s': output shape %s, expected (%d, %d) (--classes)"
-                % (a.model, tuple(out.shape), a.batch, a.classes))
         with record_function("dtsim: backward"):
             (scaler.scale(loss) if scaler else loss).backward()
         with record_function("dtsim: optimizer"):
@@ -240,8 +244,17 @@ def main(argv):
     if "with_modules" in params:
         kw["with_modules"] = True
     with profile(**kw) as prof:
-        for _ in range(a.wait + a.warmup + a.steps):
-            step()
+        for i in range(a.wait + a.warmup + a.steps):
+            if i == 0:
+                try:
+                    step()
+                except Exception as e:  # the user's model or shapes: one line
+                    msg = str(e).strip().splitlines()
+                    die("--model '%s': the first training step failed (--input-shape %s, "
+                        "--classes %d?): %s: %s" % (a.model, a.input_shape, a.classes,
+                                                    type(e).__name__, msg[0] if msg else ""))
+            else:
+                step()
             prof.step()
     if not os.path.exists(a.out):
         die("the profiler wrote no trace to %s" % a.out)
