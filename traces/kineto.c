@@ -705,7 +705,7 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
     info->pairing = byseq;
     if (batch <= 0) batch = ev[F[0].ev].dim0;
     else if (ev[F[0].ev].dim0 > 0 && ev[F[0].ev].dim0 != batch) {
-        rc = dt_errf(e, DT_EINVAL, "%s: --batch %lld, but the first convolution's input has batch %lld", path, batch,
+        rc = dt_errf(e, DT_EINVAL, "%s: batch %lld asked for, but the first convolution's input in the trace has batch %lld", path, batch,
                      (long long)ev[F[0].ev].dim0);
         free(L);
         goto out;

@@ -17,7 +17,7 @@ layers). Known numbers the unit tests check (tests/test_kineto.c):
   conv i (0-based among the 16 conv/fc layers) forward kernel: 100 + 10 i us,
   plus a 5 us bias kernel; backward: data-gradient 120 + 10 i us (none for
   i = 0), weight gradient 130 + 10 i us; a conv op nest lasts 40 us on the
-  CPU, its backward evaluate_function 60 us. The kernels of layer 1 carry
+  CPU, its backward evaluate_function 60 + i us. The kernels of layer 1 carry
   no args.correlation: only the flow events pair them.
 """
 import json
@@ -137,7 +137,7 @@ def step(tr, n, t0, batch, seqnr):
     for (kk, s) in reversed(fwd):
         kind = "fc" if kk >= 13 else "conv"
         node = "ConvolutionBackward0" if kind == "conv" else "AddmmBackward0"
-        tr.op("autograd::engine::evaluate_function: " + node, BWD, tb, 60, s)
+        tr.op("autograd::engine::evaluate_function: " + node, BWD, tb, 60 + kk, s)
         tr.op(node, BWD, tb + 1, 50, s)
         inner = "aten::convolution_backward" if kind == "conv" else "aten::mm"
         tr.op(inner, BWD, tb + 2, 45, s)
@@ -145,7 +145,7 @@ def step(tr, n, t0, batch, seqnr):
         if kk != 0:
             tr.launch(BWD, tb + 5, "sm80_xmma_dgrad_implicit_gemm", 120 + 10 * kk, tag)
         tr.launch(BWD, tb + 20, "sm80_xmma_wgrad_implicit_gemm", 130 + 10 * kk, tag)
-        tb += 62
+        tb += 62 + kk
         tr.op("autograd::engine::evaluate_function: torch::autograd::AccumulateGrad", BWD, tb, 10)
         tb += 12
         if kk != 0:
