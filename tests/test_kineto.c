@@ -121,7 +121,7 @@ static void expect_bad(const char *path, const char *model, const char *want)
 static void test_bad(void)
 {
     expect_bad(DIR "truncated.json", "vgg16", "truncated JSON: the file ends at byte");
-    expect_bad(DIR "array.json", "vgg16", "byte 0: not a torch.profiler trace");
+    expect_bad(DIR "not-trace.json", "vgg16", "byte 0: not a torch.profiler trace (a JSON object or array expected");
     expect_bad(DIR "no-events.json", "vgg16", "not a Chrome trace (no traceEvents)");
     expect_bad(DIR "no-step.json", "vgg16", "no ProfilerStep#N span");
     expect_bad(DIR "no-ops.json", "vgg16", "ProfilerStep#3 has no convolution or linear ops");

@@ -287,11 +287,22 @@ static int cat_kind(const char *c, int n)
 #undef IS
 }
 
+static int legacy_span(const char *s, int n)
+{
+    static const char *const pre[] = {"ProfilerStep#", "Optimizer.", "module: ", "dtsim: "};
+    for (size_t i = 0; i < sizeof pre / sizeof *pre; i++) {
+        size_t k = strlen(pre[i]);
+        if ((size_t)n >= k && memcmp(s, pre[i], k) == 0) return 1;
+    }
+    return 0;
+}
+
 struct kdoc {
     struct kev *ev;
     size_t n, cap;
     long long nevents;
     int saw_events;
+    int legacy;        /* a bare array: the legacy autograd profiler */
     char device[160];
 };
 
@@ -302,7 +313,7 @@ static int parse_event(struct jp *j, struct kdoc *d)
     memset(&ev, 0, sizeof ev);
     ev.corr = ev.seq = ev.id = ev.dim0 = -1;
     ev.dur = 0;
-    int first = 1, r, has_ts = 0;
+    int first = 1, r, has_ts = 0, has_cat = 0;
     const char *k;
     int kn;
     while ((r = jmember(j, &first, &k, &kn)) == 1) {
@@ -315,6 +326,7 @@ static int parse_event(struct jp *j, struct kdoc *d)
         } else if (KEY(k, "cat")) {
             rc = jstring(j, &s, &n);
             if (!rc) ev.kind = (uint8_t)cat_kind(s, n);
+            has_cat = 1;
         } else if (KEY(k, "name")) {
             ws(j);
             if (j->p < j->end && *j->p == '"') rc = jstring(j, &ev.name, &ev.nlen);
@@ -335,6 +347,9 @@ static int parse_event(struct jp *j, struct kdoc *d)
     }
     if (r < 0) return r;
     d->nevents++;
+    /* the legacy autograd profiler (torch 1.13 without Kineto) writes no cat:
+     * every event is a CPU op or a record_function span, told apart by name */
+    if (!has_cat && ev.ph == 'X' && ev.name) ev.kind = legacy_span(ev.name, ev.nlen) ? K_ANNOT : K_CPU_OP;
     int keep = (ev.kind && ev.kind != K_FLOW && ev.ph == 'X') || (ev.kind == K_FLOW && (ev.ph == 's' || ev.ph == 'f'));
     if (!keep) return 0;
     if (!has_ts || !ev.name) {
@@ -400,8 +415,20 @@ static int parse_doc(struct jp *j, struct kdoc *d)
 {
     ws(j);
     if (j->p >= j->end) return dt_errf(j->e, DT_EINVAL, "%s: empty file, not a torch.profiler trace", j->path);
+    if (*j->p == '[') { /* the legacy autograd profiler: a bare array of events */
+        j->p++;
+        d->saw_events = d->legacy = 1;
+        int fe = 1, m, rc;
+        while ((m = jelem(j, &fe)) == 1)
+            if ((rc = parse_event(j, d))) return rc;
+        if (m < 0) return m;
+        ws(j);
+        if (j->p < j->end) return jfail(j, "trailing bytes after the trace array");
+        return 0;
+    }
     if (*j->p != '{')
-        return dt_errf(j->e, DT_EINVAL, "%s: byte %ld: not a torch.profiler trace (a JSON object expected, found '%c')",
+        return dt_errf(j->e, DT_EINVAL,
+                       "%s: byte %ld: not a torch.profiler trace (a JSON object or array expected, found '%c')",
                        j->path, (long)(j->p - j->s), *j->p);
     j->p++;
     int first = 1, r;
@@ -536,7 +563,22 @@ struct lop {       /* a layer op */
     int layer;     /* index into the model's conv/fc list */
 };
 
-struct ctx { int lop; int bwd; int opt; int inop; }; /* per stack level */
+struct ctx { int lop; int bwd; int opt; int inop; long mod; }; /* per stack level; mod: a "module: " span */
+
+/* The conv/fc layer a "module: NAME" span names (a torchvision module path) */
+static int module_layer(const struct kev *span, const struct dnn_net *net, const char *path, int *layer, dt_err *e)
+{
+    const char *name = span->name + 8;
+    int n = span->nlen - 8;
+    for (size_t i = 0; i < net->nlayers; i++)
+        if ((int)strlen(net->layers[i].name) == n && memcmp(net->layers[i].name, name, (size_t)n) == 0 &&
+            (net->layers[i].kind == DNN_CONV || net->layers[i].kind == DNN_FC)) {
+            *layer = (int)i;
+            return 0;
+        }
+    return dt_errf(e, DT_EINVAL, "%s: span 'module: %.*s' holds a convolution/linear op, but model '%s' has no conv or "
+                   "fc layer '%.*s'", path, n > 100 ? 100 : n, name, net->model->name, n > 100 ? 100 : n, name);
+}
 
 static const char *dtype_of(const char *s, int n)
 {
@@ -623,10 +665,11 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
         struct kev *v = &ev[ix[a]];
         if (a == 0 || v->tid != cur_tid) { sp = 0; cur_tid = v->tid; }
         while (sp > 0 && v->ts >= ev[stk[sp - 1]].ts + ev[stk[sp - 1]].dur) sp--;
-        struct ctx c = sp ? st[sp - 1] : (struct ctx){-1, v->tid != step->tid, 0, 0};
+        struct ctx c = sp ? st[sp - 1] : (struct ctx){-1, v->tid != step->tid, 0, 0, -1};
         int parent_op = c.inop; /* a CPU op encloses this event */
         if (v->kind == K_ANNOT) {
             if (is_opt_span(v)) c.opt = 1;
+            if (namepre(v, "module: ")) c.mod = (long)ix[a];
         } else if (v->kind == K_CPU_OP) {
             info->ops++;
             if (namepre(v, "autograd::engine::evaluate_function")) c.bwd = 1;
@@ -636,6 +679,7 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
             } else if (c.lop < 0 && !c.bwd && is_fwd_layer(v)) {
                 if (nf >= maxl) { rc = dt_errf(e, DT_EINVAL, "%s: %s has more convolution/linear ops than model '%s' has layers", path, info->step, net->model->name); goto out; }
                 F[nf] = (struct lop){ix[a], v->seq, 0, v->dur * 1e-6, -1};
+                if (c.mod >= 0 && (rc = module_layer(&ev[c.mod], net, path, &F[nf].layer, e))) goto out;
                 c.lop = nf++;
             } else if (c.lop < 0 && is_bwd_layer(v)) {
                 if (nb >= maxl) { rc = dt_errf(e, DT_EINVAL, "%s: %s has more backward convolution/linear ops than model '%s' has layers", path, info->step, net->model->name); goto out; }
@@ -678,12 +722,31 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
         free(L);
         goto out;
     }
-    if (nf != nl) {
+    /* layers by the "module: NAME" spans around the ops, or else by order */
+    int named = 0;
+    for (int k = 0; k < nf; k++) named += F[k].layer >= 0;
+    if (named && named != nf) {
+        rc = dt_errf(e, DT_EINVAL, "%s: %d of the %d convolution/linear ops of %s are inside 'module: NAME' spans, the "
+                     "others not: cannot map them all by name", path, named, nf, info->step);
+        free(L);
+        goto out;
+    }
+    for (int k = 0; k < nf && named; k++)
+        for (int k2 = 0; k2 < k; k2++)
+            if (F[k2].layer == F[k].layer) {
+                rc = dt_errf(e, DT_EINVAL, "%s: %s: 'module: %s' holds two convolution/linear ops", path, info->step,
+                             net->layers[F[k].layer].name);
+                free(L);
+                goto out;
+            }
+    if (!named && nf != nl) {
         rc = dt_errf(e, DT_EINVAL, "%s: %s has %d convolution/linear ops in its forward, model '%s' has %d conv/fc layers",
                      path, info->step, nf, net->model->name, nl);
         free(L);
         goto out;
     }
+    for (int k = 0; k < nf && !named; k++) F[k].layer = L[k];
+    info->named = named > 0;
     /* backward: by sequence number where every backward op finds its forward op */
     int byseq = nb > 0;
     for (int k = 0; k < nb && byseq; k++) {
@@ -732,12 +795,12 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
     t->step_host_s = info->step_host_s;
     t->opt_gpu_s = gpu ? info->opt_gpu_s : -1;
     t->opt_host_s = info->opt_host_s;
-    t->rows = calloc((size_t)nl, sizeof *t->rows);
+    t->rows = calloc((size_t)nf, sizeof *t->rows);
     if (!t->rows) { rc = dt_errf(e, DT_ENOMEM, "out of memory"); free(L); goto out; }
-    t->nrows = (size_t)nl;
-    for (int i = 0; i < nl; i++) {
+    t->nrows = (size_t)nf;
+    for (int i = 0; i < nf; i++) {
         struct trace_row *r = &t->rows[i];
-        snprintf(r->layer, sizeof r->layer, "%s", net->layers[L[i]].name);
+        snprintf(r->layer, sizeof r->layer, "%s", net->layers[F[i].layer].name);
         r->fwd_s = gpu ? F[i].gpu : -1;
         r->fwd_host_s = F[i].host;
         r->bwd_data_s = r->bwd_filter_s = r->bwd_s = r->bwd_host_s = -1;
@@ -749,6 +812,7 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
     }
     t->gpu_rows = gpu ? t->nrows : 0;
     info->events = d->nevents;
+    info->legacy = d->legacy;
     free(L);
 out:
     free(fl);
@@ -833,9 +897,10 @@ int kineto_write(FILE *f, const struct trace *t, const struct kineto_info *info,
     int gpu = t->gpu_rows > 0;
     fprintf(f, "# dtbench compute trace v1\n");
     fprintf(f, "# command: %s\n", command);
-    fprintf(f, "# source: torch.profiler (Kineto) trace %s: %s of %.6e s, %lld events, %lld CPU ops, %lld GPU "
-               "kernels paired; backward paired %s\n",
-            t->path, info->step, info->step_s, info->events, info->ops, info->kernels,
+    fprintf(f, "# source: torch.profiler (%s) trace %s: %s of %.6e s, %lld events, %lld CPU ops, %lld GPU "
+               "kernels paired; layers by %s; backward paired %s\n",
+            info->legacy ? "legacy autograd profiler" : "Kineto", t->path, info->step, info->step_s, info->events,
+            info->ops, info->kernels, info->named ? "module name" : "order",
             info->pairing ? "by sequence number" : "in reverse order");
     if (gpu) fprintf(f, "# gpu: %s\n", info->device[0] ? info->device : "unknown (no deviceProperties)");
     else fprintf(f, "# gpu: none (CPU-only profile, no kernels: time_s is empty, host_s is the ops' CPU time)\n");

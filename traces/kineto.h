@@ -42,6 +42,8 @@ struct kineto_info {
     long long ops;          /* CPU ops in the step */
     long long kernels;      /* GPU kernels, memcpys and memsets paired to the step's ops */
     int pairing;            /* backward paired by 1 sequence number, 0 reverse order */
+    int legacy;             /* 1: the legacy autograd profiler's bare array (no cat, no args) */
+    int named;              /* layers by 1 "module: NAME" spans, 0 the order of the ops */
     double step_s;          /* the step span */
     double step_host_s;     /* the step span less its thread's top-level ops */
     double opt_gpu_s, opt_host_s;
