@@ -107,6 +107,48 @@ static void test_cpu(void)
     trace_free(&t);
 }
 
+/* A real profile: Debian's torch 1.13 on a CPU, the legacy autograd
+ * profiler's bare array, module spans (traces/samples/README.md). Every
+ * microsecond of the step span lands in exactly one part. */
+static void expect_bad_b(const char *path, const char *model, long long batch, const char *want)
+{
+    struct trace t;
+    struct kineto_info in;
+    dt_err e = {0};
+    CU_ASSERT(kineto_import(path, model, batch, &t, &in, &e) < 0);
+    if (!strstr(e.msg, want)) fprintf(stderr, "\n  %s: got '%s', want '%s'\n", path, e.msg, want);
+    CU_ASSERT(strstr(e.msg, want) != NULL);
+}
+
+static void test_real(void)
+{
+    struct trace t;
+    struct kineto_info in;
+    dt_err e;
+    CU_ASSERT_EQUAL_FATAL(kineto_import("traces/samples/cpu-resnet50-b2.json", "resnet50", 2, &t, &in, &e), 0);
+    CU_ASSERT_EQUAL(in.legacy, 1);
+    CU_ASSERT_EQUAL(in.named, 1);
+    CU_ASSERT_EQUAL(in.pairing, 0);
+    CU_ASSERT_EQUAL(t.gpu_rows, 0);
+    CU_ASSERT_EQUAL_FATAL(t.nrows, 54);
+    CU_ASSERT_STRING_EQUAL(t.rows[11].layer, "layer2.0.conv1");
+    CU_ASSERT_STRING_EQUAL(t.rows[53].layer, "fc");
+    double sum = in.step_host_s + in.opt_host_s + in.other_host_s[0] + in.other_host_s[1];
+    for (size_t i = 0; i < t.nrows; i++) {
+        CU_ASSERT(t.rows[i].fwd_host_s > 0 && t.rows[i].bwd_host_s > 0);
+        sum += t.rows[i].fwd_host_s + t.rows[i].bwd_host_s;
+    }
+    CU_ASSERT_DOUBLE_EQUAL(sum, in.step_s, 1e-6);
+    trace_free(&t);
+    /* the same run without module spans maps by order to the same layers */
+    CU_ASSERT_EQUAL_FATAL(kineto_import("traces/samples/cpu-resnet50-b2-nospans.json", "resnet50", 2, &t, &in, &e), 0);
+    CU_ASSERT_EQUAL(in.named, 0);
+    CU_ASSERT_STRING_EQUAL(t.rows[11].layer, "layer2.0.conv1");
+    trace_free(&t);
+    expect_bad_b("traces/samples/cpu-resnet18-b2.json", "resnet50", 2, "has 21 convolution/linear ops");
+    expect_bad_b(DIR "unknown-module.json", "vgg16", 8, "span 'module: features.1' holds a convolution/linear op");
+}
+
 static void expect_bad(const char *path, const char *model, const char *want)
 {
     struct trace t;
@@ -172,7 +214,7 @@ int test_kineto_register(void)
     if (!s) return -1;
     if (!CU_add_test(s, "GPU profile: kernels to layers", test_gpu) ||
         !CU_add_test(s, "CPU-only profile: host times", test_cpu) || !CU_add_test(s, "malformed traces", test_bad) ||
-        !CU_add_test(s, "JSON or CSV", test_is_json))
+        !CU_add_test(s, "JSON or CSV", test_is_json) || !CU_add_test(s, "real CPU profiles (torch 1.13)", test_real))
         return -1;
     return 0;
 }

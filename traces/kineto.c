@@ -739,7 +739,7 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
                 free(L);
                 goto out;
             }
-    if (!named && nf != nl) {
+    if (nf != nl) {
         rc = dt_errf(e, DT_EINVAL, "%s: %s has %d convolution/linear ops in its forward, model '%s' has %d conv/fc layers",
                      path, info->step, nf, net->model->name, nl);
         free(L);
