@@ -38,8 +38,8 @@ struct jp {
 static int jfail(struct jp *j, const char *what)
 {
     if (j->p >= j->end)
-        return dt_errf(j->e, DT_EINVAL, "%s: truncated JSON: the file ends at byte %ld inside %s", j->path,
-                       (long)(j->end - j->s), what);
+        return dt_errf(j->e, DT_EINVAL, "%s: truncated JSON: the file ends at byte %ld, before the trace does",
+                       j->path, (long)(j->end - j->s));
     return dt_errf(j->e, DT_EINVAL, "%s: byte %ld: bad JSON: %s", j->path, (long)(j->p - j->s), what);
 }
 
