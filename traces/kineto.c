@@ -688,6 +688,9 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
                 c.bwd = 1;
             } else if (!parent_op && c.lop < 0) info->other_host_s[c.bwd] += v->dur * 1e-6;
             if (nf > 0 && c.lop == 0 && v->ity && is_fwd_layer(v)) { dty = v->ity; dtylen = v->itylen; }
+            /* the autograd node of a layer op is made by its innermost conv/linear op (aten::linear's
+             * aten::t makes a TBackward0 first; AddmmBackward0 has aten::addmm's sequence number) */
+            if (c.lop >= 0 && c.lop < 1000000 && v->seq >= 0 && is_fwd_layer(v)) F[c.lop].seq = v->seq;
             c.inop = 1;
         } else { /* a runtime call: its kernels' GPU time goes where the call was made */
             int64_t corr = v->corr;

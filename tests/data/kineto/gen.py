@@ -106,16 +106,19 @@ def step(tr, n, t0, batch, seqnr):
             cin = 64
             t += 45
         elif kind == "fc":
+            # aten::t makes TBackward0 with the linear's sequence number,
+            # aten::addmm AddmmBackward0 with the next one
             s = tr.seq if seqnr else None
-            tr.seq += 1
+            s2 = tr.seq + 1 if seqnr else None
+            tr.seq += 2
             dims = [[batch, 4096], [4096, 4096], [4096]]
             tr.op("aten::linear", MAIN, t, 40, s, dims, ["float", "float", "float"])
             tr.op("aten::t", MAIN, t + 1, 5, s)
             tr.op("aten::transpose", MAIN, t + 2, 3, s)
-            tr.op("aten::addmm", MAIN, t + 8, 30, s)
+            tr.op("aten::addmm", MAIN, t + 8, 30, s2)
             tr.launch(MAIN, t + 10, "ampere_sgemm_128x64_tn", 100 + 10 * k)
             tr.launch(MAIN, t + 20, "splitKreduce_kernel", 5)
-            fwd.append((k, s))
+            fwd.append((k, s2))
             k += 1
             t += 45
         else:
