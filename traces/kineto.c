@@ -589,12 +589,70 @@ static const char *dtype_of(const char *s, int n)
     return "-";
 }
 
+static int by_ts(const void *a, const void *b)
+{
+    const struct kev *x = &g_ev[*(const size_t *)a], *y = &g_ev[*(const size_t *)b];
+    if (x->ts != y->ts) return x->ts < y->ts ? -1 : 1;
+    size_t i = *(const size_t *)a, k = *(const size_t *)b;
+    return i < k ? -1 : i > k;
+}
+
+/* Of the ProfilerStep#N spans, the last that holds an Optimizer.step#
+ * span, else the last that holds a convolution/linear op, else the last:
+ * without a schedule, the span that the last prof.step() opens runs to
+ * prof.stop() and holds no step. *step comes in as the last span. */
+static int pick_step(const struct kev *ev, size_t n, const struct kev **step, struct kineto_info *info)
+{
+    size_t ns = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((ev[i].kind == K_ANNOT || ev[i].kind == K_CPU_OP) && namepre(&ev[i], "ProfilerStep#")) ns++;
+    size_t *sx = malloc(ns * sizeof *sx);
+    unsigned char *has = calloc(ns, 1);
+    if (!sx || !has) { free(sx); free(has); return -1; }
+    ns = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((ev[i].kind == K_ANNOT || ev[i].kind == K_CPU_OP) && namepre(&ev[i], "ProfilerStep#")) sx[ns++] = i;
+    g_ev = ev;
+    qsort(sx, ns, sizeof *sx, by_ts);
+    for (size_t i = 0; i < n; i++) {
+        const struct kev *v = &ev[i];
+        int what = v->kind == K_ANNOT && namepre(v, "Optimizer.step#") ? 2 : v->kind == K_CPU_OP && is_fwd_layer(v) ? 1 : 0;
+        if (!what) continue;
+        size_t lo = 0, hi = ns; /* the last span starting at or before v */
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (ev[sx[mid]].ts <= v->ts) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo == 0) continue;
+        const struct kev *s = &ev[sx[lo - 1]];
+        if (s->pid == v->pid && v->ts < s->ts + s->dur) has[lo - 1] |= (unsigned char)what;
+    }
+    const char *why = "the last, none holds an optimizer step or a convolution/linear op";
+    size_t pick = ns - 1;
+    int found = 0;
+    for (int want = 2; want >= 1 && !found; want--)
+        for (size_t k = ns; k-- > 0;)
+            if (has[k] & want) {
+                pick = k;
+                found = 1;
+                why = want == 2 ? "the last holding an optimizer step" : "the last holding a convolution/linear op";
+                break;
+            }
+    *step = &ev[sx[pick]];
+    snprintf(info->step_why, sizeof info->step_why, "%s; %zu ProfilerStep span%s", why, ns, ns == 1 ? "" : "s");
+    free(sx);
+    free(has);
+    return 0;
+}
+
 static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, long long batch, struct trace *t,
                    struct kineto_info *info, dt_err *e)
 {
     struct kev *ev = d->ev;
-    /* the step: the last ProfilerStep#N span on the CPU side */
+    /* the step: the last ProfilerStep#N span on the CPU side that holds a whole step (pick_step) */
     const struct kev *step = NULL;
+    int rc0;
     size_t nkern = 0, nflow = 0;
     for (size_t i = 0; i < d->n; i++) {
         const struct kev *v = &ev[i];
@@ -604,6 +662,7 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
         if (v->kind == K_FLOW) nflow++;
     }
     if (d->n == 0) return dt_errf(e, DT_EINVAL, "%s: no CPU ops or kernels in traceEvents", path);
+    if (step && (rc0 = pick_step(ev, d->n, &step, info)) != 0) return dt_errf(e, DT_ENOMEM, "out of memory");
     if (!step)
         return dt_errf(e, DT_EINVAL,
                        "%s: no ProfilerStep#N span (record with a torch.profiler schedule and call prof.step() "
@@ -900,9 +959,9 @@ int kineto_write(FILE *f, const struct trace *t, const struct kineto_info *info,
     int gpu = t->gpu_rows > 0;
     fprintf(f, "# dtbench compute trace v1\n");
     fprintf(f, "# command: %s\n", command);
-    fprintf(f, "# source: torch.profiler (%s) trace %s: %s of %.6e s, %lld events, %lld CPU ops, %lld GPU "
+    fprintf(f, "# source: torch.profiler (%s) trace %s: %s (%s) of %.6e s, %lld events, %lld CPU ops, %lld GPU "
                "kernels paired; layers by %s; backward paired %s\n",
-            info->legacy ? "legacy autograd profiler" : "Kineto", t->path, info->step, info->step_s, info->events,
+            info->legacy ? "legacy autograd profiler" : "Kineto", t->path, info->step, info->step_why, info->step_s, info->events,
             info->ops, info->kernels, info->named ? "module name" : "order",
             info->pairing ? "by sequence number" : "in reverse order");
     if (gpu) fprintf(f, "# gpu: %s\n", info->device[0] ? info->device : "unknown (no deviceProperties)");

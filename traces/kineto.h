@@ -7,7 +7,8 @@
  * "External id", "Sequence number", "Input Dims", "Input type"}.
  *
  * What it makes of them (docs/traces.md, "Importing a PyTorch profile"):
- *   - the step: the last "ProfilerStep#N" user_annotation span;
+ *   - the step: the last "ProfilerStep#N" span that holds an
+ *     Optimizer.step# span (else a convolution/linear op, else the last);
  *   - its CPU ops (cat cpu_op) per thread, nested by time;
  *   - layer ops: the outermost convolution / linear op of the forward
  *     (aten::conv2d, aten::convolution, ... aten::linear, aten::addmm),
@@ -36,6 +37,7 @@
 
 struct kineto_info {
     char step[48];          /* "ProfilerStep#5" */
+    char step_why[128];     /* "the last holding an optimizer step; 6 ProfilerStep spans" */
     char device[160];       /* from deviceProperties, or "" */
     char dtype[16];         /* from the first layer op's "Input type", or "-" */
     long long events;       /* trace events read */
