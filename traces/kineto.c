@@ -682,8 +682,9 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
     struct lop *F = calloc(net->nlayers + 1, sizeof *F), *B = calloc(net->nlayers + 1, sizeof *B);
     struct ctx *st = malloc(d->n * sizeof *st);
     size_t *stk = malloc(d->n * sizeof *stk);
+    size_t *top = malloc(d->n * sizeof *top);
     int rc = 0;
-    if (!fl || !ix || !m.key || !m.gpu || !m.cnt || !F || !B || !st || !stk) {
+    if (!fl || !ix || !m.key || !m.gpu || !m.cnt || !F || !B || !st || !stk || !top) {
         rc = dt_errf(e, DT_ENOMEM, "out of memory");
         goto out;
     }
@@ -717,7 +718,7 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
     int nf = 0, nb = 0, maxl = (int)net->nlayers;
     int64_t cur_tid = 0;
     size_t sp = 0;
-    double top_ops = 0;
+    size_t ntop = 0; /* top-level CPU ops of every thread */
     const char *dty = NULL;
     int dtylen = 0;
     for (size_t a = 0; a < n; a++) {
@@ -732,7 +733,7 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
         } else if (v->kind == K_CPU_OP) {
             info->ops++;
             if (namepre(v, "autograd::engine::evaluate_function")) c.bwd = 1;
-            if (!parent_op && v->tid == step->tid) top_ops += v->dur * 1e-6;
+            if (!parent_op) top[ntop++] = ix[a];
             if (c.opt) {
                 if (!parent_op) info->opt_host_s += v->dur * 1e-6;
             } else if (c.lop < 0 && !c.bwd && is_fwd_layer(v)) {
@@ -770,7 +771,17 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
         stk[sp++] = ix[a];
     }
     info->step_s = step->dur * 1e-6;
-    info->step_host_s = info->step_s - top_ops;
+    /* the step's host time: the span less the union of the top-level ops of all its threads */
+    qsort(top, ntop, sizeof *top, by_ts);
+    double busy = 0, cur_end = -1e300;
+    for (size_t k = 0; k < ntop; k++) {
+        const struct kev *v = &ev[top[k]];
+        double b = v->ts > cur_end ? v->ts : cur_end, en = v->ts + v->dur;
+        if (en > t1) en = t1;
+        if (en > b) busy += en - b;
+        if (en > cur_end) cur_end = en;
+    }
+    info->step_host_s = info->step_s - busy * 1e-6;
     if (info->step_host_s < 0) info->step_host_s = 0;
 
     /* the model's conv / fc layers */
@@ -886,6 +897,7 @@ out:
     free(B);
     free(st);
     free(stk);
+    free(top);
     return rc;
 }
 
