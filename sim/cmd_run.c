@@ -41,9 +41,9 @@ static int usage(FILE *f)
                "  --no-base         skip the one-node base run (no scaling efficiency)\n"
                "  --platform-xml F  keep the generated SimGrid platform in F\n"
                "  --trace FILE      write one steady step as a Chrome trace (JSON; open in Perfetto)\n"
-               "  --trace-in FILE   measured per-layer times (dtbench compute trace, docs/traces.md),\n"
-               "                    or a torch.profiler trace (JSON), imported for the run's model and batch\n"
-               "                    replace the compute model for the layers they cover\n");
+               "  --trace-in FILE   measured per-layer times replace the compute model for the layers\n"
+               "                    they cover: a dtbench compute trace or a torch.profiler trace (JSON,\n"
+               "                    imported for the run's model and per-GPU batch); docs/traces.md\n");
     return f == stdout ? DT_EXIT_OK : DT_EXIT_USAGE;
 }
 
