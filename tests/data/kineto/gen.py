@@ -18,7 +18,8 @@ layers). Known numbers the unit tests check (tests/test_kineto.c):
   plus a 5 us bias kernel; backward: data-gradient 120 + 10 i us (none for
   i = 0), weight gradient 130 + 10 i us; a conv op nest lasts 40 us on the
   CPU, its backward evaluate_function 60 + i us. The kernels of layer 1 carry
-  no args.correlation: only the flow events pair them.
+  no args.correlation, nor do the launches of layer 2: only the flow
+  events pair them.
 """
 import json
 import os
@@ -56,7 +57,8 @@ class Trace:
             return
         self.corr += 1
         c = self.corr
-        self.x("cuda_runtime", "cudaLaunchKernel", tid, ts, 8, {"correlation": c, "cbid": 211})
+        rargs = {"cbid": 211} if tag == "noncorr-launch" else {"correlation": c, "cbid": 211}
+        self.x("cuda_runtime", "cudaLaunchKernel", tid, ts, 8, rargs)
         start = max(self.gpu_t, ts + 6.5)
         kargs = {"device": 0, "stream": STREAM, "grid": [128, 1, 1], "block": [256, 1, 1]}
         if tag != "noncorr":
@@ -97,7 +99,7 @@ def step(tr, n, t0, batch, seqnr):
             tr.op("aten::convolution", MAIN, t + 1, 38, s, dims, ty)
             tr.op("aten::_convolution", MAIN, t + 2, 36, s, dims, ty)
             tr.op("aten::cudnn_convolution", MAIN, t + 4, 24, s, dims, ty)
-            tag = "noncorr" if k == 1 else None
+            tag = "noncorr" if k == 1 else "noncorr-launch" if k == 2 else None
             tr.launch(MAIN, t + 6, "sm80_xmma_fprop_implicit_gemm_tf32f32", 100 + 10 * k, tag)
             tr.op("aten::add_", MAIN, t + 29, 8)
             tr.launch(MAIN, t + 29, "elementwise_kernel<add>", 5, tag)
@@ -144,7 +146,7 @@ def step(tr, n, t0, batch, seqnr):
         tr.op(node, BWD, tb + 1, 50, s)
         inner = "aten::convolution_backward" if kind == "conv" else "aten::mm"
         tr.op(inner, BWD, tb + 2, 45, s)
-        tag = "noncorr" if kk == 1 else None
+        tag = "noncorr" if kk == 1 else "noncorr-launch" if kk == 2 else None
         if kk != 0:
             tr.launch(BWD, tb + 5, "sm80_xmma_dgrad_implicit_gemm", 120 + 10 * kk, tag)
         tr.launch(BWD, tb + 20, "sm80_xmma_wgrad_implicit_gemm", 130 + 10 * kk, tag)
