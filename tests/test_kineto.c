@@ -49,7 +49,7 @@ static void test_gpu(void)
     CU_ASSERT_EQUAL(in.pairing, 1);
     CU_ASSERT_EQUAL(in.kernels, 104);
     CU_ASSERT_EQUAL_FATAL(t.nrows, 16);
-    CU_ASSERT_EQUAL(t.gpu_rows, 16);
+    CU_ASSERT_EQUAL(t.gpu_rows, 32); /* fwd and bwd of 16 layers */
     CU_ASSERT_STRING_EQUAL(t.rows[0].layer, "features.0");
     CU_ASSERT_STRING_EQUAL(t.rows[13].layer, "classifier.0");
     for (int i = 0; i < 16; i++) {
@@ -200,6 +200,26 @@ static void test_bad(void)
     unlink(tmp);
 }
 
+/* A dtbench trace loads as before the extensions: no bwd pass, no
+ * profile comments; its host_s column is read as host time. */
+static void test_dtbench_trace(void)
+{
+    struct trace t;
+    dt_err e;
+    CU_ASSERT_EQUAL_FATAL(trace_load(&t, "traces/samples/h200-resnet50-b64-fp16.csv", &e), 0);
+    CU_ASSERT_EQUAL(t.nrows, 54);
+    CU_ASSERT_EQUAL(t.gpu_rows, 3 * 54 - 1); /* conv1 has no bwd_data row */
+    CU_ASSERT(t.step_host_s < 0 && t.opt_gpu_s < 0 && t.opt_host_s < 0);
+    CU_ASSERT_STRING_EQUAL(t.rows[0].layer, "conv1");
+    CU_ASSERT_DOUBLE_EQUAL(t.rows[0].fwd_s, 1.595520e-04, 1e-15);
+    CU_ASSERT(t.rows[0].bwd_data_s < 0);
+    CU_ASSERT_DOUBLE_EQUAL(t.rows[0].bwd_filter_s, 1.729280e-04, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(t.rows[0].fwd_host_s, 5.015e-05, 1e-15);
+    for (size_t i = 0; i < t.nrows; i++) CU_ASSERT(t.rows[i].bwd_s < 0);
+    CU_ASSERT_EQUAL(trace_apply_check(&t, &e), 0);
+    trace_free(&t);
+}
+
 static void test_is_json(void)
 {
     dt_err e;
@@ -214,7 +234,8 @@ int test_kineto_register(void)
     if (!s) return -1;
     if (!CU_add_test(s, "GPU profile: kernels to layers", test_gpu) ||
         !CU_add_test(s, "CPU-only profile: host times", test_cpu) || !CU_add_test(s, "malformed traces", test_bad) ||
-        !CU_add_test(s, "JSON or CSV", test_is_json) || !CU_add_test(s, "real CPU profiles (torch 1.13)", test_real))
+        !CU_add_test(s, "JSON or CSV", test_is_json) || !CU_add_test(s, "real CPU profiles (torch 1.13)", test_real) ||
+        !CU_add_test(s, "dtbench traces load as before", test_dtbench_trace))
         return -1;
     return 0;
 }

@@ -883,7 +883,7 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
         r->bwd_s = gpu ? (r->bwd_s > 0 ? r->bwd_s : 0) + B[k].gpu : -1;
         r->bwd_host_s = (r->bwd_host_s > 0 ? r->bwd_host_s : 0) + B[k].host;
     }
-    t->gpu_rows = gpu ? t->nrows : 0;
+    t->gpu_rows = gpu ? (size_t)(nf + nb) : 0; /* passes with a GPU time, as trace_load counts them */
     info->events = d->nevents;
     info->legacy = d->legacy;
     free(L);

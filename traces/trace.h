@@ -41,7 +41,7 @@ struct trace {
     char gpu[160];       /* the "# gpu:" comment, or "" */
     struct trace_row *rows;
     size_t nrows;
-    size_t gpu_rows;     /* rows with a GPU time; 0: a host-only (CPU) trace, which trace_apply refuses */
+    size_t gpu_rows;     /* passes (CSV rows) with a GPU time; 0: a host-only (CPU) trace, which trace_apply refuses */
     /* from "# step_host_s:" and "# optimizer_s:" comments (dtsim trace import); < 0 when absent */
     double step_host_s;  /* host time of the step outside any op */
     double opt_gpu_s, opt_host_s; /* the optimizer's GPU and host time */
