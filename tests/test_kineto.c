@@ -176,6 +176,11 @@ static void test_bad(void)
     unlink(tmp);
     expect_bad(write_tmp("{\"traceEvents\": [{\"ts\": 1.}]}"), "vgg16", "bad JSON: a number");
     unlink(tmp);
+    expect_bad(write_tmp("{\"traceEvents\": [{\"args\": {\"correlation\": 1e999}}]}"), "vgg16", "out of range");
+    unlink(tmp);
+    expect_bad(write_tmp("{\"traceEvents\": [{\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"a\", \"ts\": 1e999}]}"),
+               "vgg16", "event 0: ts or dur out of range");
+    unlink(tmp);
     expect_bad(write_tmp("{\"traceEvents\": []} x"), "vgg16", "trailing bytes");
     unlink(tmp);
     expect_bad(write_tmp("{\"traceEvents\": []}"), "vgg16", "no CPU ops or kernels");

@@ -210,8 +210,10 @@ static int jint(struct jp *j, int64_t *v)
 {
     double d;
     int rc = jnumber(j, &d);
-    if (!rc) *v = (int64_t)d;
-    return rc;
+    if (rc) return rc;
+    if (!(d > -9e18 && d < 9e18)) return jfail(j, "a whole number out of range");
+    *v = (int64_t)d;
+    return 0;
 }
 
 /* pid / tid: a number, or a string (hashed, kept apart from numbers). */
@@ -357,6 +359,8 @@ static int parse_event(struct jp *j, struct kdoc *d)
         else return dt_errf(j->e, DT_EINVAL, "%s: event %lld (byte %ld): no %s", j->path, d->nevents - 1,
                             (long)(j->p - j->s), has_ts ? "name" : "ts");
     }
+    if (!(ev.ts > -1e300 && ev.ts < 1e300 && ev.dur < 1e300))
+        return dt_errf(j->e, DT_EINVAL, "%s: event %lld: ts or dur out of range", j->path, d->nevents - 1);
     if (ev.dur < 0) return dt_errf(j->e, DT_EINVAL, "%s: event %lld: negative dur", j->path, d->nevents - 1);
     if (d->n == d->cap) {
         size_t nc = d->cap ? 2 * d->cap : 4096;
