@@ -4,6 +4,7 @@
 #include "cmd.h"
 #include "prun.h"
 #include "cmdutil.h"
+#include "kineto.h"
 #include "progress.h"
 #include "run.h"
 
@@ -40,8 +41,9 @@ static int usage(FILE *f)
                "  --no-base         skip the one-node base run (no scaling efficiency)\n"
                "  --platform-xml F  keep the generated SimGrid platform in F\n"
                "  --trace FILE      write one steady step as a Chrome trace (JSON; open in Perfetto)\n"
-               "  --trace-in FILE   measured per-layer times (dtbench compute trace, docs/traces.md)\n"
-               "                    replace the compute model for the layers they cover\n");
+               "  --trace-in FILE   measured per-layer times replace the compute model for the layers\n"
+               "                    they cover: a dtbench compute trace or a torch.profiler trace (JSON,\n"
+               "                    imported for the run's model and per-GPU batch); docs/traces.md\n");
     return f == stdout ? DT_EXIT_OK : DT_EXIT_USAGE;
 }
 
@@ -332,7 +334,14 @@ static int cmd_run(int argc, char **argv)
         }
     }
     if (trace_in) {
-        if (trace_load(&tin, trace_in, &e)) {
+        /* a torch.profiler trace (JSON) is imported with the run's model and per-GPU batch */
+        int js = kineto_is_json(trace_in, &e);
+        struct kineto_info ki;
+        if (js < 0 || (js ? (kineto_import(trace_in, x.model.name, x.training.batch[0].global_batch / experiment_gpus(&x),
+                                           &tin, &ki, &e) ||
+                             trace_apply_check(&tin, &e))
+                          : trace_load(&tin, trace_in, &e))) {
+            if (js > 0) trace_free(&tin);
             catalog_free(cat);
             experiment_free(&x);
             return cmd_fail("%s", e.msg);

@@ -38,7 +38,6 @@ docs/calibrate.md|scripts/torch-profile.py --model resnet50 --batch 64 --amp --o
 docs/calibrate.md|dtsim trace import r50-b64.json --model resnet50 --batch 64 --out r50-b64.csv|skip: needs r50-b64.json, a GPU trace from the line above
 docs/calibrate.md|dtsim run configs/experiments/h200-pytorch-2.11-b64.ini --trace-in r50-b64.json|skip: needs r50-b64.json, a GPU trace
 docs/calibrate.md|scripts/torch-profile.py --model mynets:MLP --input-shape 784 --classes 10 --batch 32 --device cpu|skip: needs PyTorch and a module mynets of your own
-docs/calibrate.md|dtsim trace import traces/samples/cpu-resnet50-b2.json --model resnet50 --batch 2|skip: dtsim trace import is built on branch kineto (issue 14); run it once merged
 docs/gates.md|bin/dtsim gate --baseline bench/baselines/simspeed.csv --current out/gates/simspeed.csv|skip: needs out/gates/simspeed.csv, which tests/gates.sh makes with valgrind'
 
 # FILE<TAB>LINE<TAB>COMMAND for every example.
