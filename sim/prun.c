@@ -337,6 +337,10 @@ int prun_simulate(const struct experiment *x, const struct catalog *cat, const s
                   struct run_result *r, struct pipe_trace *tr, dt_err *e)
 {
     struct prun_plan pl;
+    if (o->trace_in)
+        return dt_errf(e, DT_EINVAL,
+                       "--trace-in replaces the compute model of a data-parallel step; a [parallel] run times its "
+                       "TP-split layers with the compute model only (docs/parallel.md)");
     progress_stage("building the pipeline's passes");
     int rc = prun_prepare(x, cat, &pl, e);
     if (rc) return rc;
