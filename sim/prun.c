@@ -73,15 +73,17 @@ int prun_memory(const struct experiment *x, const struct catalog *cat, struct la
  * parallelism splits them (prun.h). */
 static int tp_replicated(const struct dnn_layer *l)
 {
-    const char *k = dnn_kind_name(l->kind);
-    return l->kind == DNN_LAYERNORM || l->kind == DNN_ADD || strcmp(k, "rmsnorm") == 0;
+    return l->kind == DNN_LAYERNORM || l->kind == DNN_RMSNORM || l->kind == DNN_ADD;
 }
 
+/* A layer's share on one TP GPU. Sequence parallelism splits a norm's work
+ * over the sequence, but every TP GPU still holds its whole weights. */
 static void tp_split(const struct dnn_layer *src, int tp, int sp, struct dnn_layer *d)
 {
     *d = *src;
-    if (tp <= 1 || (tp_replicated(src) && !sp)) return;
-    d->params /= tp;
+    int repl = tp_replicated(src);
+    if (tp <= 1 || (repl && !sp)) return;
+    if (!repl) d->params /= tp;
     d->macs /= tp;
     d->fwd_flops /= tp;
     d->bwd_data_flops /= tp;
