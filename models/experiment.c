@@ -157,6 +157,12 @@ static const char *const prec_names[] = {"fp32", "fp16", "amp", "bf16"};
 const char *exp_topology_name(enum exp_topology t) { return (unsigned)t < 4 ? topo_names[t] : "?"; }
 const char *exp_precision_name(enum exp_precision p) { return (unsigned)p < 4 ? prec_names[p] : "?"; }
 
+static const char *const sched_names[] = {"gpipe", "1f1b", "interleaved"};
+static const char *const rc_names[] = {"none", "selective", "full"};
+
+const char *exp_schedule_name(enum exp_schedule s) { return (unsigned)s < 3 ? sched_names[s] : "?"; }
+const char *exp_recompute_name(enum exp_recompute r) { return (unsigned)r < 3 ? rc_names[r] : "?"; }
+
 int experiment_gpus(const struct experiment *x) { return x->cluster.nodes * x->cluster.gpus_per_node; }
 
 long long experiment_batch_at(const struct experiment *x, double epoch)
@@ -431,7 +437,7 @@ static int fill_parallel(struct experiment *x, struct ctx *cx, const struct conf
     if (x->parallel.schedule != EXP_SCHED_INTERLEAVED && vs != 1)
         return config_errf(cx->e, DT_EINVAL, where(cx, "parallel", "virtual_stages", &tmp),
                            "virtual_stages = %d needs schedule = interleaved (schedule %s runs one chunk per GPU)", vs,
-                           x->parallel.schedule == EXP_SCHED_GPIPE ? "gpipe" : "1f1b");
+                           exp_schedule_name(x->parallel.schedule));
     if (x->parallel.schedule == EXP_SCHED_INTERLEAVED && pp < 2)
         return config_errf(cx->e, DT_EINVAL, sched, "schedule = interleaved needs pipeline >= 2, not %lld", pp);
     if (x->parallel.zero == 3 && dp == 1)

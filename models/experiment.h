@@ -225,5 +225,8 @@ int experiment_parse_batch(const char *text, struct exp_batch_phase *out, int ma
 
 const char *exp_topology_name(enum exp_topology t);
 const char *exp_precision_name(enum exp_precision p);
+/* "gpipe", "1f1b", "interleaved"; "none", "selective", "full" (the config's words). */
+const char *exp_schedule_name(enum exp_schedule s);
+const char *exp_recompute_name(enum exp_recompute r);
 
 #endif

@@ -360,10 +360,7 @@ static int cmd_plan(int argc, char **argv)
         goto out;
     }
     catalog_dir(catdir, sizeof catdir, NULL, &e);
-    if (!tmpl) {
-        snprintf(tbuf, sizeof tbuf, "%s/../plan/template.ini", catdir);
-        tmpl = tbuf;
-    }
+    tmpl = plan_template(tmpl, catdir, "template.ini", tbuf, sizeof tbuf);
     if (plan_files(outdir, tmpl, "plan.csv", path, csv, best, sizeof csv, &e)) {
         cmd_fail("plan: %s", e.msg);
         goto out;

@@ -33,11 +33,6 @@ const char *llmplan_status_name(enum llmplan_status s)
     return n[s];
 }
 
-const char *llmplan_recompute_name(enum exp_recompute r)
-{
-    return r == EXP_RC_NONE ? "none" : r == EXP_RC_SELECTIVE ? "selective" : "full";
-}
-
 int llmplan_enumerate(const struct llmplan_opts *o, struct llmplan_cand **out, int *nout, dt_err *e)
 {
     const struct dnn_xf *a = o->a;
@@ -116,7 +111,7 @@ int llmplan_enumerate(const struct llmplan_opts *o, struct llmplan_cand **out, i
                         x->st = LLMPLAN_DOMINATED;
                         x->by = first;
                         snprintf(x->why, sizeof x->why, "ZeRO-%d recompute %s fits and is not slower",
-                                 c[first].l.zero, llmplan_recompute_name(c[first].l.rc));
+                                 c[first].l.zero, exp_recompute_name(c[first].l.rc));
                     } else {
                         x->st = LLMPLAN_RUN;
                         first = n;
@@ -232,7 +227,7 @@ static int layout_sets(const struct plan_ctx *p, const struct llmplan_cand *x, c
     snprintf(b[4], 64, "parallel.schedule=%s", x->l.vstages > 1 ? "interleaved" : "1f1b");
     snprintf(b[5], 64, "parallel.virtual_stages=%d", x->l.vstages);
     snprintf(b[6], 64, "parallel.zero=%d", x->l.zero);
-    snprintf(b[7], 64, "parallel.recompute=%s", llmplan_recompute_name(x->l.rc));
+    snprintf(b[7], 64, "parallel.recompute=%s", exp_recompute_name(x->l.rc));
     snprintf(b[8], 64, "parallel.sequence_parallel=%s", x->l.sp ? "true" : "false");
     for (int i = 0; i < 9; i++) v[k++] = strdup(b[i]);
     for (int i = 0; i < k; i++)
@@ -303,7 +298,7 @@ static int write_csv(const char *path, const struct plan_ctx *p, int n, dt_err *
         const struct res *r = &p->res[i];
         int sim = x->st == LLMPLAN_RUN && r->rc == 0;
         fprintf(f, "%d,%d,%d,%d,%d,%d,%s,%d,%s,%d,%s", x->l.tp, x->l.pp, x->l.dp, x->l.microbatch, x->l.microbatches,
-                x->l.zero, llmplan_recompute_name(x->l.rc), x->l.sp, x->l.vstages > 1 ? "interleaved" : "1f1b",
+                x->l.zero, exp_recompute_name(x->l.rc), x->l.sp, x->l.vstages > 1 ? "interleaved" : "1f1b",
                 x->l.vstages,
                 x->st == LLMPLAN_RUN && r->rc ? "error" : llmplan_status_name(x->st));
         fprintf(f, ",%.3f,%.3f,%.3f,%.3f,%.3f,%.3f", x->m.total / GB, x->m.weights / GB, x->m.gradients / GB,
@@ -380,6 +375,13 @@ static void days_str(char *b, size_t n, double s)
 {
     if (s >= 86400) snprintf(b, n, "%.1f d", s / 86400);
     else snprintf(b, n, "%.1f h", s / 3600);
+}
+
+const char *plan_template(const char *given, const char *catdir, const char *name, char *buf, size_t len)
+{
+    if (given) return given;
+    snprintf(buf, len, "%s/../plan/%s", catdir, name);
+    return buf;
 }
 
 int plan_files(const char *outdir, const char *tmpl, const char *csvname, char *tcopy, char *csv, char *best,
@@ -478,10 +480,7 @@ int llmplan_main(int argc, char **argv)
         goto out;
     }
     catalog_dir(catdir, sizeof catdir, NULL, &e);
-    if (!tmpl) {
-        snprintf(tbuf, sizeof tbuf, "%s/../plan/llm-template.ini", catdir);
-        tmpl = tbuf;
-    }
+    tmpl = plan_template(tmpl, catdir, "llm-template.ini", tbuf, sizeof tbuf);
     /* The template with the user's sets and the model: the node, the
      * precision, the model overrides, the default GPU and NIC. */
     {
@@ -651,7 +650,7 @@ int llmplan_main(int argc, char **argv)
                      "microbatch %d, ZeRO-%d, recompute %s) %s; try more GPUs or a smaller --batch or microbatch "
                      "(%s has every layout)",
                      model, ngpus, gname, k >= 0 ? c[k].l.tp : 0, k >= 0 ? c[k].l.pp : 0, k >= 0 ? c[k].l.microbatch : 0,
-                     k >= 0 ? c[k].l.zero : 0, k >= 0 ? llmplan_recompute_name(c[k].l.rc) : "", why, csv);
+                     k >= 0 ? c[k].l.zero : 0, k >= 0 ? exp_recompute_name(c[k].l.rc) : "", why, csv);
         } else {
             cmd_fail("plan: every simulation failed (see %s)", csv);
         }
@@ -673,7 +672,7 @@ int llmplan_main(int argc, char **argv)
         char pp[16];
         snprintf(pp, sizeof pp, q->l.vstages > 1 ? "%dx%d" : "%d", q->l.pp, q->l.vstages);
         printf("  %-3d %3d %3s %5d %3d %4d %-9s %7.3f s %10.0f %8.1f %5.1f%% %8.1f %8s %11s  %s\n", j + 1, q->l.tp, pp,
-               q->l.dp, q->l.microbatch, q->l.zero, llmplan_recompute_name(q->l.rc), r->step_s, r->tokens_per_s,
+               q->l.dp, q->l.microbatch, q->l.zero, exp_recompute_name(q->l.rc), r->step_s, r->tokens_per_s,
                r->tflops, 100 * r->mfu, q->m.total / GB, t, cost, r->bound);
     }
     if (write_best(best, &p, order[0], model, tktext, &e)) {

@@ -70,10 +70,14 @@ void llmplan_choice(int k, int *zero, enum exp_recompute *rc);
 int llmplan_enumerate(const struct llmplan_opts *o, struct llmplan_cand **out, int *n, dt_err *e);
 
 const char *llmplan_status_name(enum llmplan_status s);
-const char *llmplan_recompute_name(enum exp_recompute r);
 
 /* The usage of the layout search (dtsim plan --help prints it too). */
 void llmplan_help(FILE *f);
+
+/* The template a plan reads: `given` (--template), else NAME in
+ * configs/plan beside the catalog directory catdir, written into buf (len
+ * bytes). */
+const char *plan_template(const char *given, const char *catdir, const char *name, char *buf, size_t len);
 
 /* Both plans' output files: make DIR, name DIR/plan-template.ini (a copy
  * of tmpl, written here), DIR/csvname and DIR/plan-best.ini in tcopy, csv

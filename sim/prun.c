@@ -439,16 +439,6 @@ out:
 
 /* --- outputs ------------------------------------------------------------ */
 
-static const char *sched_name(enum exp_schedule s)
-{
-    return s == EXP_SCHED_GPIPE ? "gpipe" : s == EXP_SCHED_1F1B ? "1f1b" : "interleaved";
-}
-
-static const char *rc_name(enum exp_recompute r)
-{
-    return r == EXP_RC_NONE ? "none" : r == EXP_RC_SELECTIVE ? "selective" : "full";
-}
-
 static void days(char *buf, size_t n, double s)
 {
     if (s >= 2 * 86400) snprintf(buf, n, "%.1f days", s / 86400);
@@ -463,10 +453,10 @@ void prun_print_text(FILE *f, const struct experiment *x, const struct run_resul
     char t[32];
     fprintf(f, "%s: %d x %s (%d nodes x %d), %s %s, %.1fB parameters\n", config_path(x->cfg), r->gpus, x->cluster.gpu,
             r->nodes, r->gpus_per_node, x->model.name, exp_precision_name(x->model.precision), q->params / 1e9);
-    fprintf(f, "layout: tensor %d x pipeline %d x data %d, %s", l->tp, l->pp, l->dp, sched_name(l->sched));
+    fprintf(f, "layout: tensor %d x pipeline %d x data %d, %s", l->tp, l->pp, l->dp, exp_schedule_name(l->sched));
     if (l->vstages > 1) fprintf(f, " (%d virtual stages)", l->vstages);
     fprintf(f, ", microbatch %d x %d microbatches, ZeRO-%d, recompute %s%s\n", l->microbatch, l->microbatches, l->zero,
-            rc_name(l->rc), l->sp ? ", sequence parallel" : "");
+            exp_recompute_name(l->rc), l->sp ? ", sequence parallel" : "");
     if (strcmp(r->stack, "none") == 0) fprintf(f, "stack none (ideal: no host cost, reference kernels)\n");
     else fprintf(f, "stack %s (%s, %d)\n", r->stack, r->framework, r->stack_year);
     fprintf(f, "batch %lld sequences of %d tokens (%.2fM tokens a step)\n", l->global_batch, l->seq,
@@ -502,8 +492,8 @@ void prun_print_json(FILE *f, const struct experiment *x, const struct run_resul
     fprintf(f, "  \"layout\": {\"tensor\": %d, \"pipeline\": %d, \"data\": %d, \"schedule\": \"%s\", "
                "\"virtual_stages\": %d, \"microbatch\": %d, \"microbatches\": %d, \"zero\": %d, \"recompute\": \"%s\", "
                "\"sequence_parallel\": %d},\n",
-            l->tp, l->pp, l->dp, sched_name(l->sched), l->vstages, l->microbatch, l->microbatches, l->zero,
-            rc_name(l->rc), l->sp);
+            l->tp, l->pp, l->dp, exp_schedule_name(l->sched), l->vstages, l->microbatch, l->microbatches, l->zero,
+            exp_recompute_name(l->rc), l->sp);
     fprintf(f, "  \"global_batch\": %lld,\n  \"seq\": %d,\n", l->global_batch, l->seq);
     fprintf(f, "  \"step_s\": %.9f,\n", q->step_s);
     fprintf(f, "  \"bound\": \"%s\",\n", r->ph[0].bound);
@@ -533,8 +523,8 @@ void prun_print_csv(FILE *f, const struct run_result *r)
                "time_to_train_s,bound\n");
     fprintf(f, "%d,%d,%d,%s,%d,%d,%d,%d,%s,%d,%lld,%.9f,%.9f,%.9f,%.9f,%.9f,%.9f,%.3f,%.3f,%.3f,%.6f,%.0f,%.0f,%.0f,"
                "%.3f,%s\n",
-            l->tp, l->pp, l->dp, sched_name(l->sched), l->vstages, l->microbatch, l->microbatches, l->zero,
-            rc_name(l->rc), l->sp, l->global_batch, q->step_s, q->compute_s, q->tp_s, q->dp_exposed_s, q->bubble_s,
+            l->tp, l->pp, l->dp, exp_schedule_name(l->sched), l->vstages, l->microbatch, l->microbatches, l->zero,
+            exp_recompute_name(l->rc), l->sp, l->global_batch, q->step_s, q->compute_s, q->tp_s, q->dp_exposed_s, q->bubble_s,
             q->optimizer_s, q->tokens_per_s, q->model_tflops_per_gpu, q->hw_tflops_per_gpu, q->mfu, q->mem.total,
             r->mem_capacity, q->steps, r->time_to_train_s, r->ph[0].bound);
 }
