@@ -157,11 +157,10 @@ static double range_s(const struct prun_plan *p, size_t i0, size_t i1, int bwd, 
 /* The TP collectives around a part: without SP one all-reduce after it
  * (forward) / before the previous part (backward); with SP an all-gather
  * before and a reduce-scatter after. */
-static int part_ops(struct prun_plan *p, double sec, int bwd, dt_err *e)
+static int part_ops(struct prun_plan *p, double sec, dt_err *e)
 {
     double bytes = (double)p->l.seq * p->l.microbatch * (double)p->a.hidden * p->esz;
     int tp = p->l.tp > 1, rc;
-    (void)bwd;
     if (tp && p->l.sp && (rc = push(p, PIPE_TP_ALLGATHER, 0, bytes, e))) return rc;
     if ((rc = push(p, PIPE_COMPUTE, sec, 0, e))) return rc;
     if (tp && (rc = push(p, p->l.sp ? PIPE_TP_REDUCE_SCATTER : PIPE_TP_ALLREDUCE, 0, bytes, e))) return rc;
@@ -173,6 +172,26 @@ static int part_ops(struct prun_plan *p, double sec, int bwd, dt_err *e)
 struct block_span {
     size_t b0, mid, b1;
 };
+
+/* A block's forward: its two parts, each with its TP collectives (run
+ * again before the backward under full recompute). */
+static int block_fwd(struct prun_plan *p, const struct block_span *b, dt_err *e)
+{
+    int rc = part_ops(p, range_s(p, b->b0, b->mid, 0, 0), e);
+    return rc ? rc : part_ops(p, range_s(p, b->mid, b->b1, 0, 0), e);
+}
+
+/* Parameters one TP GPU holds of layers [i0, i1). */
+static double range_params(const struct prun_plan *p, size_t i0, size_t i1)
+{
+    double par = 0;
+    for (size_t i = i0; i < i1; i++) {
+        struct dnn_layer d;
+        tp_split(&p->net.layers[i], p->l.tp, p->l.sp, &d);
+        par += (double)d.params;
+    }
+    return par;
+}
 
 static int build_ops(struct prun_plan *p, dt_err *e)
 {
@@ -212,43 +231,24 @@ static int build_ops(struct prun_plan *p, dt_err *e)
         p->fwd_at[c] = p->floor = p->nops;
         double pre = c == 0 ? range_s(p, 0, pre_end, 0, 0) : 0;
         if (pre > 0 && (rc = push(p, PIPE_COMPUTE, pre, 0, e))) goto out;
-        for (int b = first; b < last; b++) {
-            if ((rc = part_ops(p, range_s(p, bs[b].b0, bs[b].mid, 0, 0), 0, e))) goto out;
-            if ((rc = part_ops(p, range_s(p, bs[b].mid, bs[b].b1, 0, 0), 0, e))) goto out;
-        }
+        for (int b = first; b < last; b++)
+            if ((rc = block_fwd(p, &bs[b], e))) goto out;
         if (c == nch - 1 && (rc = push(p, PIPE_COMPUTE, range_s(p, post_begin, n->nlayers, 0, 0), 0, e))) goto out;
         /* backward */
         p->bwd_at[c] = p->floor = p->nops;
         if (c == nch - 1 && (rc = push(p, PIPE_COMPUTE, range_s(p, post_begin, n->nlayers, 1, 0), 0, e))) goto out;
         for (int b = last - 1; b >= first; b--) {
-            if (full) {
-                if ((rc = part_ops(p, range_s(p, bs[b].b0, bs[b].mid, 0, 0), 0, e))) goto out;
-                if ((rc = part_ops(p, range_s(p, bs[b].mid, bs[b].b1, 0, 0), 0, e))) goto out;
-            } else if (sel && (rc = push(p, PIPE_COMPUTE, range_s(p, bs[b].b0, bs[b].mid, 0, 1), 0, e))) {
-                goto out;
-            }
-            if ((rc = part_ops(p, range_s(p, bs[b].mid, bs[b].b1, 1, 0), 1, e))) goto out;
-            if ((rc = part_ops(p, range_s(p, bs[b].b0, bs[b].mid, 1, 0), 1, e))) goto out;
+            if (full && (rc = block_fwd(p, &bs[b], e))) goto out;
+            if (sel && (rc = push(p, PIPE_COMPUTE, range_s(p, bs[b].b0, bs[b].mid, 0, 1), 0, e))) goto out;
+            if ((rc = part_ops(p, range_s(p, bs[b].mid, bs[b].b1, 1, 0), e))) goto out;
+            if ((rc = part_ops(p, range_s(p, bs[b].b0, bs[b].mid, 1, 0), e))) goto out;
         }
         if (c == 0 && pre_end > 0 && (rc = push(p, PIPE_COMPUTE, range_s(p, 0, pre_end, 1, 0), 0, e))) goto out;
         p->fwd_at[c + 1] = p->nops; /* end marker of this chunk's ops */
         /* gradients of the chunk, per GPU */
-        double par = 0;
-        for (size_t i = bs[first].b0; i < bs[last - 1].b1; i++) {
-            struct dnn_layer d;
-            tp_split(&n->layers[i], p->l.tp, p->l.sp, &d);
-            par += (double)d.params;
-        }
-        for (size_t i = 0; c == 0 && i < pre_end; i++) {
-            struct dnn_layer d;
-            tp_split(&n->layers[i], p->l.tp, p->l.sp, &d);
-            par += (double)d.params;
-        }
-        for (size_t i = post_begin; c == nch - 1 && i < n->nlayers; i++) {
-            struct dnn_layer d;
-            tp_split(&n->layers[i], p->l.tp, p->l.sp, &d);
-            par += (double)d.params;
-        }
+        double par = range_params(p, bs[first].b0, bs[last - 1].b1);
+        if (c == 0) par += range_params(p, 0, pre_end);
+        if (c == nch - 1) par += range_params(p, post_begin, n->nlayers);
         p->chunks[c].grad_bytes = par * p->gsz;
     }
     rc = 0;
