@@ -42,26 +42,33 @@ static int layout_of(const struct experiment *x, const struct dnn_xf *a, struct 
     return layout_from_experiment(x, a, x->training.batch[0].global_batch, l, e);
 }
 
+/* The transformer, layout and GPU row of x: what every entry point needs. */
+static int setup(const struct experiment *x, const struct catalog *cat, struct dnn_xf *a, struct layout *l,
+                 const struct catalog_gpu **gpu, dt_err *e)
+{
+    int rc;
+    if ((rc = xf_of(x, a, e)) || (rc = layout_of(x, a, l, e))) return rc;
+    *gpu = catalog_gpu(cat, x->cluster.gpu, e);
+    return *gpu ? 0 : DT_ENOENT;
+}
+
 int prun_check(const struct experiment *x, const struct catalog *cat, dt_err *e)
 {
     struct dnn_xf a;
     struct layout l;
     struct layout_mem m;
-    int rc;
-    if ((rc = xf_of(x, &a, e)) || (rc = layout_of(x, &a, &l, e))) return rc;
-    const struct catalog_gpu *gpu = catalog_gpu(cat, x->cluster.gpu, e);
-    if (!gpu) return DT_ENOENT;
-    return layout_check(x, &a, l.global_batch, gpu->mem_bytes, gpu->name, &l, &m, e);
+    const struct catalog_gpu *gpu;
+    int rc = setup(x, cat, &a, &l, &gpu, e);
+    return rc ? rc : layout_check(x, &a, l.global_batch, gpu->mem_bytes, gpu->name, &l, &m, e);
 }
 
 int prun_memory(const struct experiment *x, const struct catalog *cat, struct layout *l, struct layout_mem *m,
                 double *cap, dt_err *e)
 {
     struct dnn_xf a;
-    int rc;
-    if ((rc = xf_of(x, &a, e)) || (rc = layout_of(x, &a, l, e))) return rc;
-    const struct catalog_gpu *gpu = catalog_gpu(cat, x->cluster.gpu, e);
-    if (!gpu) return DT_ENOENT;
+    const struct catalog_gpu *gpu;
+    int rc = setup(x, cat, &a, l, &gpu, e);
+    if (rc) return rc;
     layout_mem(&a, l, x->model.precision, m);
     *cap = gpu->mem_bytes;
     return 0;
@@ -298,9 +305,8 @@ int prun_prepare(const struct experiment *x, const struct catalog *cat, struct p
     p->x = x;
     int rc;
     if ((rc = run_check(x, cat, e))) return rc;
-    if ((rc = xf_of(x, &p->a, e)) || (rc = layout_of(x, &p->a, &p->l, e))) return rc;
-    const struct catalog_gpu *gpu = catalog_gpu(cat, x->cluster.gpu, e);
-    if (!gpu) return DT_ENOENT;
+    const struct catalog_gpu *gpu;
+    if ((rc = setup(x, cat, &p->a, &p->l, &gpu, e))) return rc;
     const struct catalog_compute *cc = catalog_compute(cat, gpu->arch, e);
     if (!cc) return DT_ENOENT;
     p->st = catalog_stack(cat, x->model.stack, e);
