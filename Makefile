@@ -16,7 +16,7 @@ endif
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror
 INC     := -Imodels -Isim -Ireal -Itraces -Iout/gen
-LDLIBS  := -lsimgrid -linih -lcunit -lm -lpthread
+LDLIBS  := -lsimgrid -linih -lcunit -lz -lm -lpthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # CUDA/NCCL parts build only where a whole CUDA install is found: nvcc plus
@@ -152,6 +152,8 @@ check: build asan
 	./tests/plots.sh
 	@echo "== every command example of README.md and docs/*.md (tests/doctest.sh; DOCTEST_LONG=1 adds the long ones)"
 	./tests/doctest.sh
+	@echo "== a stack measured from each GPU trace in traces/samples, used by dtsim run: its step within 5%"
+	DTSIM=bin/dtsim ./tests/stackfit.sh
 	@echo "== SIGINT/SIGTERM to each long command: exit 130/143, one line, nothing left behind"
 	DTSIM=bin/dtsim ./tests/signals.sh
 	@echo "== dtbench end-to-end (the testbed part needs root, else SKIP)"

@@ -2,7 +2,7 @@
 # Install the Debian packages dtsim needs, one check per package; apt-get runs
 # only when something is missing. Used by `make test` and `make run`.
 set -eu
-PKGS="${DT_PKGS:-build-essential pkg-config libsimgrid-dev libinih-dev libcunit1-dev libpfm4-dev gnuplot-nox libturbojpeg0-dev libibverbs-dev iproute2 valgrind}"
+PKGS="${DT_PKGS:-build-essential pkg-config libsimgrid-dev libinih-dev libcunit1-dev libpfm4-dev zlib1g-dev gnuplot-nox libturbojpeg0-dev libibverbs-dev iproute2 valgrind}"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

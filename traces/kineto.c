@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 /* ---- events ------------------------------------------------------------ */
 
@@ -291,7 +292,7 @@ static int cat_kind(const char *c, int n)
 
 static int legacy_span(const char *s, int n)
 {
-    static const char *const pre[] = {"ProfilerStep#", "Optimizer.", "module: ", "dtsim: "};
+    static const char *const pre[] = {"ProfilerStep#", "Optimizer.", "module: ", "dtsim: ", "enumerate(DataLoader)#"};
     for (size_t i = 0; i < sizeof pre / sizeof *pre; i++) {
         size_t k = strlen(pre[i]);
         if ((size_t)n >= k && memcmp(s, pre[i], k) == 0) return 1;
@@ -352,6 +353,8 @@ static int parse_event(struct jp *j, struct kdoc *d)
     /* the legacy autograd profiler (torch 1.13 without Kineto) writes no cat:
      * every event is a CPU op or a record_function span, told apart by name */
     if (!has_cat && ev.ph == 'X' && ev.name) ev.kind = legacy_span(ev.name, ev.nlen) ? K_ANNOT : K_CPU_OP;
+    /* torch 1.8-1.9 write record_function spans (ProfilerStep#, Optimizer.step#) with cat "Operator" */
+    if (ev.kind == K_CPU_OP && ev.name && legacy_span(ev.name, ev.nlen)) ev.kind = K_ANNOT;
     int keep = (ev.kind && ev.kind != K_FLOW && ev.ph == 'X') || (ev.kind == K_FLOW && (ev.ph == 's' || ev.ph == 'f'));
     if (!keep) return 0;
     if (!has_ts || !ev.name) {
@@ -508,7 +511,7 @@ static int is_opt_span(const struct kev *v)
     return namepre(v, "Optimizer.step#") || namepre(v, "Optimizer.zero_grad#");
 }
 
-struct kmap { int64_t *key; double *gpu; int *cnt; size_t mask; };
+struct kmap { int64_t *key; double *gpu, *end; int *cnt; size_t mask; };
 
 static size_t hslot(const struct kmap *m, int64_t k)
 {
@@ -567,7 +570,53 @@ struct lop {       /* a layer op */
     int layer;     /* index into the model's conv/fc list */
 };
 
-struct ctx { int lop; int bwd; int opt; int inop; long mod; }; /* per stack level; mod: a "module: " span */
+/* per stack level; mod: a "module: " span; cls: the kind of the top-level op (kineto_op_kind, -1 none);
+ * cast: inside a cast op within a forward layer op; input: inside a DataLoader span */
+struct ctx { int lop; int bwd; int opt; int inop; long mod; int cls; int cast; int input; };
+
+int kineto_op_kind(const char *name, int len)
+{
+    const char *pre = "autograd::engine::evaluate_function: ";
+    size_t pl = strlen(pre);
+    if (len >= (int)pl && memcmp(name, pre, pl) == 0) { name += pl; len -= (int)pl; }
+    static const struct { const char *s; int kind; } m[] = {
+        {"conv", DNN_CONV},           {"batch_norm", DNN_BN},        {"batchnorm", DNN_BN},
+        {"layer_norm", DNN_LAYERNORM}, {"layernorm", DNN_LAYERNORM}, {"rms_norm", DNN_RMSNORM},
+        {"rmsnorm", DNN_RMSNORM},     {"max_pool", DNN_MAXPOOL},     {"maxpool", DNN_MAXPOOL},
+        {"avg_pool", DNN_AVGPOOL},    {"avgpool", DNN_AVGPOOL},      {"meanbackward", DNN_AVGPOOL},
+        {"aten::mean", DNN_AVGPOOL},  {"relu", DNN_RELU},            {"threshold_backward", DNN_RELU},
+        {"gelu", DNN_GELU},           {"tanh", DNN_TANH},            {"silu", DNN_SWIGLU},
+        {"softmax", DNN_SOFTMAX},     {"cross_entropy", DNN_SOFTMAX}, {"nll_loss", DNN_SOFTMAX},
+        {"nllloss", DNN_SOFTMAX},     {"embedding", DNN_EMBEDDING},  {"linear", DNN_FC},
+        {"addmm", DNN_FC},            {"matmul", DNN_MATMUL},        {"bmm", DNN_MATMUL},
+        {"aten::mm", DNN_MATMUL},     {"mmbackward", DNN_MATMUL},    {"scaled_dot_product", DNN_MATMUL},
+        {"aten::add", DNN_ADD},       {"addbackward", DNN_ADD}};
+    for (size_t i = 0; i < sizeof m / sizeof *m; i++) {
+        int k = (int)strlen(m[i].s);
+        for (int at = 0; at + k <= len; at++)
+            if (strncasecmp(name + at, m[i].s, (size_t)k) == 0) return m[i].kind;
+    }
+    return KINETO_OTHER;
+}
+
+static int is_cast(const struct kev *v)
+{
+    return nameis(v, "aten::to") || nameis(v, "aten::_to_copy") || nameis(v, "aten::copy_");
+}
+
+/* a runtime call in which the host waits for the GPU */
+static int is_wait(const struct kev *v)
+{
+    return nameis(v, "cudaStreamSynchronize") || nameis(v, "cudaDeviceSynchronize") ||
+           nameis(v, "cudaEventSynchronize") || nameis(v, "cudaMemcpy") || nameis(v, "cuStreamSynchronize") ||
+           nameis(v, "cuCtxSynchronize");
+}
+
+static int by_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
 
 /* The conv/fc layer a "module: NAME" span names (a torchvision module path) */
 static int module_layer(const struct kev *span, const struct dnn_net *net, const char *path, int *layer, dt_err *e)
@@ -601,8 +650,9 @@ static int by_ts(const void *a, const void *b)
     return i < k ? -1 : i > k;
 }
 
-/* Of the ProfilerStep#N spans, the last that holds an Optimizer.step#
- * span, else the last that holds a convolution/linear op, else the last:
+/* Of the ProfilerStep#N spans, the one of median duration of those that
+ * hold an Optimizer.step# span, else of those that hold a
+ * convolution/linear op, else the last:
  * without a schedule, the span that the last prof.step() opens runs to
  * prof.stop() and holds no step. *step comes in as the last span. */
 static int pick_step(const struct kev *ev, size_t n, const struct kev **step, struct kineto_info *info)
@@ -635,14 +685,29 @@ static int pick_step(const struct kev *ev, size_t n, const struct kev **step, st
     const char *why = "the last, none holds an optimizer step or a convolution/linear op";
     size_t pick = ns - 1;
     int found = 0;
-    for (int want = 2; want >= 1 && !found; want--)
-        for (size_t k = ns; k-- > 0;)
-            if (has[k] & want) {
-                pick = k;
-                found = 1;
-                why = want == 2 ? "the last holding an optimizer step" : "the last holding a convolution/linear op";
-                break;
+    for (int want = 2; want >= 1 && !found; want--) {
+        /* of the spans holding what is wanted, the one of median duration (the lower of two; the later of
+         * equal ones): a typical step, not one that a stall or the first step's warm-up lengthened */
+        size_t nk = 0, *ks = malloc((ns ? ns : 1) * sizeof *ks);
+        if (!ks) { free(sx); free(has); return -1; }
+        for (size_t k = 0; k < ns; k++)
+            if (has[k] & want) ks[nk++] = k;
+        for (size_t i = 1; i < nk; i++) /* insertion sort by duration, the later first among equals: few spans */
+            for (size_t k = i; k > 0 && (ev[sx[ks[k - 1]]].dur > ev[sx[ks[k]]].dur ||
+                                         (ev[sx[ks[k - 1]]].dur == ev[sx[ks[k]]].dur && ks[k - 1] < ks[k]));
+                 k--) {
+                size_t tmp = ks[k];
+                ks[k] = ks[k - 1];
+                ks[k - 1] = tmp;
             }
+        if (nk) {
+            pick = ks[(nk - 1) / 2];
+            found = 1;
+            why = want == 2 ? (nk == 1 ? "the one holding an optimizer step" : "the median of those holding an optimizer step")
+                            : (nk == 1 ? "the one holding a convolution/linear op" : "the median of those holding a convolution/linear op");
+        }
+        free(ks);
+    }
     *step = &ev[sx[pick]];
     snprintf(info->step_why, sizeof info->step_why, "%s; %zu ProfilerStep span%s", why, ns, ns == 1 ? "" : "s");
     free(sx);
@@ -683,12 +748,17 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
     m.key = malloc(cap * sizeof *m.key);
     m.gpu = calloc(cap, sizeof *m.gpu);
     m.cnt = calloc(cap, sizeof *m.cnt);
+    m.end = calloc(cap, sizeof *m.end);
+    double *lt = malloc(d->n * sizeof *lt), *le = malloc(d->n * sizeof *le), *ls = malloc(2 * d->n * sizeof *ls);
+    double *wts = malloc(d->n * sizeof *wts);
+    size_t nl_ = 0, nw = 0;
     struct lop *F = calloc(net->nlayers + 1, sizeof *F), *B = calloc(net->nlayers + 1, sizeof *B);
     struct ctx *st = malloc(d->n * sizeof *st);
     size_t *stk = malloc(d->n * sizeof *stk);
     size_t *top = malloc(d->n * sizeof *top);
     int rc = 0;
-    if (!fl || !ix || !m.key || !m.gpu || !m.cnt || !F || !B || !st || !stk || !top) {
+    if (!fl || !ix || !m.key || !m.gpu || !m.cnt || !m.end || !lt || !le || !ls || !wts || !F || !B || !st || !stk ||
+        !top) {
         rc = dt_errf(e, DT_ENOMEM, "out of memory");
         goto out;
     }
@@ -707,6 +777,7 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
         size_t s = hslot(&m, v->corr);
         m.key[s] = v->corr;
         m.gpu[s] += v->dur * 1e-6;
+        if (v->ts + v->dur > m.end[s]) m.end[s] = v->ts + v->dur;
         m.cnt[s]++;
     }
 
@@ -720,6 +791,9 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
     }
     qsort(ix, n, sizeof *ix, by_thread_time);
     int nf = 0, nb = 0, maxl = (int)net->nlayers;
+    double opt_end = -1e300, bwd0 = 1e300, bwd1 = -1e300;
+    double ospan[16][2];
+    int nos = 0;
     int64_t cur_tid = 0;
     size_t sp = 0;
     size_t ntop = 0; /* top-level CPU ops of every thread */
@@ -729,15 +803,37 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
         struct kev *v = &ev[ix[a]];
         if (a == 0 || v->tid != cur_tid) { sp = 0; cur_tid = v->tid; }
         while (sp > 0 && v->ts >= ev[stk[sp - 1]].ts + ev[stk[sp - 1]].dur) sp--;
-        struct ctx c = sp ? st[sp - 1] : (struct ctx){-1, v->tid != step->tid, 0, 0, -1};
+        struct ctx c = sp ? st[sp - 1] : (struct ctx){-1, v->tid != step->tid, 0, 0, -1, -1, 0, 0};
         int parent_op = c.inop; /* a CPU op encloses this event */
+        int pass = c.opt ? 2 : c.bwd;
         if (v->kind == K_ANNOT) {
-            if (is_opt_span(v)) c.opt = 1;
+            if (is_opt_span(v)) {
+                c.opt = 1;
+                if (nos < 16) { ospan[nos][0] = v->ts; ospan[nos++][1] = v->ts + v->dur; }
+                if (v->ts + v->dur > opt_end) opt_end = v->ts + v->dur;
+            }
             if (namepre(v, "module: ")) c.mod = (long)ix[a];
+            if (namepre(v, "enumerate(DataLoader)#") && !parent_op && !c.input) {
+                c.input = 1;
+                info->input_s += v->dur * 1e-6;
+                top[ntop++] = ix[a];
+            }
+        } else if (c.input) {
+            /* the data loader's own work: no pass */
         } else if (v->kind == K_CPU_OP) {
             info->ops++;
+            if (c.lop >= 0 && c.lop < 1000000 && parent_op && is_cast(v)) c.cast = 1;
             if (namepre(v, "autograd::engine::evaluate_function")) c.bwd = 1;
-            if (!parent_op) top[ntop++] = ix[a];
+            if (!parent_op) {
+                top[ntop++] = ix[a];
+                c.cls = kineto_op_kind(v->name, v->nlen);
+                info->part[c.cls][c.opt ? 2 : c.bwd].ops++;
+                info->part[c.cls][c.opt ? 2 : c.bwd].host_s += v->dur * 1e-6;
+            }
+            if (!parent_op && !c.opt && c.bwd) {
+                if (v->ts < bwd0) bwd0 = v->ts;
+                if (v->ts + v->dur > bwd1) bwd1 = v->ts + v->dur;
+            }
             if (c.opt) {
                 if (!parent_op) info->opt_host_s += v->dur * 1e-6;
             } else if (c.lop < 0 && !c.bwd && is_fwd_layer(v)) {
@@ -757,6 +853,10 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
             if (c.lop >= 0 && c.lop < 1000000 && v->seq >= 0 && is_fwd_layer(v)) F[c.lop].seq = v->seq;
             c.inop = 1;
         } else { /* a runtime call: its kernels' GPU time goes where the call was made */
+            if (is_wait(v)) {
+                info->wait_s[pass] += v->dur * 1e-6;
+                wts[nw++] = v->ts;
+            }
             int64_t corr = v->corr;
             if (corr < 0 && nflow) corr = flow_corr(ev, fl, nflow, v, 's');
             if (corr >= 0) {
@@ -764,6 +864,15 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
                 if (m.key[s] == corr) {
                     double g = m.gpu[s];
                     info->kernels += m.cnt[s];
+                    struct kineto_part *pt = &info->part[c.cls >= 0 ? c.cls : KINETO_OTHER][pass];
+                    pt->kernels += m.cnt[s];
+                    pt->gpu_s += g;
+                    if (c.cast) pt->casts += m.cnt[s];
+                    lt[nl_] = v->ts;
+                    le[nl_] = m.end[s];
+                    ls[2 * nl_] = m.end[s] - g * 1e6;
+                    ls[2 * nl_ + 1] = m.end[s];
+                    nl_++;
                     if (c.opt) info->opt_gpu_s += g;
                     else if (c.lop >= 1000000) B[c.lop - 1000000].gpu += g;
                     else if (c.lop >= 0) F[c.lop].gpu += g;
@@ -777,8 +886,22 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
     info->step_s = step->dur * 1e-6;
     /* the step's host time: the span less the union of the top-level ops of all its threads */
     qsort(top, ntop, sizeof *top, by_ts);
-    double busy = 0, cur_end = -1e300;
-    for (size_t k = 0; k < ntop; k++) {
+    double busy = 0, cur_end = t0;
+    double f0 = nf > 0 ? ev[F[0].ev].ts : t1;
+    for (size_t k = 0; k <= ntop; k++) {
+        /* the idle interval before this op (or before the step's end), put in a pass by its middle */
+        double nx = k < ntop ? ev[top[k]].ts : t1;
+        if (nx > t1) nx = t1;
+        if (nx > cur_end) {
+            double mid = (cur_end + nx) / 2;
+            int where = 3;
+            for (int q = 0; q < nos; q++)
+                if (mid >= ospan[q][0] && mid < ospan[q][1]) where = 2;
+            if (where == 3 && mid >= bwd0 && mid < bwd1) where = 1;
+            else if (where == 3 && mid >= f0 && mid < bwd0) where = 0;
+            info->gap_s[where] += (nx - cur_end) * 1e-6;
+        }
+        if (k == ntop) break;
         const struct kev *v = &ev[top[k]];
         double b = v->ts > cur_end ? v->ts : cur_end, en = v->ts + v->dur;
         if (en > t1) en = t1;
@@ -787,6 +910,24 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
     }
     info->step_host_s = info->step_s - busy * 1e-6;
     if (info->step_host_s < 0) info->step_host_s = 0;
+    /* kernels in flight: +1 at each launch, -1 as its kernels end */
+    qsort(lt, nl_, sizeof *lt, by_double);
+    qsort(le, nl_, sizeof *le, by_double);
+    for (size_t i = 0, k = 0, fly = 0; i < nl_; i++) {
+        while (k < nl_ && le[k] <= lt[i]) { k++; fly--; }
+        fly++;
+        if ((long long)fly > info->max_inflight) info->max_inflight = (long long)fly;
+    }
+    /* the GPU busy: union of the launches' kernel spans (ls holds start and end pairs) */
+    qsort(ls, nl_, 2 * sizeof *ls, by_double); /* by start: the comparator reads the pair's first double */
+    {
+        double ce = -1e300;
+        for (size_t i = 0; i < nl_; i++) {
+            double b0 = ls[2 * i] > ce ? ls[2 * i] : ce, en = ls[2 * i + 1];
+            if (en > b0) info->gpu_busy_s += (en - b0) * 1e-6;
+            if (en > ce) ce = en;
+        }
+    }
 
     /* the model's conv / fc layers */
     int *L = malloc((net->nlayers + 1) * sizeof *L), nl = 0;
@@ -843,6 +984,18 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
         for (int k = 0; k < nb; k++) B[k].layer = nf - 1 - k;
     }
     info->pairing = byseq;
+    {   /* where the host waits: before the first forward layer op, in the model, after the last backward
+         * layer op (up to the optimizer's end), after the optimizer */
+        double f0 = ev[F[0].ev].ts, b1 = -1e300;
+        for (int k = 0; k < nb; k++)
+            if (ev[B[k].ev].ts + ev[B[k].ev].dur > b1) b1 = ev[B[k].ev].ts + ev[B[k].ev].dur;
+        for (size_t k = 0; k < nw; k++) {
+            double w = wts[k];
+            int where = w < f0 ? KW_START : (opt_end > -1e300 && w >= opt_end) ? KW_END
+                      : (nb > 0 && w >= b1) ? KW_PREOPT : KW_MODEL;
+            info->waits[where]++;
+        }
+    }
     if (batch <= 0) batch = ev[F[0].ev].dim0;
     else if (ev[F[0].ev].dim0 > 0 && ev[F[0].ev].dim0 != batch) {
         rc = dt_errf(e, DT_EINVAL, "%s: batch %lld asked for, but the first convolution's input in the trace has batch %lld", path, batch,
@@ -897,6 +1050,11 @@ out:
     free(m.key);
     free(m.gpu);
     free(m.cnt);
+    free(m.end);
+    free(lt);
+    free(le);
+    free(ls);
+    free(wts);
     free(F);
     free(B);
     free(st);
@@ -905,14 +1063,66 @@ out:
     return rc;
 }
 
+/* Inflate a gzip file (one or more members) into a new buffer. */
+static int gunzip(const void *in, size_t n, char **out, size_t *outlen, const char *path, dt_err *e)
+{
+    const size_t limit = (size_t)16 << 30; /* 16 GiB of JSON: beyond any profile this import is for */
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return dt_errf(e, DT_ENOMEM, "out of memory");
+    size_t cap = n * 8 + 4096, used = 0;
+    char *buf = malloc(cap);
+    if (!buf) { inflateEnd(&z); return dt_errf(e, DT_ENOMEM, "out of memory"); }
+    z.next_in = (Bytef *)(uintptr_t)in;
+    int rc = Z_OK;
+    size_t left = n;
+    for (;;) {
+        if (used == cap) {
+            if (cap >= limit) { rc = Z_MEM_ERROR; break; }
+            char *p = realloc(buf, cap * 2);
+            if (!p) { rc = Z_MEM_ERROR; break; }
+            buf = p;
+            cap *= 2;
+        }
+        uInt chunk = left > 1u << 30 ? 1u << 30 : (uInt)left;
+        z.avail_in = chunk;
+        size_t room = cap - used;
+        z.avail_out = room > 1u << 30 ? 1u << 30 : (uInt)room;
+        z.next_out = (Bytef *)buf + used;
+        rc = inflate(&z, Z_NO_FLUSH);
+        left -= chunk - z.avail_in;
+        used = (size_t)((char *)z.next_out - buf);
+        if (rc == Z_STREAM_END) {
+            if (left == 0) break;
+            if (inflateReset(&z) != Z_OK) { rc = Z_DATA_ERROR; break; } /* another member follows */
+            continue;
+        }
+        if (rc == Z_BUF_ERROR && left == 0) break; /* input ends inside a member */
+        if (rc != Z_OK && rc != Z_BUF_ERROR) break;
+    }
+    const char *msg = z.msg;
+    inflateEnd(&z);
+    if (rc == Z_STREAM_END) {
+        *out = buf;
+        *outlen = used;
+        return 0;
+    }
+    free(buf);
+    if (rc == Z_MEM_ERROR) return dt_errf(e, DT_ENOMEM, "%s: out of memory inflating the gzip file", path);
+    if (rc == Z_BUF_ERROR || rc == Z_OK)
+        return dt_errf(e, DT_EINVAL, "%s: truncated gzip file: it ends before its compressed trace does", path);
+    return dt_errf(e, DT_EINVAL, "%s: not a valid gzip file (%s)", path, msg ? msg : "corrupt data");
+}
+
 int kineto_is_json(const char *path, dt_err *e)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return dt_errf(e, DT_ENOENT, "cannot open trace '%s': %s", path, strerror(errno));
     int c;
     while ((c = getc(f)) == ' ' || c == '\n' || c == '\r' || c == '\t') {}
+    int c2 = getc(f);
     fclose(f);
-    return c == '{' || c == '[';
+    return c == '{' || c == '[' || (c == 0x1f && c2 == 0x8b); /* JSON, or gzip-compressed (a trace) */
 }
 
 int kineto_import(const char *path, const char *model, long long batch, struct trace *t, struct kineto_info *info,
@@ -948,13 +1158,26 @@ int kineto_import(const char *path, const char *model, long long batch, struct t
         return dt_errf(e, DT_EIO, "%s: cannot map: %s", path, strerror(errno));
     }
     madvise(map, (size_t)sb.st_size, MADV_SEQUENTIAL);
-    struct jp j = {map, map, (const char *)map + sb.st_size, path, e};
+    char *gz = NULL;
+    size_t len = (size_t)sb.st_size;
+    const unsigned char *mb = map;
+    if (len >= 2 && mb[0] == 0x1f && mb[1] == 0x8b) { /* gzip: the whole trace inflated in memory */
+        rc = gunzip(map, (size_t)sb.st_size, &gz, &len, path, e);
+        if (rc) {
+            munmap(map, (size_t)sb.st_size);
+            dnn_free(&net);
+            return rc;
+        }
+    }
+    const char *text = gz ? gz : map;
+    struct jp j = {text, text, text + len, path, e};
     struct kdoc d;
     memset(&d, 0, sizeof d);
     rc = parse_doc(&j, &d);
     if (!rc) rc = analyse(&d, path, &net, batch, t, info, e);
     if (rc) trace_free(t);
     free(d.ev);
+    free(gz);
     munmap(map, (size_t)sb.st_size);
     dnn_free(&net);
     return rc;
@@ -992,6 +1215,17 @@ int kineto_write(FILE *f, const struct trace *t, const struct kineto_info *info,
     fprintf(f, " host %.6e bwd gpu ", info->other_host_s[0]);
     num(f, gpu ? info->other_gpu_s[1] : -1);
     fprintf(f, " host %.6e\n", info->other_host_s[1]);
+    if (info->input_s > 0) fprintf(f, "# input_s: %.6e (DataLoader spans in the step: a loader in the training loop)\n", info->input_s);
+    if (gpu) {
+        long long kp[3] = {0, 0, 0};
+        for (int c = 0; c < KINETO_NCLS; c++)
+            for (int p = 0; p < 3; p++) kp[p] += info->part[c][p].kernels;
+        fprintf(f, "# kernels: fwd %lld bwd %lld optimizer %lld; at most %lld in flight; GPU busy %.6e s\n", kp[0], kp[1],
+                kp[2], info->max_inflight, info->gpu_busy_s);
+        fprintf(f, "# host_waits: %d at the start, %d in the model, %d before the optimizer, %d at the end; %.6e s\n",
+                info->waits[KW_START], info->waits[KW_MODEL], info->waits[KW_PREOPT], info->waits[KW_END],
+                info->wait_s[0] + info->wait_s[1] + info->wait_s[2]);
+    }
     fprintf(f, "layer,kind,pass,batch,dtype,time_s,flops,host_s\n");
     double tot[2] = {0, 0}, host = 0;
     for (size_t k = 0; k < t->nrows; k++) {

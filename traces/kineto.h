@@ -7,8 +7,9 @@
  * "External id", "Sequence number", "Input Dims", "Input type"}.
  *
  * What it makes of them (docs/traces.md, "Importing a PyTorch profile"):
- *   - the step: the last "ProfilerStep#N" span that holds an
- *     Optimizer.step# span (else a convolution/linear op, else the last);
+ *   - the step: of the "ProfilerStep#N" spans that hold an
+ *     Optimizer.step# span (else a convolution/linear op), the one of
+ *     median duration (else the last);
  *   - its CPU ops (cat cpu_op) per thread, nested by time;
  *   - layer ops: the outermost convolution / linear op of the forward
  *     (aten::conv2d, aten::convolution, ... aten::linear, aten::addmm),
@@ -24,7 +25,23 @@
  *     less the top-level ops on its thread.
  *   - every other op (batch norm, ReLU, pooling, additions, loss) is summed
  *     per pass as "other".
+ *   - per layer kind and pass (kineto_info.part): every top-level op is
+ *     put in a kind by its name (aten::batch_norm and CudnnBatchNormBackward
+ *     are bn, aten::relu_ and ReluBackward are relu, ...; kineto_op_kind),
+ *     or in KINETO_OTHER (aten::to, AccumulateGrad, ...); the kernels its
+ *     launches started, their GPU time and the op's host time are summed
+ *     there. Kernels launched from a cast op (aten::to, aten::_to_copy)
+ *     inside a forward layer op are counted apart (amp's weight casts);
+ *   - host waits: cudaStreamSynchronize, cudaDeviceSynchronize,
+ *     cudaEventSynchronize and blocking cudaMemcpy calls, their time per
+ *     pass and where in the step they fall;
+ *   - kernels in flight: the most kernels launched and not yet finished
+ *     at any moment of the step (how far the host ran ahead);
+ *   - the input: "enumerate(DataLoader)#..." spans in the step (a data
+ *     loader run in the training loop), kept out of every pass.
  * A trace without kernels (a CPU-only profile) gives host times only.
+ * A gzip-compressed trace (tensorboard_trace_handler(use_gzip=True),
+ * *.pt.trace.json.gz) is read as well.
  */
 #ifndef DT_KINETO_H
 #define DT_KINETO_H
@@ -34,6 +51,25 @@
 #include "trace.h"
 
 #include <stdio.h>
+
+#define KINETO_OTHER DNN_NKINDS       /* ops of no layer kind */
+#define KINETO_NCLS (DNN_NKINDS + 1)
+
+/* Top-level ops of one kind in one pass of the step. */
+struct kineto_part {
+    long long ops;          /* top-level ops */
+    long long kernels;      /* kernels, memcpys and memsets they started */
+    long long casts;        /* of which started by a cast op inside a forward layer op */
+    double gpu_s;           /* those kernels' GPU time */
+    double host_s;          /* the ops' time on the CPU thread (waits included) */
+};
+
+/* Where a host wait falls in the step. */
+enum kineto_wait { KW_START = 0, /* before the first forward layer op (the next input copy) */
+                   KW_MODEL,     /* inside forward or backward */
+                   KW_PREOPT,    /* after the last backward layer op, before or inside the optimizer */
+                   KW_END,       /* after the optimizer */
+                   KW_N };
 
 struct kineto_info {
     char step[48];          /* "ProfilerStep#5" */
@@ -50,7 +86,21 @@ struct kineto_info {
     double step_host_s;     /* the step span less its thread's top-level ops */
     double opt_gpu_s, opt_host_s;
     double other_gpu_s[2], other_host_s[2]; /* [0] forward, [1] backward */
+    struct kineto_part part[KINETO_NCLS][3]; /* by kind (or KINETO_OTHER) and pass: fwd, bwd, optimizer */
+    double wait_s[3];       /* host time inside synchronizing runtime calls, by pass */
+    int waits[KW_N];        /* synchronizing calls by where they fall */
+    long long max_inflight; /* most kernels launched and not finished at once */
+    double input_s;         /* DataLoader spans in the step */
+    double gpu_busy_s;      /* union of the step's kernels on the GPU */
+    double gap_s[4];        /* step_host_s split by where the host is outside every op: [0] forward (from the
+                             * first forward layer op to the first backward op), [1] backward, [2] inside
+                             * an Optimizer span, [3] the rest (the loop between steps) */
 };
+
+/* The layer kind a top-level op's name stands for (forward or backward:
+ * "aten::batch_norm", "autograd::engine::evaluate_function:
+ * CudnnBatchNormBackward0"), or KINETO_OTHER. */
+int kineto_op_kind(const char *name, int len);
 
 /* 1 when the file's first non-blank byte is '{' or '[' (JSON), 0 when not,
  * < 0 (e filled) when it cannot be read. */
