@@ -36,10 +36,14 @@
  *               traced GPU time of the matrix ops; likewise every other
  *               kernel (other layers, the optimizer, ops of no kind);
  *   the rest    optimizer placement, overlap, tf32, decode_per_core and
- *               year from the base stack.
+ *               year from the base stack (`dtsim calibrate-stack` sets the
+ *               year from the trace's timestamps where they are wall-clock
+ *               time, as Kineto's are).
  *
- * The traced step is the ProfilerStep span less its DataLoader spans (the
- * input pipeline is dtsim's [input] model, not the stack's).
+ * The traced step is the ProfilerStep span less its DataLoader spans and
+ * the host's idle time right after each (the loop handling the batch the
+ * loader returned): the input pipeline is dtsim's [input] model, not the
+ * stack's.
  */
 #ifndef DT_STACKFIT_H
 #define DT_STACKFIT_H

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #define MAX_CHECK 16
 
@@ -43,7 +45,8 @@ static int usage(FILE *f)
                "                   placement, overlap, tf32, decode rate; default pytorch-2.11)\n"
                "  --name NAME      the row's name (default: trace- and the file's base name)\n"
                "  --out FILE       write the row there, a catalog file (docs/catalog.md)\n"
-               "  --check FILE     another trace of the same model to predict (repeatable)\n"
+               "  --check FILE[@B] another trace of the same model to predict (repeatable);\n"
+               "                   @B gives its batch where it recorded no input shapes\n"
                "  --tolerance PCT  exit 1 when a step misses its trace by more than PCT%%\n"
                "  --catalog DIR    the catalog to read (default: $DTSIM_CATALOG or configs/catalog)\n"
                "\n"
@@ -147,7 +150,7 @@ static void report(const struct stackfit_out *o, const struct traced *T, const s
 {
     static const char *const pn[3] = {"forward", "backward", "optimizer"};
     const struct kineto_info *I = &T->info;
-    printf("trace: %s, %s (%s), %.3f ms; input (DataLoader) %.3f ms, host outside ops %.3f ms\n", T->path, I->step,
+    printf("trace: %s, %s (%s), %.3f ms; input (DataLoader spans and the idle time after each) %.3f ms, host outside ops %.3f ms\n", T->path, I->step,
            I->step_why, I->step_s * 1e3, I->input_s * 1e3, I->step_host_s * 1e3);
     printf("  GPU busy %.3f ms; at most %lld kernels in flight; host waits: %d at the start, %d in the model, "
            "%d before the optimizer, %d at the end\n",
@@ -179,6 +182,7 @@ static int cmd_calibrate_stack(int argc, char **argv)
     const char *trace = NULL, *model = NULL, *gpu_name = NULL, *precision = NULL, *base = "pytorch-2.11";
     const char *name = NULL, *out = NULL, *catdir = NULL;
     const char *checks[MAX_CHECK];
+    static char cpath[MAX_CHECK][1024];
     int nchecks = 0;
     long long batch = 0;
     double tol = -1;
@@ -274,6 +278,12 @@ static int cmd_calibrate_stack(int argc, char **argv)
     struct stackfit_out o;
     if (stackfit(&in, &o, &e)) { cmd_fail("calibrate-stack: %s", e.msg); goto out; }
     o.s.framework = bs->framework;
+    {   /* the year the trace was recorded, where its timestamps are wall-clock microseconds */
+        time_t when = (time_t)(T[0].info.step_ts_us / 1e6);
+        struct tm tmv;
+        if (T[0].info.step_ts_us > 946684800e6 && T[0].info.step_ts_us < 4102444800e6 && gmtime_r(&when, &tmv))
+            o.s.year = tmv.tm_year + 1900;
+    }
     char ver[160];
     snprintf(ver, sizeof ver, "as traced (base %s)", bs->name);
     o.s.version = ver;
@@ -281,8 +291,23 @@ static int cmd_calibrate_stack(int argc, char **argv)
     /* the check traces: same model, GPU, precision */
     for (int k = 0; k < nchecks; k++) {
         struct traced *c = &T[nt];
-        c->path = checks[k];
-        if (kineto_import(checks[k], model, 0, &c->t, &c->info, &e)) { cmd_fail("calibrate-stack: --check: %s", e.msg); goto out; }
+        /* FILE@B: the batch of a trace that recorded no shapes */
+        long long cb = 0;
+        const char *at = strrchr(checks[k], '@');
+        if (at && access(checks[k], F_OK) != 0) {
+            char *end;
+            cb = strtoll(at + 1, &end, 10);
+            if (*end || cb < 1 || cb > 1000000) {
+                cmd_fail("calibrate-stack: --check '%s': FILE@B needs a whole batch B from 1 to 1000000", checks[k]);
+                goto out;
+            }
+            snprintf(cpath[k], sizeof cpath[k], "%.*s", (int)(at - checks[k]), checks[k]);
+            c->path = cpath[k];
+        } else {
+            snprintf(cpath[k], sizeof cpath[k], "%s", checks[k]);
+            c->path = cpath[k];
+        }
+        if (kineto_import(c->path, model, cb, &c->t, &c->info, &e)) { cmd_fail("calibrate-stack: --check: %s", e.msg); goto out; }
         nt++;
         if (c->t.gpu_rows == 0) { cmd_fail("calibrate-stack: --check %s is a CPU-only profile (no GPU kernels)", checks[k]); goto out; }
         if (strcmp(c->info.device, T[0].info.device) != 0) {
@@ -305,7 +330,7 @@ static int cmd_calibrate_stack(int argc, char **argv)
     printf("calibrate-stack: %s, %s batch %lld %s on %s (%s), base stack %s\n", in.name, model, T[0].t.batch,
            prec == COMPUTE_FP32 ? "fp32" : bf16 ? "bf16" : "amp", g->name, g->arch, bs->name);
     report(&o, &T[0], &net, g->arch);
-    printf("\none GPU, synthetic input, the row below (the traced step less its DataLoader spans):\n");
+    printf("\none GPU, synthetic input, the row below (the traced step less its input: DataLoader spans and the idle time after each):\n");
     printf("  %-40s %6s  %12s  %14s  %7s\n", "trace", "batch", "traced (ms)", "simulated (ms)", "error");
     for (int k = 0; k < nt; k++) {
         double err = (T[k].sim_s / T[k].step_s - 1) * 100;

@@ -37,6 +37,8 @@ docs/gates.md|DTSIM=bin/dtsim tests/gates.sh --update && git diff bench/baseline
 docs/calibrate.md|scripts/torch-profile.py --model resnet50 --batch 64 --amp --out r50-b64.json|skip: needs PyTorch and an NVIDIA GPU
 docs/calibrate.md|dtsim trace import r50-b64.json --model resnet50 --batch 64 --out r50-b64.csv|skip: needs r50-b64.json, a GPU trace from the line above
 docs/calibrate.md|dtsim run configs/experiments/h200-pytorch-2.11-b64.ini --trace-in r50-b64.json|skip: needs r50-b64.json, a GPU trace
+docs/calibrate.md|dtsim calibrate-stack --trace r50-b64.json --model resnet50 --out configs/catalog/zz-mine.ini|skip: needs r50-b64.json, a GPU trace
+docs/calibrate.md|dtsim run configs/experiments/h200-pytorch-2.11-b64.ini --set model.stack=trace-r50-b64|skip: needs the row the line above writes from a GPU trace
 docs/calibrate.md|scripts/torch-profile.py --model mynets:MLP --input-shape 784 --classes 10 --batch 32 --device cpu|skip: needs PyTorch and a module mynets of your own
 docs/gates.md|bin/dtsim gate --baseline bench/baselines/simspeed.csv --current out/gates/simspeed.csv|skip: needs out/gates/simspeed.csv, which tests/gates.sh makes with valgrind'
 

@@ -162,7 +162,7 @@ static void test_known_values(void)
         CU_ASSERT(shipped->gpus[i].mem_bytes > 0);
     }
     for (size_t i = 0; i < shipped->nlinks; i++) CU_ASSERT(shipped->links[i].source[0] != '\0');
-    CU_ASSERT_EQUAL(shipped->ngpus, 12);
+    CU_ASSERT_EQUAL(shipped->ngpus, 13);
     CU_ASSERT_EQUAL(shipped->nlinks, 20);
 }
 

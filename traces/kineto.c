@@ -285,7 +285,7 @@ static int cat_kind(const char *c, int n)
     if (IS("user_annotation")) return K_ANNOT;
     if (IS("cuda_runtime") || IS("runtime") || IS("cuda_driver")) return K_RUNTIME;
     if (IS("kernel") || IS("gpu_memcpy") || IS("gpu_memset") || IS("memcpy") || IS("memset")) return K_KERNEL;
-    if (IS("ac2g")) return K_FLOW;
+    if (IS("ac2g") || IS("async_cpu_to_gpu")) return K_FLOW; /* the second: Hotline's flows */
     return 0;
 #undef IS
 }
@@ -305,7 +305,8 @@ struct kdoc {
     size_t n, cap;
     long long nevents;
     int saw_events;
-    int legacy;        /* a bare array: the legacy autograd profiler */
+    int legacy;        /* a bare array: the legacy autograd profiler (when no event has a cat) */
+    int any_cat;       /* some event has a cat (a bare array of Kineto events: Hotline's post-processed traces) */
     char device[160];
 };
 
@@ -342,14 +343,32 @@ static int parse_event(struct jp *j, struct kdoc *d)
         else if (KEY(k, "tid")) rc = jid(j, &ev.tid);
         else if (KEY(k, "id")) {
             ws(j);
-            if (j->p < j->end && *j->p == '"') rc = jskip(j, 2);
-            else rc = jint(j, &ev.id);
+            if (j->p < j->end && *j->p == '"') { /* a string id (Hotline's flows): its digits, else a hash */
+                const char *sv;
+                int sn;
+                rc = jstring(j, &sv, &sn);
+                if (!rc) {
+                    int64_t v = 0;
+                    int digits = sn > 0 && sn <= 18;
+                    for (int q = 0; q < sn && digits; q++) {
+                        if (sv[q] < '0' || sv[q] > '9') digits = 0;
+                        else v = v * 10 + (sv[q] - '0');
+                    }
+                    if (!digits) {
+                        uint64_t h = 1469598103934665603ull;
+                        for (int q = 0; q < sn; q++) h = (h ^ (unsigned char)sv[q]) * 1099511628211ull;
+                        v = (int64_t)((h & ~(3ull << 62)) | (1ull << 61)); /* positive, apart from small numbers */
+                    }
+                    ev.id = v;
+                }
+            } else rc = jint(j, &ev.id);
         } else if (KEY(k, "args")) rc = parse_args(j, &ev);
         else rc = jskip(j, 2);
         if (rc) return rc;
     }
     if (r < 0) return r;
     d->nevents++;
+    if (has_cat) d->any_cat = 1;
     /* the legacy autograd profiler (torch 1.13 without Kineto) writes no cat:
      * every event is a CPU op or a record_function span, told apart by name */
     if (!has_cat && ev.ph == 'X' && ev.name) ev.kind = legacy_span(ev.name, ev.nlen) ? K_ANNOT : K_CPU_OP;
@@ -511,7 +530,7 @@ static int is_opt_span(const struct kev *v)
     return namepre(v, "Optimizer.step#") || namepre(v, "Optimizer.zero_grad#");
 }
 
-struct kmap { int64_t *key; double *gpu, *end; int *cnt; size_t mask; };
+struct kmap { int64_t *key; double *gpu, *start, *end; int *cnt; unsigned char *pageable; size_t mask; };
 
 static size_t hslot(const struct kmap *m, int64_t k)
 {
@@ -749,7 +768,12 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
     m.gpu = calloc(cap, sizeof *m.gpu);
     m.cnt = calloc(cap, sizeof *m.cnt);
     m.end = calloc(cap, sizeof *m.end);
-    double *lt = malloc(d->n * sizeof *lt), *le = malloc(d->n * sizeof *le), *ls = malloc(2 * d->n * sizeof *ls);
+    m.start = calloc(cap, sizeof *m.start);
+    m.pageable = calloc(cap, 1);
+    /* per paired launch: lt ts, duration, pass and its kernels' end (4 doubles), le the ends, ls their start
+     * and end */
+    double *lt = malloc(4 * d->n * sizeof *lt), *le = malloc(d->n * sizeof *le), *ls = malloc(2 * d->n * sizeof *ls);
+
     double *wts = malloc(d->n * sizeof *wts);
     size_t nl_ = 0, nw = 0;
     struct lop *F = calloc(net->nlayers + 1, sizeof *F), *B = calloc(net->nlayers + 1, sizeof *B);
@@ -757,8 +781,8 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
     size_t *stk = malloc(d->n * sizeof *stk);
     size_t *top = malloc(d->n * sizeof *top);
     int rc = 0;
-    if (!fl || !ix || !m.key || !m.gpu || !m.cnt || !m.end || !lt || !le || !ls || !wts || !F || !B || !st || !stk ||
-        !top) {
+    if (!fl || !ix || !m.key || !m.gpu || !m.cnt || !m.end || !m.start || !m.pageable || !lt || !le || !ls || !wts || !F || !B || !st ||
+        !stk || !top) {
         rc = dt_errf(e, DT_ENOMEM, "out of memory");
         goto out;
     }
@@ -778,6 +802,9 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
         m.key[s] = v->corr;
         m.gpu[s] += v->dur * 1e-6;
         if (v->ts + v->dur > m.end[s]) m.end[s] = v->ts + v->dur;
+        if (m.cnt[s] == 0 || v->ts < m.start[s]) m.start[s] = v->ts;
+        for (int q = 0; q + 8 <= v->nlen && !m.pageable[s]; q++)
+            if (memcmp(v->name + q, "Pageable", 8) == 0) m.pageable[s] = 1;
         m.cnt[s]++;
     }
 
@@ -863,12 +890,24 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
                 size_t s = hslot(&m, corr);
                 if (m.key[s] == corr) {
                     double g = m.gpu[s];
+                    /* a copy to or from pageable memory ("Memcpy HtoD (Pageable -> Device)") runs once the stream
+                     * has drained and holds the host until it is done: the host waited from the call's start to
+                     * the copy's end (or the call's, whichever is first: two clocks). The copy's own time stays
+                     * GPU time of the pass. */
+                    if (!is_wait(v) && m.pageable[s] && m.start[s] > v->ts) {
+                        double en = v->ts + v->dur < m.end[s] ? v->ts + v->dur : m.end[s];
+                        info->wait_s[pass] += (en - v->ts) * 1e-6;
+                        wts[nw++] = v->ts;
+                    }
                     info->kernels += m.cnt[s];
                     struct kineto_part *pt = &info->part[c.cls >= 0 ? c.cls : KINETO_OTHER][pass];
                     pt->kernels += m.cnt[s];
                     pt->gpu_s += g;
                     if (c.cast) pt->casts += m.cnt[s];
-                    lt[nl_] = v->ts;
+                    lt[4 * nl_] = v->ts;
+                    lt[4 * nl_ + 1] = v->dur;
+                    lt[4 * nl_ + 2] = pass;
+                    lt[4 * nl_ + 3] = m.end[s];
                     le[nl_] = m.end[s];
                     ls[2 * nl_] = m.end[s] - g * 1e6;
                     ls[2 * nl_ + 1] = m.end[s];
@@ -884,10 +923,12 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
         stk[sp++] = ix[a];
     }
     info->step_s = step->dur * 1e-6;
+    info->step_ts_us = step->ts;
     /* the step's host time: the span less the union of the top-level ops of all its threads */
     qsort(top, ntop, sizeof *top, by_ts);
     double busy = 0, cur_end = t0;
     double f0 = nf > 0 ? ev[F[0].ev].ts : t1;
+    int after_input = 0; /* cur_end is a DataLoader span's end */
     for (size_t k = 0; k <= ntop; k++) {
         /* the idle interval before this op (or before the step's end), put in a pass by its middle */
         double nx = k < ntop ? ev[top[k]].ts : t1;
@@ -899,6 +940,7 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
                 if (mid >= ospan[q][0] && mid < ospan[q][1]) where = 2;
             if (where == 3 && mid >= bwd0 && mid < bwd1) where = 1;
             else if (where == 3 && mid >= f0 && mid < bwd0) where = 0;
+            if (after_input) where = 4;
             info->gap_s[where] += (nx - cur_end) * 1e-6;
         }
         if (k == ntop) break;
@@ -906,18 +948,43 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
         double b = v->ts > cur_end ? v->ts : cur_end, en = v->ts + v->dur;
         if (en > t1) en = t1;
         if (en > b) busy += en - b;
-        if (en > cur_end) cur_end = en;
+        if (en > cur_end) {
+            cur_end = en;
+            after_input = v->kind == K_ANNOT;
+        }
     }
     info->step_host_s = info->step_s - busy * 1e-6;
     if (info->step_host_s < 0) info->step_host_s = 0;
-    /* kernels in flight: +1 at each launch, -1 as its kernels end */
-    qsort(lt, nl_, sizeof *lt, by_double);
+    info->input_s += info->gap_s[4]; /* the loop handling the batch is input too */
+    /* kernels in flight: +1 at each launch, -1 as its kernels end; fl_at: the count at each launch */
+    qsort(lt, nl_, 4 * sizeof *lt, by_double); /* by ts: the comparator reads the record's first double */
     qsort(le, nl_, sizeof *le, by_double);
+    double *fl_at = malloc((nl_ ? nl_ : 1) * sizeof *fl_at), *durs = malloc((nl_ ? nl_ : 1) * sizeof *durs);
+    if (!fl_at || !durs) { free(fl_at); free(durs); rc = dt_errf(e, DT_ENOMEM, "out of memory"); goto out; }
     for (size_t i = 0, k = 0, fly = 0; i < nl_; i++) {
-        while (k < nl_ && le[k] <= lt[i]) { k++; fly--; }
+        while (k < nl_ && le[k] <= lt[4 * i]) { k++; fly--; }
         fly++;
+        fl_at[i] = (double)fly;
+        durs[i] = lt[4 * i + 1];
         if ((long long)fly > info->max_inflight) info->max_inflight = (long long)fly;
     }
+    /* a full launch queue: ten or more launches made with the most kernels in flight, or one fewer (the
+     * launch that a kernel's end unblocks is stamped as the slot frees): a plateau, not one peak. Such a
+     * launch blocks until a kernel ends; its time beyond the median launch's is a wait */
+    for (size_t i = 0; i < nl_; i++)
+        if ((long long)fl_at[i] >= info->max_inflight - 1) info->queue_full++;
+    if (info->queue_full >= 10) {
+        qsort(durs, nl_, sizeof *durs, by_double);
+        double med = durs[nl_ / 2];
+        for (size_t i = 0; i < nl_; i++)
+            if ((long long)fl_at[i] >= info->max_inflight - 1 && lt[4 * i + 1] > med) {
+                double w = (lt[4 * i + 1] - med) * 1e-6;
+                info->wait_s[(int)lt[4 * i + 2]] += w;
+                info->queue_wait_s += w;
+            }
+    } else info->queue_full = 0;
+    free(fl_at);
+    free(durs);
     /* the GPU busy: union of the launches' kernel spans (ls holds start and end pairs) */
     qsort(ls, nl_, 2 * sizeof *ls, by_double); /* by start: the comparator reads the pair's first double */
     {
@@ -1042,7 +1109,7 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
     }
     t->gpu_rows = gpu ? (size_t)(nf + nb) : 0; /* passes with a GPU time, as trace_load counts them */
     info->events = d->nevents;
-    info->legacy = d->legacy;
+    info->legacy = d->legacy && !d->any_cat;
     free(L);
 out:
     free(fl);
@@ -1051,6 +1118,8 @@ out:
     free(m.gpu);
     free(m.cnt);
     free(m.end);
+    free(m.start);
+    free(m.pageable);
     free(lt);
     free(le);
     free(ls);
@@ -1215,7 +1284,7 @@ int kineto_write(FILE *f, const struct trace *t, const struct kineto_info *info,
     fprintf(f, " host %.6e bwd gpu ", info->other_host_s[0]);
     num(f, gpu ? info->other_gpu_s[1] : -1);
     fprintf(f, " host %.6e\n", info->other_host_s[1]);
-    if (info->input_s > 0) fprintf(f, "# input_s: %.6e (DataLoader spans in the step: a loader in the training loop)\n", info->input_s);
+    if (info->input_s > 0) fprintf(f, "# input_s: %.6e (DataLoader spans in the step and the host's idle time right after each)\n", info->input_s);
     if (gpu) {
         long long kp[3] = {0, 0, 0};
         for (int c = 0; c < KINETO_NCLS; c++)

@@ -36,9 +36,15 @@
  *     cudaEventSynchronize and blocking cudaMemcpy calls, their time per
  *     pass and where in the step they fall;
  *   - kernels in flight: the most kernels launched and not yet finished
- *     at any moment of the step (how far the host ran ahead);
+ *     at any moment of the step (how far the host ran ahead); when ten or
+ *     more launches were made at that count (or one fewer: the launch a
+ *     kernel's end unblocks is stamped as the slot frees) the queue was full,
+ *     and each such launch's time beyond the median launch's is a host
+ *     wait (the CUDA launch queue blocks the host until a kernel ends);
  *   - the input: "enumerate(DataLoader)#..." spans in the step (a data
- *     loader run in the training loop), kept out of every pass.
+ *     loader run in the training loop) and the host's idle time right
+ *     after each, up to the next op (the loop handling the batch it
+ *     returned), kept out of every pass.
  * A trace without kernels (a CPU-only profile) gives host times only.
  * A gzip-compressed trace (tensorboard_trace_handler(use_gzip=True),
  * *.pt.trace.json.gz) is read as well.
@@ -83,6 +89,8 @@ struct kineto_info {
     int legacy;             /* 1: the legacy autograd profiler's bare array (no cat, no args) */
     int named;              /* layers by 1 "module: NAME" spans, 0 the order of the ops */
     double step_s;          /* the step span */
+    double step_ts_us;      /* its start as written (Kineto: microseconds since 1970; the legacy profiler: since
+                             * the profile began) */
     double step_host_s;     /* the step span less its thread's top-level ops */
     double opt_gpu_s, opt_host_s;
     double other_gpu_s[2], other_host_s[2]; /* [0] forward, [1] backward */
@@ -90,11 +98,16 @@ struct kineto_info {
     double wait_s[3];       /* host time inside synchronizing runtime calls, by pass */
     int waits[KW_N];        /* synchronizing calls by where they fall */
     long long max_inflight; /* most kernels launched and not finished at once */
-    double input_s;         /* DataLoader spans in the step */
+    long long queue_full;   /* launches made with max_inflight (or one fewer) kernels in flight, when 10 or
+                             * more (the launch queue was full: a plateau), else 0 */
+    double queue_wait_s;    /* those launches' time beyond the median launch's: the host blocked on the
+                             * full queue (in wait_s too) */
+    double input_s;         /* DataLoader spans in the step, and the host's idle time right after each (gap_s[4]) */
     double gpu_busy_s;      /* union of the step's kernels on the GPU */
-    double gap_s[4];        /* step_host_s split by where the host is outside every op: [0] forward (from the
+    double gap_s[5];        /* step_host_s split by where the host is outside every op: [0] forward (from the
                              * first forward layer op to the first backward op), [1] backward, [2] inside
-                             * an Optimizer span, [3] the rest (the loop between steps) */
+                             * an Optimizer span, [3] the rest (the loop between steps), [4] right after a
+                             * DataLoader span, up to the next op (the loop handling the batch it returned) */
 };
 
 /* The layer kind a top-level op's name stands for (forward or backward:
