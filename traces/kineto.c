@@ -669,6 +669,13 @@ static int by_ts(const void *a, const void *b)
     return i < k ? -1 : i > k;
 }
 
+static int by_pair(const void *a, const void *b)
+{
+    const double *x = a, *y = b;
+    if (x[0] != y[0]) return x[0] < y[0] ? -1 : 1;
+    return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
 /* Of the ProfilerStep#N spans, the one of median duration of those that
  * hold an Optimizer.step# span, else of those that hold a
  * convolution/linear op, else the last:
@@ -711,14 +718,15 @@ static int pick_step(const struct kev *ev, size_t n, const struct kev **step, st
         if (!ks) { free(sx); free(has); return -1; }
         for (size_t k = 0; k < ns; k++)
             if (has[k] & want) ks[nk++] = k;
-        for (size_t i = 1; i < nk; i++) /* insertion sort by duration, the later first among equals: few spans */
-            for (size_t k = i; k > 0 && (ev[sx[ks[k - 1]]].dur > ev[sx[ks[k]]].dur ||
-                                         (ev[sx[ks[k - 1]]].dur == ev[sx[ks[k]]].dur && ks[k - 1] < ks[k]));
-                 k--) {
-                size_t tmp = ks[k];
-                ks[k] = ks[k - 1];
-                ks[k - 1] = tmp;
-            }
+        double *kd = malloc((nk ? nk : 1) * 2 * sizeof *kd); /* (duration, -index) pairs */
+        if (!kd) { free(ks); free(sx); free(has); return -1; }
+        for (size_t i = 0; i < nk; i++) {
+            kd[2 * i] = ev[sx[ks[i]]].dur;
+            kd[2 * i + 1] = -(double)ks[i];
+        }
+        qsort(kd, nk, 2 * sizeof *kd, by_pair); /* by duration, the later first among equals */
+        for (size_t i = 0; i < nk; i++) ks[i] = (size_t)(-kd[2 * i + 1]);
+        free(kd);
         if (nk) {
             pick = ks[(nk - 1) / 2];
             found = 1;
