@@ -20,7 +20,7 @@ static int usage(FILE *f)
     fprintf(f, "usage: dtsim calibrate-stack --trace FILE.json --model NAME [--batch B] [--gpu NAME]\n"
                "                             [--precision fp32|amp|bf16] [--base STACK] [--name NAME]\n"
                "                             [--out FILE] [--check FILE.json ...] [--tolerance PCT]\n"
-               "                             [--catalog DIR]\n"
+               "                             [--catalog DIR] [--format text|json]\n"
                "\n"
                "Measure a training stack from a torch.profiler trace of one GPU running the\n"
                "model (scripts/torch-profile.py): host dispatch per kernel and pass, the\n"
@@ -49,6 +49,8 @@ static int usage(FILE *f)
                "                   @B gives its batch where it recorded no input shapes\n"
                "  --tolerance PCT  exit 1 when a step misses its trace by more than PCT%%\n"
                "  --catalog DIR    the catalog to read (default: $DTSIM_CATALOG or configs/catalog)\n"
+               "  --format F       text (default) or json (the report, the row's values and the checks;\n"
+               "                   the row itself only goes to --out)\n"
                "\n"
                "Refused with one line and exit 2: a CPU-only trace (no kernels), a GPU that\n"
                "is no catalog row, a check trace of another model, GPU or precision.\n");
@@ -177,6 +179,74 @@ static void report(const struct stackfit_out *o, const struct traced *T, const s
     (void)net;
 }
 
+static void jstr(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c < 0x20) fprintf(f, "\\u%04x", c);
+        else fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static void print_json(const struct stackfit_out *o, const struct traced *T, int nt, const char *model,
+                       const char *prec, const char *gpu, const char *arch, const char *base, double tol, int miss)
+{
+    static const char *const pn[3] = {"forward", "backward", "optimizer"};
+    const struct stack *s = &o->s;
+    const struct kineto_info *I = &T[0].info;
+    char kern[512];
+    stack_format_kernels(kern, sizeof kern, s->kernels);
+    printf("{\n  \"stack\": ");
+    jstr(stdout, s->name);
+    printf(",\n  \"model\": \"%s\",\n  \"batch\": %lld,\n  \"precision\": \"%s\",\n  \"gpu\": \"%s\",\n"
+           "  \"arch\": \"%s\",\n  \"base\": \"%s\",\n", model, T[0].t.batch, prec, gpu, arch, base);
+    printf("  \"trace\": {\"path\": ");
+    jstr(stdout, T[0].path);
+    printf(", \"step\": \"%s\", \"device\": ", I->step);
+    jstr(stdout, I->device);
+    printf(", \"step_s\": %.9f, \"input_s\": %.9f, \"host_outside_ops_s\": %.9f, \"gpu_busy_s\": %.9f, "
+           "\"max_inflight\": %lld, \"waits\": {\"start\": %d, \"model\": %d, \"before_optimizer\": %d, \"end\": %d}},\n",
+           I->step_s, I->input_s, I->step_host_s, I->gpu_busy_s, I->max_inflight, I->waits[KW_START], I->waits[KW_MODEL],
+           I->waits[KW_PREOPT], I->waits[KW_END]);
+    printf("  \"passes\": [\n");
+    for (int p = 0; p < 3; p++)
+        printf("    {\"pass\": \"%s\", \"host_s\": %.9f, \"wait_s\": %.9f, \"kernels_traced\": %lld, "
+               "\"kernels_row\": %d, \"dispatch_s\": %.9f}%s\n",
+               pn[p], o->host_s[p] + I->wait_s[p], I->wait_s[p], o->trace_kernels[p], o->model_kernels[p],
+               s->dispatch_s[p], p < 2 ? "," : "");
+    printf("  ],\n  \"kinds\": [\n");
+    int first = 1;
+    for (int k = 0; k < KINETO_NCLS; k++) {
+        int layers = k < DNN_NKINDS ? o->kind_layers[k] : 0;
+        if (!o->kind_kernels[k] && !layers && !(o->kind_ref_s[k] > 0)) continue;
+        printf("%s    {\"kind\": \"%s\", \"layers\": %d, \"kernels\": %lld, \"gpu_s\": %.9f, \"reference_s\": %.9f}",
+               first ? "" : ",\n", k < DNN_NKINDS ? dnn_kind_name((enum dnn_kind)k) : "none", layers, o->kind_kernels[k],
+               o->kind_gpu_s[k], o->kind_ref_s[k]);
+        first = 0;
+    }
+    printf("\n  ],\n  \"row\": {\"dispatch_fwd_s\": %.9f, \"dispatch_bwd_s\": %.9f, \"dispatch_opt_s\": %.9f, "
+           "\"kernels\": \"%s\", \"kernels_amp\": %d, \"opt_kernels\": %d, \"opt_kernels_per_layer\": %g, "
+           "\"step_host_s\": %.9f, \"queue\": %d, \"sync\": \"%s\", \"kernel_eff\": {\"arch\": \"%s\", "
+           "\"matrix\": %.6f, \"other\": %.6f}, \"year\": %d},\n",
+           s->dispatch_s[0], s->dispatch_s[1], s->dispatch_s[2], kern, s->kernels_amp, s->opt_kernels,
+           s->opt_kernels_per_layer, s->step_host_s, s->queue, stack_sync_name(s->sync), s->eff[0].arch,
+           s->eff[0].matrix, s->eff[0].memory, s->year);
+    printf("  \"checks\": [\n");
+    for (int k = 0; k < nt; k++) {
+        printf("    {\"trace\": ");
+        jstr(stdout, T[k].path);
+        printf(", \"batch\": %lld, \"traced_s\": %.9f, \"simulated_s\": %.9f, \"error\": %.6f, \"fitted\": %s}%s\n",
+               T[k].t.batch, T[k].step_s, T[k].sim_s, T[k].sim_s / T[k].step_s - 1, k ? "false" : "true",
+               k < nt - 1 ? "," : "");
+    }
+    printf("  ],\n");
+    if (tol > 0) printf("  \"tolerance\": %g,\n  \"miss\": %s\n}\n", tol / 100, miss ? "true" : "false");
+    else printf("  \"tolerance\": null,\n  \"miss\": false\n}\n");
+}
+
 static int cmd_calibrate_stack(int argc, char **argv)
 {
     const char *trace = NULL, *model = NULL, *gpu_name = NULL, *precision = NULL, *base = "pytorch-2.11";
@@ -186,6 +256,7 @@ static int cmd_calibrate_stack(int argc, char **argv)
     int nchecks = 0;
     long long batch = 0;
     double tol = -1;
+    int json = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (cmd_is_help(a)) return usage(stdout);
@@ -198,6 +269,12 @@ static int cmd_calibrate_stack(int argc, char **argv)
         else if (has && strcmp(a, "--name") == 0) name = argv[++i];
         else if (has && strcmp(a, "--out") == 0) out = argv[++i];
         else if (has && strcmp(a, "--catalog") == 0) catdir = argv[++i];
+        else if (has && strcmp(a, "--format") == 0) {
+            const char *fm = argv[++i];
+            if (strcmp(fm, "json") && strcmp(fm, "text"))
+                return cmd_fail("calibrate-stack: --format '%s': expected text or json", fm);
+            json = strcmp(fm, "json") == 0;
+        }
         else if (has && strcmp(a, "--check") == 0) {
             if (nchecks == MAX_CHECK) return cmd_fail("calibrate-stack: at most %d --check traces", MAX_CHECK);
             checks[nchecks++] = argv[++i];
@@ -327,18 +404,8 @@ static int cmd_calibrate_stack(int argc, char **argv)
         T[k].sim_s = stackfit_step_s(&o.s, &net, T[k].t.batch, prec, &in.gpu, g->arch, &cp, &e);
         if (T[k].sim_s < 0) { cmd_fail("calibrate-stack: %s", e.msg); goto out; }
     }
-    printf("calibrate-stack: %s, %s batch %lld %s on %s (%s), base stack %s\n", in.name, model, T[0].t.batch,
-           prec == COMPUTE_FP32 ? "fp32" : bf16 ? "bf16" : "amp", g->name, g->arch, bs->name);
-    report(&o, &T[0], &net, g->arch);
-    printf("\none GPU, synthetic input, the row below (the traced step less its input: DataLoader spans and the idle time after each):\n");
-    printf("  %-40s %6s  %12s  %14s  %7s\n", "trace", "batch", "traced (ms)", "simulated (ms)", "error");
-    for (int k = 0; k < nt; k++) {
-        double err = (T[k].sim_s / T[k].step_s - 1) * 100;
-        int bad = tol > 0 && fabs(err) > tol;
-        miss |= bad;
-        printf("  %-40.40s %6lld  %12.3f  %14.3f  %+6.1f%%%s%s\n", base_name(T[k].path), T[k].t.batch, T[k].step_s * 1e3,
-               T[k].sim_s * 1e3, err, k == 0 ? "  (fitted)" : "", bad ? "  MISS" : "");
-    }
+    const char *pname = prec == COMPUTE_FP32 ? "fp32" : bf16 ? "bf16" : "amp";
+    for (int k = 0; k < nt; k++) miss |= tol > 0 && fabs((T[k].sim_s / T[k].step_s - 1) * 100) > tol;
     char why[256];
     snprintf(why, sizeof why, "measured from one traced step by `dtsim calibrate-stack` (models/stackfit.h); "
              "optimizer placement, overlap, tf32 and decode from [stack %s]", bs->name);
@@ -348,12 +415,29 @@ static int cmd_calibrate_stack(int argc, char **argv)
         fprintf(f, "; GENERATED by `dtsim calibrate-stack --trace %s --model %s`\n", trace, model);
         print_row(f, &o.s, why);
         if (fclose(f)) { cmd_fail("calibrate-stack: cannot write '%s'", out); goto out; }
-        printf("\nwrote [stack %s] to %s\n", in.name, out);
-    } else {
-        printf("\n");
-        print_row(stdout, &o.s, why);
     }
-    if (tol > 0) printf("%s: every step within %g%%\n", miss ? "MISS" : "ok", tol);
+    if (json) {
+        print_json(&o, T, nt, model, pname, g->name, g->arch, bs->name, tol, miss);
+    } else {
+        printf("calibrate-stack: %s, %s batch %lld %s on %s (%s), base stack %s\n", in.name, model, T[0].t.batch,
+               pname, g->name, g->arch, bs->name);
+        report(&o, &T[0], &net, g->arch);
+        printf("\none GPU, synthetic input, the row below (the traced step less its input: DataLoader spans and the "
+               "idle time after each):\n");
+        printf("  %-40s %6s  %12s  %14s  %7s\n", "trace", "batch", "traced (ms)", "simulated (ms)", "error");
+        for (int k = 0; k < nt; k++) {
+            double err = (T[k].sim_s / T[k].step_s - 1) * 100;
+            printf("  %-40.40s %6lld  %12.3f  %14.3f  %+6.1f%%%s%s\n", base_name(T[k].path), T[k].t.batch,
+                   T[k].step_s * 1e3, T[k].sim_s * 1e3, err, k == 0 ? "  (fitted)" : "",
+                   tol > 0 && fabs(err) > tol ? "  MISS" : "");
+        }
+        if (out) printf("\nwrote [stack %s] to %s\n", in.name, out);
+        else {
+            printf("\n");
+            print_row(stdout, &o.s, why);
+        }
+        if (tol > 0) printf("%s: every step within %g%%\n", miss ? "MISS" : "ok", tol);
+    }
     rc = miss ? DT_EXIT_FAIL : DT_EXIT_OK;
 out:
     for (int k = 0; k < nt; k++) trace_free(&T[k].t);
