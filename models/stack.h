@@ -53,6 +53,8 @@
 #include "dnn.h"
 #include "err.h"
 
+#include <stdio.h>
+
 enum stack_sync { STACK_SYNC_NONE = 0, STACK_SYNC_OPTIMIZER = 1, STACK_SYNC_STEP = 2 };
 enum stack_optimizer { STACK_OPT_GPU = 0, STACK_OPT_CPU = 1 };
 enum stack_pass { STACK_FWD = 0, STACK_BWD = 1, STACK_OPT = 2 };
@@ -111,6 +113,11 @@ int stack_parse_eff(const char *text, struct stack_eff *eff, int max, int *n, dt
 /* Inverse of the parsers, for listings and generated rows. */
 void stack_format_kernels(char *buf, size_t len, const int kernels[DNN_NKINDS][2]);
 void stack_format_eff(char *buf, size_t len, const struct stack_eff *eff, int n);
+
+/* Write "[stack NAME]" and its keys from framework to kernel_eff, as
+ * configs/catalog/stacks.ini holds them (the caller adds fitted, source
+ * and comments). */
+void stack_write_keys(FILE *f, const struct stack *s);
 
 const char *stack_sync_name(enum stack_sync s);       /* "none", "optimizer", "step" */
 const char *stack_optimizer_name(enum stack_optimizer o); /* "gpu", "cpu" */

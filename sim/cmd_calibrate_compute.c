@@ -623,32 +623,8 @@ static void write_stacks(FILE *f, const char *points_path, const struct state *S
     for (int i = 0; i < S->ns; i++) {
         const struct sfit *x = &S->stacks[i];
         const struct stack *s = &x->s;
-        char kern[512], eff[512];
-        stack_format_kernels(kern, sizeof kern, s->kernels);
-        stack_format_eff(eff, sizeof eff, s->eff, s->neff);
-        fprintf(f, "\n[stack %s]\n", s->name);
-        fprintf(f, "framework    = %s\n", s->framework);
-        fprintf(f, "version      = %s\n", s->version);
-        fprintf(f, "year         = %d\n", s->year);
-        fprintf(f, "dispatch_fwd = %.3fus\n", s->dispatch_s[STACK_FWD] * 1e6);
-        fprintf(f, "dispatch_bwd = %.3fus\n", s->dispatch_s[STACK_BWD] * 1e6);
-        fprintf(f, "dispatch_opt = %.3fus\n", s->dispatch_s[STACK_OPT] * 1e6);
-        fprintf(f, "kernels      = %s\n", kern);
-        fprintf(f, "kernels_amp  = %d\n", s->kernels_amp);
-        fprintf(f, "opt_kernels  = %d\n", s->opt_kernels);
-        fprintf(f, "opt_kernels_per_layer = %g\n", s->opt_kernels_per_layer);
-        fprintf(f, "step_host    = %.3fms\n", s->step_host_s * 1e3);
-        fprintf(f, "queue        = %d\n", s->queue);
-        fprintf(f, "sync         = %s\n", stack_sync_name(s->sync));
-        fprintf(f, "optimizer    = %s\n", stack_optimizer_name(s->optimizer));
-        if (s->optimizer == STACK_OPT_CPU) {
-            fprintf(f, "host_mem_bw  = %.3fGB/s\n", s->host_mem_bw_Bps / 1e9);
-            fprintf(f, "host_link    = %s\n", s->host_link);
-        }
-        fprintf(f, "overlap      = %s\n", s->overlap ? "yes" : "no");
-        fprintf(f, "tf32         = %s\n", s->tf32 ? "yes" : "no");
-        fprintf(f, "decode_per_core = %.2f\n", s->decode_per_core);
-        fprintf(f, "kernel_eff   = %s\n", eff);
+        fprintf(f, "\n");
+        stack_write_keys(f, s);
         fprintf(f, "fitted       = %s\n", x->fitted[0] ? x->fitted : "none");
         if (x->npts) fprintf(f, "rms_log      = %.4f\n", x->rms);
         fprintf(f, "# %s\n", x->reason);

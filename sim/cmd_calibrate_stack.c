@@ -117,32 +117,7 @@ static int precision_of(const char *dtype, const char *given, enum compute_prec 
 
 static void print_row(FILE *f, const struct stack *s, const char *why)
 {
-    char kern[512], eff[512];
-    stack_format_kernels(kern, sizeof kern, s->kernels);
-    stack_format_eff(eff, sizeof eff, s->eff, s->neff);
-    fprintf(f, "[stack %s]\n", s->name);
-    fprintf(f, "framework    = %s\n", s->framework);
-    fprintf(f, "version      = %s\n", s->version);
-    fprintf(f, "year         = %d\n", s->year);
-    fprintf(f, "dispatch_fwd = %.3fus\n", s->dispatch_s[STACK_FWD] * 1e6);
-    fprintf(f, "dispatch_bwd = %.3fus\n", s->dispatch_s[STACK_BWD] * 1e6);
-    fprintf(f, "dispatch_opt = %.3fus\n", s->dispatch_s[STACK_OPT] * 1e6);
-    fprintf(f, "kernels      = %s\n", kern);
-    fprintf(f, "kernels_amp  = %d\n", s->kernels_amp);
-    fprintf(f, "opt_kernels  = %d\n", s->opt_kernels);
-    fprintf(f, "opt_kernels_per_layer = %g\n", s->opt_kernels_per_layer);
-    fprintf(f, "step_host    = %.3fms\n", s->step_host_s * 1e3);
-    fprintf(f, "queue        = %d\n", s->queue);
-    fprintf(f, "sync         = %s\n", stack_sync_name(s->sync));
-    fprintf(f, "optimizer    = %s\n", stack_optimizer_name(s->optimizer));
-    if (s->optimizer == STACK_OPT_CPU) {
-        fprintf(f, "host_mem_bw  = %.3fGB/s\n", s->host_mem_bw_Bps / 1e9);
-        fprintf(f, "host_link    = %s\n", s->host_link);
-    }
-    fprintf(f, "overlap      = %s\n", s->overlap ? "yes" : "no");
-    fprintf(f, "tf32         = %s\n", s->tf32 ? "yes" : "no");
-    fprintf(f, "decode_per_core = %.2f\n", s->decode_per_core);
-    fprintf(f, "kernel_eff   = %s\n", eff);
+    stack_write_keys(f, s);
     fprintf(f, "fitted       = %s\n", s->fitted && s->fitted[0] ? s->fitted : "none");
     fprintf(f, "# %s\n", why);
     fprintf(f, "source       = %s\n", s->source);

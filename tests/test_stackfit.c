@@ -18,37 +18,38 @@
 #define V100 "traces/samples/v100-resnet50-b32-fp32-loader4.json.gz"
 #define V100_0 "traces/samples/v100-resnet50-b32-fp32-loader0.json.gz"
 
-static int kind(const char *s)
-{
-    return kineto_op_kind(s, (int)strlen(s));
-}
-
 static void test_kinds(void)
 {
-    CU_ASSERT_EQUAL(kind("aten::conv2d"), DNN_CONV);
-    CU_ASSERT_EQUAL(kind("autograd::engine::evaluate_function: ConvolutionBackward0"), DNN_CONV);
-    CU_ASSERT_EQUAL(kind("CudnnConvolutionBackward"), DNN_CONV);
-    CU_ASSERT_EQUAL(kind("aten::batch_norm"), DNN_BN);
-    CU_ASSERT_EQUAL(kind("CudnnBatchNormBackward"), DNN_BN);
-    CU_ASSERT_EQUAL(kind("aten::relu_"), DNN_RELU);
-    CU_ASSERT_EQUAL(kind("autograd::engine::evaluate_function: ReluBackward0"), DNN_RELU);
-    CU_ASSERT_EQUAL(kind("aten::max_pool2d"), DNN_MAXPOOL);
-    CU_ASSERT_EQUAL(kind("aten::adaptive_avg_pool2d"), DNN_AVGPOOL);
-    CU_ASSERT_EQUAL(kind("MeanBackward1"), DNN_AVGPOOL);
-    CU_ASSERT_EQUAL(kind("aten::linear"), DNN_FC);
-    CU_ASSERT_EQUAL(kind("AddmmBackward0"), DNN_FC);            /* addmm before add */
-    CU_ASSERT_EQUAL(kind("aten::add_"), DNN_ADD);
-    CU_ASSERT_EQUAL(kind("AddBackward0"), DNN_ADD);
-    CU_ASSERT_EQUAL(kind("aten::cross_entropy_loss"), DNN_SOFTMAX);
-    CU_ASSERT_EQUAL(kind("NllLossBackward0"), DNN_SOFTMAX);
-    CU_ASSERT_EQUAL(kind("aten::layer_norm"), DNN_LAYERNORM);
-    CU_ASSERT_EQUAL(kind("aten::gelu"), DNN_GELU);
-    CU_ASSERT_EQUAL(kind("aten::bmm"), DNN_MATMUL);
-    CU_ASSERT_EQUAL(kind("aten::embedding"), DNN_EMBEDDING);
-    CU_ASSERT_EQUAL(kind("aten::to"), KINETO_OTHER);
-    CU_ASSERT_EQUAL(kind("torch::autograd::AccumulateGrad"), KINETO_OTHER);
-    CU_ASSERT_EQUAL(kind("aten::_foreach_add_"), KINETO_OTHER);
-    CU_ASSERT_EQUAL(kind("aten::dropout"), KINETO_OTHER);
+    static const struct { const char *op; int kind; } t[] = {
+        {"aten::conv2d", DNN_CONV},
+        {"autograd::engine::evaluate_function: ConvolutionBackward0", DNN_CONV},
+        {"CudnnConvolutionBackward", DNN_CONV},
+        {"aten::batch_norm", DNN_BN},
+        {"CudnnBatchNormBackward", DNN_BN},
+        {"aten::relu_", DNN_RELU},
+        {"autograd::engine::evaluate_function: ReluBackward0", DNN_RELU},
+        {"aten::max_pool2d", DNN_MAXPOOL},
+        {"aten::adaptive_avg_pool2d", DNN_AVGPOOL},
+        {"MeanBackward1", DNN_AVGPOOL},
+        {"aten::linear", DNN_FC},
+        {"AddmmBackward0", DNN_FC}, /* addmm is found before add */
+        {"aten::add_", DNN_ADD},
+        {"AddBackward0", DNN_ADD},
+        {"aten::cross_entropy_loss", DNN_SOFTMAX},
+        {"NllLossBackward0", DNN_SOFTMAX},
+        {"aten::layer_norm", DNN_LAYERNORM},
+        {"aten::gelu", DNN_GELU},
+        {"aten::bmm", DNN_MATMUL},
+        {"aten::embedding", DNN_EMBEDDING},
+        {"aten::to", KINETO_OTHER},
+        {"torch::autograd::AccumulateGrad", KINETO_OTHER},
+        {"aten::_foreach_add_", KINETO_OTHER},
+        {"aten::dropout", KINETO_OTHER}};
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        int k = kineto_op_kind(t[i].op, (int)strlen(t[i].op));
+        if (k != t[i].kind) fprintf(stderr, "kineto_op_kind(%s) = %d, expected %d\n", t[i].op, k, t[i].kind);
+        CU_ASSERT_EQUAL(k, t[i].kind);
+    }
 }
 
 /* The synthetic VGG-16 step (gen.py): the counts follow from how it is written. */
