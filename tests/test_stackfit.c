@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #define FIX "tests/data/kineto/vgg16-gpu.json"
+#define FIX_AMP "tests/data/kineto/vgg16-gpu-amp.json"
 #define V100 "traces/samples/v100-resnet50-b32-fp32-loader4.json.gz"
 #define V100_0 "traces/samples/v100-resnet50-b32-fp32-loader0.json.gz"
 
@@ -200,6 +201,31 @@ static void test_fit_fixture(void)
 }
 
 /* The target on a real trace: the row gives back the traced step within 5%. */
+/* Under autocast the weight casts inside each convolution are kernels_amp, not convolution kernels. */
+static void test_fit_amp(void)
+{
+    struct trace t;
+    struct kineto_info info;
+    struct dnn_net net;
+    struct stackfit_in in;
+    struct stackfit_out o;
+    dt_err e;
+    CU_ASSERT_EQUAL_FATAL(setup(FIX_AMP, "vgg16", 0, "A100-SXM4-40GB", &t, &info, &net, &in), 0);
+    CU_ASSERT_STRING_EQUAL(t.dtype, "fp16");
+    CU_ASSERT_EQUAL(info.part[DNN_CONV][0].kernels, 39); /* 13 x (cast, conv, bias) */
+    CU_ASSERT_EQUAL(info.part[DNN_CONV][0].casts, 13);
+    CU_ASSERT_EQUAL(info.part[DNN_FC][0].casts, 0);
+    in.prec = COMPUTE_FP16;
+    dnn_free(&net);
+    struct dnn_opts half = {0, 2, NULL};
+    CU_ASSERT_EQUAL_FATAL(dnn_build_name("vgg16", &half, &net, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(stackfit(&in, &o, &e), 0);
+    CU_ASSERT_EQUAL(o.s.kernels_amp, 1);          /* 13 casts over 16 layers with weights, rounded */
+    CU_ASSERT_EQUAL(o.s.kernels[DNN_CONV][0], 2); /* conv and bias, the cast apart */
+    dnn_free(&net);
+    trace_free(&t);
+}
+
 static void test_fit_real(void)
 {
     struct trace t;
@@ -256,6 +282,7 @@ int test_stackfit_register(void)
         !CU_add_test(s, "per kind and pass: the synthetic step", test_parts) ||
         !CU_add_test(s, "gzip-compressed traces", test_gzip) ||
         !CU_add_test(s, "a row from the synthetic step", test_fit_fixture) ||
+        !CU_add_test(s, "amp: casts are kernels_amp", test_fit_amp) ||
         !CU_add_test(s, "a row from a real V100 trace gives its step back", test_fit_real) ||
         !CU_add_test(s, "a CPU-only trace is refused", test_fit_refused))
         return -1;

@@ -927,6 +927,8 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
                 }
             }
         }
+        if (v->kind == K_RUNTIME) continue; /* a runtime call holds no event: one that outlasts its op (clock
+                                              * rounding) must not take the next op in */
         st[sp] = c;
         stk[sp++] = ix[a];
     }

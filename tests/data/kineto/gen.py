@@ -13,7 +13,10 @@ pid and a stream tid) and ac2g flow events ("s" at the launch, "f" at the
 kernel, id = correlation).
 
 The model is torchvision's VGG-16 at batch 8 (13 convolutions, 3 linear
-layers). Known numbers the unit tests check (tests/test_kineto.c):
+layers). vgg16-gpu-amp.json is the same step under autocast: inside each
+convolution nest an aten::to / aten::_to_copy launches a 3 us cast kernel
+and the convolution runs in c10::Half (tests/test_stackfit.c). Known
+numbers the unit tests check (tests/test_kineto.c):
   conv i (0-based among the 16 conv/fc layers) forward kernel: 100 + 10 i us,
   plus a 5 us bias kernel; backward: data-gradient 120 + 10 i us (none for
   i = 0), weight gradient 130 + 10 i us; a conv op nest lasts 40 us on the
@@ -51,14 +54,14 @@ class Trace:
         self.ev.append(e)
         return e
 
-    def launch(self, tid, ts, kname, kdur, tag=None):
-        """cudaLaunchKernel at ts (8 us) and its kernel"""
+    def launch(self, tid, ts, kname, kdur, tag=None, ldur=8):
+        """cudaLaunchKernel at ts (ldur us) and its kernel"""
         if not self.gpu:
             return
         self.corr += 1
         c = self.corr
         rargs = {"cbid": 211} if tag == "noncorr-launch" else {"correlation": c, "cbid": 211}
-        self.x("cuda_runtime", "cudaLaunchKernel", tid, ts, 8, rargs)
+        self.x("cuda_runtime", "cudaLaunchKernel", tid, ts, ldur, rargs)
         start = max(self.gpu_t, ts + 6.5)
         kargs = {"device": 0, "stream": STREAM, "grid": [128, 1, 1], "block": [256, 1, 1]}
         if tag != "noncorr":
@@ -82,7 +85,7 @@ class Trace:
         return self.x("cpu_op", name, tid, ts, dur, args)
 
 
-def step(tr, n, t0, batch, seqnr):
+def step(tr, n, t0, batch, seqnr, amp=False):
     """one training step from t0; returns its end"""
     t = t0 + 10
     fwd = []  # (k, seq) of conv/fc layers
@@ -96,6 +99,11 @@ def step(tr, n, t0, batch, seqnr):
             dims = [[batch, cin, hw, hw], [64, cin, 3, 3], [64]]
             ty = ["float", "float", "float"]
             tr.op("aten::conv2d", MAIN, t, 40, s, dims, ty)
+            if amp:  # autocast: the weight cast, then the convolution in half
+                tr.op("aten::to", MAIN, t + 0.2, 0.7)
+                tr.op("aten::_to_copy", MAIN, t + 0.3, 0.5)
+                tr.launch(MAIN, t + 0.4, "unrolled_elementwise_kernel<copy>", 3, ldur=0.3)
+                ty = ["c10::Half", "c10::Half", "c10::Half"]
             tr.op("aten::convolution", MAIN, t + 1, 38, s, dims, ty)
             tr.op("aten::_convolution", MAIN, t + 2, 36, s, dims, ty)
             tr.op("aten::cudnn_convolution", MAIN, t + 4, 24, s, dims, ty)
@@ -174,12 +182,12 @@ def step(tr, n, t0, batch, seqnr):
     return t + 50
 
 
-def write(name, gpu, seqnr, steps=2, batch=8):
+def write(name, gpu, seqnr, steps=2, batch=8, amp=False):
     tr = Trace(gpu)
     t = 1700000000000.0 if gpu else 1700000000000
     tr.gpu_t = t
     for n in range(1, steps + 1):
-        t = step(tr, n, t, batch, seqnr)
+        t = step(tr, n, t, batch, seqnr, amp)
     # without a schedule, the last prof.step() opens a span that runs to
     # prof.stop() and holds no step
     tr.x("user_annotation", "ProfilerStep#%d" % (steps + 1), MAIN, t, 30)
@@ -200,6 +208,7 @@ def write(name, gpu, seqnr, steps=2, batch=8):
 if __name__ == "__main__":
     write("vgg16-gpu.json", gpu=True, seqnr=True)
     write("vgg16-cpu.json", gpu=False, seqnr=False)
+    write("vgg16-gpu-amp.json", gpu=True, seqnr=True, amp=True)
     with open(os.path.join(HERE, "vgg16-gpu.json")) as f:
         text = f.read()
     with open(os.path.join(HERE, "truncated.json"), "w") as f:
