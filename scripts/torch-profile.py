@@ -76,6 +76,12 @@ def parse_args(argv):
     p.add_argument("--no-module-spans", action="store_true",
                    help="do not wrap each leaf module's forward in a "
                    "'module: PATH' record_function span")
+    p.add_argument("--no-sync", action="store_true",
+                   help="on cuda, do not wait for the GPU at the end of each "
+                   "step (a loop that never reads the loss: the host runs "
+                   "ahead); by default the step ends with "
+                   "torch.cuda.synchronize(), as a loop that reads the loss "
+                   "each step waits (dtsim calibrate-stack then finds sync = step)")
     a = p.parse_args(argv)
     for name in ("batch", "steps", "classes"):
         if getattr(a, name) < 1:
@@ -224,7 +230,7 @@ def main(argv):
                 scaler.update()
             else:
                 opt.step()
-        if a.device == "cuda":
+        if a.device == "cuda" and not a.no_sync:
             torch.cuda.synchronize()
 
     if a.out is None:
