@@ -268,6 +268,14 @@ static int cmd_calibrate_stack(int argc, char **argv)
             return usage(stderr);
         }
     }
+    if (name) {
+        size_t n = strlen(name), ok = n > 0 && n < 64;
+        for (size_t i = 0; i < n && ok; i++)
+            ok = (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+                 (name[i] >= '0' && name[i] <= '9') || name[i] == '-' || name[i] == '_' || name[i] == '.';
+        if (!ok)
+            return cmd_fail("calibrate-stack: --name '%s': a row name is 1 to 63 letters, digits, '-', '_' or '.'", name);
+    }
     if (!trace || !model) {
         cmd_fail("calibrate-stack: %s", !trace ? "--trace FILE is required" : "--model NAME is required");
         return usage(stderr);
