@@ -63,6 +63,13 @@ static const char *base_name(const char *p)
     return b ? b + 1 : p;
 }
 
+/* a character of a row name */
+static int row_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.';
+}
+
 /* "trace-" + the file name less .gz, .json and .pt.trace */
 static void default_name(char *buf, size_t len, const char *path)
 {
@@ -74,9 +81,7 @@ static void default_name(char *buf, size_t len, const char *path)
         if (n > k && strcmp(tmp + n - k, sfx[i]) == 0) tmp[n - k] = 0;
     }
     for (char *c = tmp; *c; c++)
-        if (!(*c >= 'a' && *c <= 'z') && !(*c >= 'A' && *c <= 'Z') && !(*c >= '0' && *c <= '9') && *c != '-' &&
-            *c != '.' && *c != '_')
-            *c = '-';
+        if (!row_char(*c)) *c = '-';
     snprintf(buf, len, "trace-%.*s", (int)(len > 7 ? len - 7 : 0), tmp);
 }
 
@@ -123,7 +128,7 @@ static void print_row(FILE *f, const struct stack *s, const char *why)
     fprintf(f, "source       = %s\n", s->source);
 }
 
-static void report(const struct stackfit_out *o, const struct traced *T, const struct dnn_net *net, const char *arch)
+static void report(const struct stackfit_out *o, const struct traced *T, const char *arch)
 {
     static const char *const pn[3] = {"forward", "backward", "optimizer"};
     const struct kineto_info *I = &T->info;
@@ -151,7 +156,6 @@ static void report(const struct stackfit_out *o, const struct traced *T, const s
            o->matrix_gpu_s * 1e3, o->matrix_ref_s * 1e3, o->s.eff[0].matrix, arch);
     printf("  %-18s %6s  %7s  %15.3f  %14.3f  %5.2f\n", "every other", "", "", o->other_gpu_s * 1e3,
            o->other_ref_s * 1e3, o->s.eff[0].memory);
-    (void)net;
 }
 
 static void jstr(FILE *f, const char *s)
@@ -270,9 +274,7 @@ static int cmd_calibrate_stack(int argc, char **argv)
     }
     if (name) {
         size_t n = strlen(name), ok = n > 0 && n < 64;
-        for (size_t i = 0; i < n && ok; i++)
-            ok = (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
-                 (name[i] >= '0' && name[i] <= '9') || name[i] == '-' || name[i] == '_' || name[i] == '.';
+        for (size_t i = 0; i < n && ok; i++) ok = row_char(name[i]);
         if (!ok)
             return cmd_fail("calibrate-stack: --name '%s': a row name is 1 to 63 letters, digits, '-', '_' or '.'", name);
     }
@@ -404,7 +406,7 @@ static int cmd_calibrate_stack(int argc, char **argv)
     } else {
         printf("calibrate-stack: %s, %s batch %lld %s on %s (%s), base stack %s\n", in.name, model, T[0].t.batch,
                pname, g->name, g->arch, bs->name);
-        report(&o, &T[0], &net, g->arch);
+        report(&o, &T[0], g->arch);
         printf("\none GPU, synthetic input, the row below (the traced step less its input: DataLoader spans and the "
                "idle time after each):\n");
         printf("  %-40s %6s  %12s  %14s  %7s\n", "trace", "batch", "traced (ms)", "simulated (ms)", "error");

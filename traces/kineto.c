@@ -217,6 +217,13 @@ static int jint(struct jp *j, int64_t *v)
     return 0;
 }
 
+static uint64_t fnv1a(const char *s, int n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (int i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
 /* pid / tid: a number, or a string (hashed, kept apart from numbers). */
 static int jid(struct jp *j, int64_t *v)
 {
@@ -225,12 +232,29 @@ static int jid(struct jp *j, int64_t *v)
         const char *s;
         int n, rc = jstring(j, &s, &n);
         if (rc) return rc;
-        uint64_t h = 1469598103934665603ull;
-        for (int i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-        *v = (int64_t)(h | (1ull << 62)) | INT64_MIN;
+        *v = (int64_t)(fnv1a(s, n) | (1ull << 62)) | INT64_MIN;
         return 0;
     }
     return jint(j, v);
+}
+
+/* A flow id: a number, or a string (Hotline's flows): its digits, else a
+ * positive hash kept apart from small numbers (a negative id means none). */
+static int jflowid(struct jp *j, int64_t *v)
+{
+    ws(j);
+    if (j->p >= j->end || *j->p != '"') return jint(j, v);
+    const char *s;
+    int n, rc = jstring(j, &s, &n);
+    if (rc) return rc;
+    int64_t d = 0;
+    int digits = n > 0 && n <= 18;
+    for (int q = 0; q < n && digits; q++) {
+        if (s[q] < '0' || s[q] > '9') digits = 0;
+        else d = d * 10 + (s[q] - '0');
+    }
+    *v = digits ? d : (int64_t)((fnv1a(s, n) & ~(3ull << 62)) | (1ull << 61));
+    return 0;
 }
 
 static int parse_args(struct jp *j, struct kev *ev)
@@ -342,27 +366,7 @@ static int parse_event(struct jp *j, struct kdoc *d)
         else if (KEY(k, "pid")) rc = jid(j, &ev.pid);
         else if (KEY(k, "tid")) rc = jid(j, &ev.tid);
         else if (KEY(k, "id")) {
-            ws(j);
-            if (j->p < j->end && *j->p == '"') { /* a string id (Hotline's flows): its digits, else a hash */
-                const char *sv;
-                int sn;
-                rc = jstring(j, &sv, &sn);
-                if (!rc) {
-                    int64_t v = 0;
-                    int digits = sn > 0 && sn <= 18;
-                    for (int q = 0; q < sn && digits; q++) {
-                        if (sv[q] < '0' || sv[q] > '9') digits = 0;
-                        else v = v * 10 + (sv[q] - '0');
-                    }
-                    if (!digits) {
-                        uint64_t h = 1469598103934665603ull;
-                        for (int q = 0; q < sn; q++) h = (h ^ (unsigned char)sv[q]) * 1099511628211ull;
-                        v = (int64_t)((h & ~(3ull << 62)) | (1ull << 61)); /* positive, apart from small numbers */
-                    }
-                    ev.id = v;
-                }
-            } else rc = jint(j, &ev.id);
-        } else if (KEY(k, "args")) rc = parse_args(j, &ev);
+            rc = jflowid(j, &ev.id);        } else if (KEY(k, "args")) rc = parse_args(j, &ev);
         else rc = jskip(j, 2);
         if (rc) return rc;
     }
@@ -917,7 +921,7 @@ static int analyse(struct kdoc *d, const char *path, const struct dnn_net *net, 
                     lt[4 * nl_ + 2] = pass;
                     lt[4 * nl_ + 3] = m.end[s];
                     le[nl_] = m.end[s];
-                    ls[2 * nl_] = m.end[s] - g * 1e6;
+                    ls[2 * nl_] = m.start[s];
                     ls[2 * nl_ + 1] = m.end[s];
                     nl_++;
                     if (c.opt) info->opt_gpu_s += g;
