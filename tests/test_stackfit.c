@@ -129,42 +129,52 @@ static void test_gzip(void)
 
 static struct catalog *cat;
 
-static int setup(const char *path, const char *model, long long batch, const char *gpu, struct trace *t, struct kineto_info *info,
-                 struct dnn_net *net, struct stackfit_in *in)
-{
-    dt_err e;
-    if (!cat) {
-        unsetenv("DTSIM_CATALOG");
-        if (catalog_load(&cat, NULL, &e)) return -1;
-    }
-    if (kineto_import(path, model, batch, t, info, &e)) return -1;
-    const struct catalog_gpu *g = catalog_gpu(cat, gpu, &e);
-    const struct catalog_compute *cc = g ? catalog_compute(cat, g->arch, &e) : NULL;
-    if (!cc) return -1;
-    memset(in, 0, sizeof *in);
-    stackfit_gpu(in, g, cc, COMPUTE_FP32, 0);
-    struct dnn_opts o = {0, 4, NULL};
-    if (dnn_build_name(model, &o, net, &e)) return -1;
-    in->info = info;
-    in->t = t;
-    in->net = net;
-    in->base = catalog_stack(cat, "pytorch-2.11", &e);
-    in->name = "test";
-    in->source = "test";
-    return in->base ? 0 : -1;
-}
-
-static void test_fit_fixture(void)
-{
+/* One trace and its fit, as the tests use them. */
+struct fit {
     struct trace t;
     struct kineto_info info;
     struct dnn_net net;
     struct stackfit_in in;
     struct stackfit_out o;
+};
+
+static int setup(struct fit *f, const char *path, const char *model, long long batch, const char *gpu)
+{
     dt_err e;
-    CU_ASSERT_EQUAL_FATAL(setup(FIX, "vgg16", 0, "A100-SXM4-40GB", &t, &info, &net, &in), 0);
-    CU_ASSERT_EQUAL_FATAL(stackfit(&in, &o, &e), 0);
-    const struct stack *s = &o.s;
+    memset(f, 0, sizeof *f);
+    if (!cat) {
+        unsetenv("DTSIM_CATALOG");
+        if (catalog_load(&cat, NULL, &e)) return -1;
+    }
+    if (kineto_import(path, model, batch, &f->t, &f->info, &e)) return -1;
+    const struct catalog_gpu *g = catalog_gpu(cat, gpu, &e);
+    const struct catalog_compute *cc = g ? catalog_compute(cat, g->arch, &e) : NULL;
+    if (!cc) return -1;
+    stackfit_gpu(&f->in, g, cc, COMPUTE_FP32, 0);
+    struct dnn_opts o = {0, 4, NULL};
+    if (dnn_build_name(model, &o, &f->net, &e)) return -1;
+    f->in.info = &f->info;
+    f->in.t = &f->t;
+    f->in.net = &f->net;
+    f->in.base = catalog_stack(cat, "pytorch-2.11", &e);
+    f->in.name = "test";
+    f->in.source = "test";
+    return f->in.base ? 0 : -1;
+}
+
+static void fit_done(struct fit *f)
+{
+    dnn_free(&f->net);
+    trace_free(&f->t);
+}
+
+static void test_fit_fixture(void)
+{
+    struct fit f;
+    dt_err e;
+    CU_ASSERT_EQUAL_FATAL(setup(&f, FIX, "vgg16", 0, "A100-SXM4-40GB"), 0);
+    CU_ASSERT_EQUAL_FATAL(stackfit(&f.in, &f.o, &e), 0);
+    const struct stack *s = &f.o.s;
     CU_ASSERT_EQUAL(s->kernels[DNN_CONV][0], 2);
     CU_ASSERT_EQUAL(s->kernels[DNN_CONV][1], 2); /* 25 / 13 rounds to 2 */
     CU_ASSERT_EQUAL(s->kernels[DNN_FC][0], 2);
@@ -174,97 +184,80 @@ static void test_fit_fixture(void)
     CU_ASSERT_EQUAL(s->opt_kernels, 1);             /* one foreach kernel: fewer than 16 layers with weights */
     CU_ASSERT_DOUBLE_EQUAL(s->opt_kernels_per_layer, 0, 0);
     CU_ASSERT_EQUAL(s->sync, STACK_SYNC_NONE);
-    CU_ASSERT_EQUAL(s->queue, in.base->queue);
-    CU_ASSERT_DOUBLE_EQUAL(s->step_host_s, info.gap_s[3], 0);
+    CU_ASSERT_EQUAL(s->queue, f.in.base->queue);
+    CU_ASSERT_DOUBLE_EQUAL(s->step_host_s, f.info.gap_s[3], 0);
     CU_ASSERT_STRING_EQUAL(s->eff[0].arch, "Ampere");
     /* host per pass is conserved: dispatch x the row's kernels = the trace's host time of the pass */
-    for (int p = 0; p < 3; p++) CU_ASSERT_DOUBLE_EQUAL(s->dispatch_s[p] * o.model_kernels[p], o.host_s[p], 1e-12);
+    for (int p = 0; p < 3; p++) CU_ASSERT_DOUBLE_EQUAL(s->dispatch_s[p] * f.o.model_kernels[p], f.o.host_s[p], 1e-12);
     /* kernel speed: the fitted row's matrix GPU time is the traced one */
-    struct compute_params q = in.cp;
+    struct compute_params q = f.in.cp;
     q.speed[0] = s->eff[0].matrix;
     q.speed[1] = s->eff[0].memory;
-    struct compute_gpu g = in.gpu;
+    struct compute_gpu g = f.in.gpu;
     if (!s->tf32) g.tf32_flops = 0;
     struct compute_times ct;
-    CU_ASSERT_EQUAL_FATAL(compute_net(&net, t.batch, COMPUTE_FP32, &g, &q, &ct, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(compute_net(&f.net, f.t.batch, COMPUTE_FP32, &g, &q, &ct, &e), 0);
     double m = 0, other = ct.optimizer_s;
-    for (size_t i = 0; i < net.nlayers; i++) {
-        int k = net.layers[i].kind;
+    for (size_t i = 0; i < f.net.nlayers; i++) {
+        int k = f.net.layers[i].kind;
         if (k == DNN_CONV || k == DNN_FC || k == DNN_MATMUL) m += ct.fwd_s[i] + ct.bwd_s[i];
         else other += ct.fwd_s[i] + ct.bwd_s[i];
     }
-    CU_ASSERT_DOUBLE_EQUAL(m / o.matrix_gpu_s, 1, 1e-9);
-    CU_ASSERT_DOUBLE_EQUAL(other / o.other_gpu_s, 1, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(m / f.o.matrix_gpu_s, 1, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(other / f.o.other_gpu_s, 1, 1e-9);
     compute_times_free(&ct);
-    dnn_free(&net);
-    trace_free(&t);
+    fit_done(&f);
 }
 
-/* The target on a real trace: the row gives back the traced step within 5%. */
 /* Under autocast the weight casts inside each convolution are kernels_amp, not convolution kernels. */
 static void test_fit_amp(void)
 {
-    struct trace t;
-    struct kineto_info info;
-    struct dnn_net net;
-    struct stackfit_in in;
-    struct stackfit_out o;
+    struct fit f;
     dt_err e;
-    CU_ASSERT_EQUAL_FATAL(setup(FIX_AMP, "vgg16", 0, "A100-SXM4-40GB", &t, &info, &net, &in), 0);
-    CU_ASSERT_STRING_EQUAL(t.dtype, "fp16");
-    CU_ASSERT_EQUAL(info.part[DNN_CONV][0].kernels, 39); /* 13 x (cast, conv, bias) */
-    CU_ASSERT_EQUAL(info.part[DNN_CONV][0].casts, 13);
-    CU_ASSERT_EQUAL(info.part[DNN_FC][0].casts, 0);
-    in.prec = COMPUTE_FP16;
-    dnn_free(&net);
+    CU_ASSERT_EQUAL_FATAL(setup(&f, FIX_AMP, "vgg16", 0, "A100-SXM4-40GB"), 0);
+    CU_ASSERT_STRING_EQUAL(f.t.dtype, "fp16");
+    CU_ASSERT_EQUAL(f.info.part[DNN_CONV][0].kernels, 39); /* 13 x (cast, conv, bias) */
+    CU_ASSERT_EQUAL(f.info.part[DNN_CONV][0].casts, 13);
+    CU_ASSERT_EQUAL(f.info.part[DNN_FC][0].casts, 0);
+    f.in.prec = COMPUTE_FP16;
+    dnn_free(&f.net);
     struct dnn_opts half = {0, 2, NULL};
-    CU_ASSERT_EQUAL_FATAL(dnn_build_name("vgg16", &half, &net, &e), 0);
-    CU_ASSERT_EQUAL_FATAL(stackfit(&in, &o, &e), 0);
-    CU_ASSERT_EQUAL(o.s.kernels_amp, 1);          /* 13 casts over 16 layers with weights, rounded */
-    CU_ASSERT_EQUAL(o.s.kernels[DNN_CONV][0], 2); /* conv and bias, the cast apart */
-    dnn_free(&net);
-    trace_free(&t);
+    CU_ASSERT_EQUAL_FATAL(dnn_build_name("vgg16", &half, &f.net, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(stackfit(&f.in, &f.o, &e), 0);
+    CU_ASSERT_EQUAL(f.o.s.kernels_amp, 1);          /* 13 casts over 16 layers with weights, rounded */
+    CU_ASSERT_EQUAL(f.o.s.kernels[DNN_CONV][0], 2); /* conv and bias, the cast apart */
+    fit_done(&f);
 }
 
+/* The target on a real trace: the row gives back the traced step within 5%. */
 static void test_fit_real(void)
 {
-    struct trace t;
-    struct kineto_info info;
-    struct dnn_net net;
-    struct stackfit_in in;
-    struct stackfit_out o;
+    struct fit f;
     dt_err e;
-    CU_ASSERT_EQUAL_FATAL(setup(V100, "resnet50", 0, "V100-SXM2-32GB", &t, &info, &net, &in), 0);
-    CU_ASSERT_STRING_EQUAL(info.device, "Tesla V100-DGXS-32GB, sm_70, 80 SMs, 31.7 GiB");
-    CU_ASSERT_EQUAL(t.batch, 32);
-    CU_ASSERT_STRING_EQUAL(t.dtype, "fp32");
-    CU_ASSERT(info.opt_gpu_s > 0); /* torch 1.9's Optimizer spans (cat Operator) are found */
-    CU_ASSERT(info.input_s > 0);   /* the DataLoader's __next__ in the step */
-    CU_ASSERT_EQUAL(info.waits[KW_START], 4); /* the input and labels: two pageable copies, two stream syncs */
-    CU_ASSERT_EQUAL_FATAL(stackfit(&in, &o, &e), 0);
-    CU_ASSERT_EQUAL(o.s.sync, STACK_SYNC_STEP);
-    CU_ASSERT(o.s.queue >= info.max_inflight);
-    double sim = stackfit_step_s(&o.s, &net, t.batch, COMPUTE_FP32, &in.gpu, in.arch, &in.cp, &e);
+    CU_ASSERT_EQUAL_FATAL(setup(&f, V100, "resnet50", 0, "V100-SXM2-32GB"), 0);
+    CU_ASSERT_STRING_EQUAL(f.info.device, "Tesla V100-DGXS-32GB, sm_70, 80 SMs, 31.7 GiB");
+    CU_ASSERT_EQUAL(f.t.batch, 32);
+    CU_ASSERT_STRING_EQUAL(f.t.dtype, "fp32");
+    CU_ASSERT(f.info.opt_gpu_s > 0); /* torch 1.9's Optimizer spans (cat Operator) are found */
+    CU_ASSERT(f.info.input_s > 0);   /* the DataLoader's __next__ in the step */
+    CU_ASSERT_EQUAL(f.info.waits[KW_START], 4); /* the input and labels: two pageable copies, two stream syncs */
+    CU_ASSERT_EQUAL_FATAL(stackfit(&f.in, &f.o, &e), 0);
+    CU_ASSERT_EQUAL(f.o.s.sync, STACK_SYNC_STEP);
+    CU_ASSERT(f.o.s.queue >= f.info.max_inflight);
+    double sim = stackfit_step_s(&f.o.s, &f.net, f.t.batch, COMPUTE_FP32, &f.in.gpu, f.in.arch, &f.in.cp, &e);
     CU_ASSERT(sim > 0);
-    CU_ASSERT(fabs(sim / o.step_s - 1) < 0.05);
-    dnn_free(&net);
-    trace_free(&t);
+    CU_ASSERT(fabs(sim / f.o.step_s - 1) < 0.05);
+    fit_done(&f);
 }
 
 static void test_fit_refused(void)
 {
-    struct trace t;
-    struct kineto_info info;
-    struct dnn_net net;
-    struct stackfit_in in;
-    struct stackfit_out o;
+    struct fit f;
     dt_err e;
-    CU_ASSERT_EQUAL_FATAL(setup("traces/samples/cpu-resnet50-b2.json", "resnet50", 2, "V100-SXM2-32GB", &t, &info, &net,
-                                &in), 0);
-    CU_ASSERT_EQUAL(stackfit(&in, &o, &e), DT_EINVAL);
+    CU_ASSERT_EQUAL_FATAL(setup(&f, "traces/samples/cpu-resnet50-b2.json", "resnet50", 2, "V100-SXM2-32GB"), 0);
+    CU_ASSERT_EQUAL(stackfit(&f.in, &f.o, &e), DT_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "CPU-only"));
-    dnn_free(&net);
-    trace_free(&t);
+    fit_done(&f);
 }
 
 static int cleanup(void)
