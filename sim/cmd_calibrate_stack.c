@@ -46,7 +46,8 @@ static int usage(FILE *f)
                "  --name NAME      the row's name (default: trace- and the file's base name)\n"
                "  --out FILE       write the row there, a catalog file (docs/catalog.md)\n"
                "  --check FILE[@B] another trace of the same model to predict (repeatable);\n"
-               "                   @B gives its batch where it recorded no input shapes\n"
+               "                   @B gives its batch where it recorded no input shapes (it is\n"
+               "                   then taken at the fitted precision)\n"
                "  --tolerance PCT  exit 1 when a step misses its trace by more than PCT%%\n"
                "  --catalog DIR    the catalog to read (default: $DTSIM_CATALOG or configs/catalog)\n"
                "  --format F       text (default) or json (the report, the row's values and the checks;\n"
@@ -377,7 +378,7 @@ static int cmd_calibrate_stack(int argc, char **argv)
                      T[0].info.device);
             goto out;
         }
-        if (strcmp(c->t.dtype, T[0].t.dtype) != 0) {
+        if (strcmp(c->t.dtype, "-") != 0 && strcmp(c->t.dtype, T[0].t.dtype) != 0) { /* "-": none recorded */
             cmd_fail("calibrate-stack: --check %s ran in %s, the fitted trace in %s", checks[k], c->t.dtype, T[0].t.dtype);
             goto out;
         }

@@ -15,7 +15,10 @@ kernel, id = correlation).
 The model is torchvision's VGG-16 at batch 8 (13 convolutions, 3 linear
 layers). vgg16-gpu-amp.json is the same step under autocast: inside each
 convolution nest an aten::to / aten::_to_copy launches a 3 us cast kernel
-and the convolution runs in c10::Half (tests/test_stackfit.c). Known
+and the convolution runs in c10::Half (tests/test_stackfit.c).
+vgg16-gpu-h100.json.gz (another device name), vgg16-gpu-noshapes.json.gz
+(no Input Dims or Input type) and bad.gz (gzip magic, no stream) are for
+the refusals of dtsim calibrate-stack and trace import (tests/golden). Known
 numbers the unit tests check (tests/test_kineto.c):
   conv i (0-based among the 16 conv/fc layers) forward kernel: 100 + 10 i us,
   plus a 5 us bias kernel; backward: data-gradient 120 + 10 i us (none for
@@ -24,6 +27,7 @@ numbers the unit tests check (tests/test_kineto.c):
   no args.correlation, nor do the launches of layer 2: only the flow
   events pair them.
 """
+import gzip
 import json
 import os
 import sys
@@ -213,4 +217,17 @@ if __name__ == "__main__":
         text = f.read()
     with open(os.path.join(HERE, "truncated.json"), "w") as f:
         f.write(text[:len(text) // 2])
+    # gzip variants for dtsim calibrate-stack's refusals (mtime 0: the same bytes every run)
+    def gz(name, body):
+        with open(os.path.join(HERE, name), "wb") as raw:
+            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:
+                f.write(body.encode())
+    gz("vgg16-gpu-h100.json.gz", text.replace("NVIDIA A100-SXM4-40GB", "NVIDIA H100 80GB HBM3"))
+    doc = json.loads(text)
+    for e in doc["traceEvents"]:
+        for k in ("Input Dims", "Input type"):
+            e.get("args", {}).pop(k, None)
+    gz("vgg16-gpu-noshapes.json.gz", json.dumps(doc, indent=1) + "\n")
+    with open(os.path.join(HERE, "bad.gz"), "wb") as f:  # gzip magic, then no deflate stream
+        f.write(b"\x1f\x8b" + b"x" * 22)
     sys.exit(0)
