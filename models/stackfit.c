@@ -147,8 +147,18 @@ int stackfit(const struct stackfit_in *in, struct stackfit_out *o, dt_err *e)
         else { ao += a; co += c; }
     }
     o->kind_ref_s[KINETO_OTHER] = r1.optimizer_s;
+    /* the kernels the row gives this model per pass (the counts do not depend on the times) */
+    struct kstream ks;
+    memset(&ks, 0, sizeof ks);
+    struct kstream_in ki = {net, r1.fwd_s, r1.bwd_s, r1.optimizer_s, 0, NULL, 25e6, 4, in->prec == COMPUTE_FP16, s};
+    rc = kstream_build(&ki, &ks, e);
     compute_times_free(&r1);
     compute_times_free(&r0);
+    if (rc) return rc;
+    o->model_kernels[0] = ks.kernels_fwd;
+    o->model_kernels[1] = ks.kernels_bwd;
+    o->model_kernels[2] = ks.kernels_opt;
+    kstream_free(&ks);
     double gm = o->kind_gpu_s[DNN_CONV] + o->kind_gpu_s[DNN_FC] + o->kind_gpu_s[DNN_MATMUL], gall = 0;
     for (int k = 0; k < KINETO_NCLS; k++) gall += o->kind_gpu_s[k];
     o->matrix_ref_s = am + cm;
@@ -171,23 +181,6 @@ int stackfit(const struct stackfit_in *in, struct stackfit_out *o, dt_err *e)
         o->host_s[p] += I->gap_s[p] - I->wait_s[p];
         if (o->host_s[p] < 0) o->host_s[p] = 0;
     }
-    struct kstream ks;
-    memset(&ks, 0, sizeof ks);
-    struct compute_gpu g = in->gpu;
-    struct compute_params q = in->cp;
-    q.speed[0] = s->eff[0].matrix;
-    q.speed[1] = s->eff[0].memory;
-    struct compute_times t;
-    memset(&t, 0, sizeof t);
-    if ((rc = compute_net(net, in->t->batch, in->prec, &g, &q, &t, e))) return rc;
-    struct kstream_in ki = {net, t.fwd_s, t.bwd_s, t.optimizer_s, 0, NULL, 25e6, 4, in->prec == COMPUTE_FP16, s};
-    rc = kstream_build(&ki, &ks, e);
-    compute_times_free(&t);
-    if (rc) return rc;
-    o->model_kernels[0] = ks.kernels_fwd;
-    o->model_kernels[1] = ks.kernels_bwd;
-    o->model_kernels[2] = ks.kernels_opt;
-    kstream_free(&ks);
     for (int p = 0; p < 3; p++)
         s->dispatch_s[p] = o->model_kernels[p] > 0 ? o->host_s[p] / o->model_kernels[p] : 0;
     o->step_s = I->step_s - I->input_s;
